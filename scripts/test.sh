@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs the test suite with node's test runner (tsx loads TypeScript).
+# Usage: scripts/test.sh [unit|integration|e2e ...]  (default: all three, in that order)
+set -euo pipefail
+shopt -s globstar nullglob
+cd "$(dirname "$0")/.."
+suites=("$@")
+[ ${#suites[@]} -gt 0 ] || suites=(unit integration e2e)
+files=()
+for s in "${suites[@]}"; do files+=(test/"$s"/**/*.test.ts); done
+if [ ${#files[@]} -eq 0 ]; then echo "no test files found for: ${suites[*]}" >&2; exit 1; fi
+npx tsc --noEmit -p .
+# Each file runs in its own process; a test that hangs fails at the timeout instead of stalling CI.
+exec node --import tsx --test --test-concurrency=2 --test-timeout=180000 --test-force-exit "${files[@]}"

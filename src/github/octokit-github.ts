@@ -1,0 +1,87 @@
+// The only file that calls Octokit methods. Probot gives an installation client whose auth
+// layer caches tokens in process, so `token()` costs an API call once per hour per installation.
+import type { Probot, ProbotOctokit } from "probot";
+import type { RepoRef } from "../domain/types.ts";
+import type { CheckConclusion, CheckOutput, GitHubClients, NewCheckRun, RepoGitHub } from "./port.ts";
+
+type Octokit = InstanceType<typeof ProbotOctokit>;
+
+export class ProbotGitHubClients implements GitHubClients {
+  constructor(private readonly probot: Probot) {}
+
+  async forRepo(repo: RepoRef): Promise<RepoGitHub> {
+    const octokit = (await this.probot.auth(repo.installationId)) as Octokit;
+    return new OctokitRepoGitHub(octokit, repo);
+  }
+}
+
+class OctokitRepoGitHub implements RepoGitHub {
+  private readonly owner: string;
+  private readonly name: string;
+
+  constructor(
+    private readonly octokit: Octokit,
+    readonly repo: RepoRef,
+  ) {
+    this.owner = repo.owner;
+    this.name = repo.name;
+  }
+
+  async token(): Promise<string> {
+    const auth = (await this.octokit.auth({ type: "installation" })) as { token: string };
+    return auth.token;
+  }
+
+  async listPullFiles(pullNumber: number): Promise<string[]> {
+    const files = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, {
+      owner: this.owner,
+      repo: this.name,
+      pull_number: pullNumber,
+      per_page: 100,
+    });
+    // A rename moves a file out of one project and into another: both count as changed.
+    return files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename]));
+  }
+
+  async createCheckRun(check: NewCheckRun): Promise<number> {
+    const now = new Date().toISOString();
+    const { data } = await this.octokit.rest.checks.create({
+      owner: this.owner,
+      repo: this.name,
+      name: check.name,
+      head_sha: check.headSha,
+      status: check.status,
+      started_at: now,
+      ...(check.status === "completed" ? { conclusion: check.conclusion ?? "neutral", completed_at: now } : {}),
+      ...(check.output ? { output: check.output } : {}),
+    });
+    return data.id;
+  }
+
+  async completeCheckRun(id: number, conclusion: CheckConclusion, output: CheckOutput): Promise<void> {
+    await this.octokit.rest.checks.update({
+      owner: this.owner,
+      repo: this.name,
+      check_run_id: id,
+      status: "completed",
+      conclusion,
+      completed_at: new Date().toISOString(),
+      output,
+    });
+  }
+
+  async createComment(issueNumber: number, body: string): Promise<number> {
+    const { data } = await this.octokit.rest.issues.createComment({ owner: this.owner, repo: this.name, issue_number: issueNumber, body });
+    return data.id;
+  }
+
+  async updateComment(commentId: number, body: string): Promise<boolean> {
+    try {
+      await this.octokit.rest.issues.updateComment({ owner: this.owner, repo: this.name, comment_id: commentId, body });
+      return true;
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return false;
+      throw err;
+    }
+  }
+}

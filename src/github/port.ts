@@ -1,0 +1,36 @@
+// The few GitHub calls Slipway makes, as one interface. Jobs and writers depend on this, not on
+// Octokit, so what Slipway asks of GitHub is listed in one place (and counted in the tests).
+import type { RepoRef } from "../domain/types.ts";
+
+export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "skipped" | "timed_out" | "action_required";
+
+export interface CheckOutput {
+  title: string;
+  summary: string;
+  text?: string;
+}
+
+export interface NewCheckRun {
+  name: string;
+  headSha: string;
+  status: "in_progress" | "completed";
+  conclusion?: CheckConclusion;
+  output?: CheckOutput;
+}
+
+export interface RepoGitHub {
+  readonly repo: RepoRef;
+  /** Installation token for git over HTTPS; cached by the auth layer until near expiry. */
+  token(): Promise<string>;
+  /** Every file the pull request changes (all pages), including the old name of a renamed file. */
+  listPullFiles(pullNumber: number): Promise<string[]>;
+  createCheckRun(check: NewCheckRun): Promise<number>;
+  completeCheckRun(id: number, conclusion: CheckConclusion, output: CheckOutput): Promise<void>;
+  createComment(issueNumber: number, body: string): Promise<number>;
+  /** False when the comment no longer exists (someone deleted it). */
+  updateComment(commentId: number, body: string): Promise<boolean>;
+}
+
+export interface GitHubClients {
+  forRepo(repo: RepoRef): Promise<RepoGitHub>;
+}

@@ -1,0 +1,128 @@
+// The plan job: one pull request head → one check run per changed project and one sticky
+// comment. Orchestration only: config, detection, running and rendering live in their modules.
+import path from "node:path";
+import type { Logger } from "pino";
+import type { PlanIntent } from "../domain/intent.ts";
+import type { ProjectRunResult } from "../domain/types.ts";
+import type { GitHubClients } from "../github/port.ts";
+import { decideAutoplan } from "../policy/autoplan.ts";
+import { finishPlanCheck, startPlanChecks, writeConfigCheck } from "../presentation/plan-checks.ts";
+import { renderConfigCheck, renderNoConfigComment, renderSkippedComment } from "../presentation/render/config-check.ts";
+import { renderPlanComment } from "../presentation/render/plan-comment.ts";
+import { writeStickyComment } from "../presentation/sticky-comment.ts";
+import { affectedProjects } from "../projects/affected-projects.ts";
+import { pullKey } from "../queue/jobs.ts";
+import type { PullHeadStore } from "../queue/pull-head-store.ts";
+import type { StickyCommentStore } from "../queue/sticky-comment-store.ts";
+import { createRedactor, secretValues } from "../runner/redact.ts";
+import type { Workspaces } from "../workspace/workspaces.ts";
+import { loadConfigs } from "./load-configs.ts";
+import { planProject } from "./plan-project.ts";
+
+export interface PlanJobDeps {
+  github: GitHubClients;
+  workspaces: Workspaces;
+  heads: PullHeadStore;
+  sticky: StickyCommentStore;
+  dataDir: string;
+  stepEnv: Record<string, string>;
+  secretEnvNames: string[];
+  stepTimeoutMs: number;
+  log: Logger;
+}
+
+export type PlanJobOutcome =
+  | { outcome: "superseded" }
+  | { outcome: "not_planned"; reason: string }
+  | { outcome: "config_error" }
+  | { outcome: "no_projects" }
+  | { outcome: "planned"; results: { project: string; status: ProjectRunResult["status"] }[] };
+
+export async function runPlanJob(intent: PlanIntent, deps: PlanJobDeps, signal: AbortSignal): Promise<PlanJobOutcome> {
+  const pull = intent.pull;
+  const key = pullKey(pull);
+  const log = deps.log.child({ delivery: intent.deliveryId, pr: key, sha: pull.headSha });
+  if (!(await deps.heads.isCurrent(key, pull.headSha))) {
+    log.info("head superseded before the plan started: skipped");
+    return { outcome: "superseded" };
+  }
+  const gh = await deps.github.forRepo(pull.repo);
+  const token = await gh.token();
+  const worktree = await deps.workspaces.checkout({
+    owner: pull.repo.owner,
+    repo: pull.repo.name,
+    token,
+    sha: pull.headSha,
+    refs: [`refs/pull/${pull.number}/head`, `refs/heads/${pull.baseRef}`],
+  });
+  try {
+    const sticky = (body: string) => writeStickyComment(gh, deps.sticky, { key, number: pull.number }, body);
+    const configs = await loadConfigs(deps.workspaces, { pull, token, worktreePath: worktree.path });
+
+    if (configs.head.kind === "missing") {
+      if (intent.trigger === "command" || !pull.fromFork) await sticky(renderNoConfigComment());
+      return { outcome: "not_planned", reason: "no .slipway.yml" };
+    }
+    if (configs.head.kind === "invalid") {
+      const check = renderConfigCheck(configs.head.errors);
+      await writeConfigCheck(gh, pull.headSha, check);
+      await sticky(renderPlanComment({ pr: pull.number, headSha: pull.headSha, results: [], notes: [check.title, ...configErrorLines(check)] }));
+      log.info({ errors: configs.head.errors.length }, "config invalid");
+      return { outcome: "config_error" };
+    }
+    const config = configs.head.config;
+    const decision = decideAutoplan({
+      trigger: intent.trigger,
+      draft: pull.draft,
+      fromFork: pull.fromFork,
+      baseAllowsForks: configs.base.kind === "valid" && configs.base.config.allow_forks,
+      autoplan: config.autoplan,
+    });
+    if (!decision.plan) {
+      if (decision.reason !== "autoplan_off") await sticky(renderSkippedComment(decision.reason));
+      log.info({ reason: decision.reason }, "not planned");
+      return { outcome: "not_planned", reason: decision.reason };
+    }
+
+    const changed = await gh.listPullFiles(pull.number);
+    const projects = affectedProjects(config, changed).filter((p) => !intent.projects || intent.projects.includes(p.name));
+    if (projects.length === 0) {
+      if ((await deps.sticky.get(key)) !== null) {
+        await sticky(renderPlanComment({ pr: pull.number, headSha: pull.headSha, results: [], notes: ["No project is changed by this commit."] }));
+      }
+      return { outcome: "no_projects" };
+    }
+
+    const checks = await startPlanChecks(gh, pull.headSha, projects.map((p) => p.name));
+    const redact = createRedactor(secretValues(deps.stepEnv, deps.secretEnvNames));
+    const runDir = path.join(deps.dataDir, "runs", pull.repo.owner, pull.repo.name, `pr-${pull.number}`, pull.headSha);
+    const results: ProjectRunResult[] = [];
+    for (const project of projects) {
+      const result = signal.aborted
+        ? supersededResult(project.name, project.dir, project.environment)
+        : await planProject({ config, project, pull, worktreePath: worktree.path, runDir, env: deps.stepEnv, redact, defaultTimeoutMs: deps.stepTimeoutMs, signal });
+      log.info({ project: project.name, status: result.status, ms: result.durationMs }, "project planned");
+      results.push(result);
+    }
+    await Promise.all(results.map((r, i) => finishPlanCheck(gh, checks[i]!, r, pull.headSha)));
+
+    // A newer head owns the comment now; writing ours would show stale results.
+    if (signal.aborted || !(await deps.heads.isCurrent(key, pull.headSha))) {
+      log.info("superseded while planning: comment left to the newer head");
+      return { outcome: "superseded" };
+    }
+    await sticky(renderPlanComment({ pr: pull.number, headSha: pull.headSha, results }));
+    return { outcome: "planned", results: results.map((r) => ({ project: r.project, status: r.status })) };
+  } finally {
+    await worktree.remove();
+  }
+}
+
+function supersededResult(project: string, dir: string, environment: string | undefined): ProjectRunResult {
+  return { project, dir, environment, status: "superseded", output: "", truncated: false, durationMs: 0 };
+}
+
+function configErrorLines(check: { text?: string }): string[] {
+  return check.text ? [check.text] : [];
+}
+

@@ -1,0 +1,92 @@
+// Runs one project's validate and plan phases in a checked-out worktree → a result users read.
+import { mkdir, stat } from "node:fs/promises";
+import path from "node:path";
+import type { PullFacts } from "../domain/intent.ts";
+import type { ProjectRunResult } from "../domain/types.ts";
+import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
+import { runPhase, type PhaseResult } from "../runner/run-phase.ts";
+import { resolveWorkflow } from "../runner/workflows.ts";
+
+export interface PlanProjectInput {
+  config: RepoConfig;
+  project: ProjectConfig;
+  pull: PullFacts;
+  worktreePath: string;
+  /** Per pull request and head: plan files and full logs of this run. */
+  runDir: string;
+  env: Record<string, string>;
+  redact: (line: string) => string;
+  defaultTimeoutMs: number;
+  signal: AbortSignal;
+}
+
+export async function planProject(input: PlanProjectInput): Promise<ProjectRunResult> {
+  const { project, pull } = input;
+  const started = Date.now();
+  const cwd = path.join(input.worktreePath, project.dir);
+  const base = { project: project.name, dir: project.dir, environment: project.environment, truncated: false };
+  if (!(await isDirectory(cwd))) {
+    return { ...base, status: "error", reason: `directory ${project.dir} does not exist at ${pull.headSha.slice(0, 7)}`, output: "", durationMs: 0 };
+  }
+  await mkdir(input.runDir, { recursive: true });
+  const fileStem = path.join(input.runDir, safeFileName(project.name));
+  const planFile = `${fileStem}.plan`;
+  const workflow = resolveWorkflow(project.workflow, input.config.workflows);
+  // The config validator rejects unknown workflow names, so this is a fault, not user input.
+  if (!workflow) throw new Error(`workflow ${project.workflow} of ${project.name} passed validation but does not resolve`);
+  const steps = workflow({ planFile });
+  const env = {
+    ...input.env,
+    SLIPWAY_PROJECT: project.name,
+    SLIPWAY_ENVIRONMENT: project.environment ?? "",
+    SLIPWAY_PR: String(pull.number),
+    SLIPWAY_SHA: pull.headSha,
+    SLIPWAY_PLAN_FILE: planFile,
+  };
+  const common = { cwd, env, defaultTimeoutMs: input.defaultTimeoutMs, signal: input.signal, redact: input.redact };
+
+  let outcome: PhaseResult | undefined;
+  let combinedOutput = "";
+  if (steps.validate.length > 0) {
+    const validate = await runPhase({ ...common, phase: "validate", steps: steps.validate, logFile: `${fileStem}.validate.log` });
+    combinedOutput = validate.output;
+    if (validate.status !== "no_changes") outcome = validate;
+  }
+  if (!outcome) {
+    outcome = await runPhase({ ...common, phase: "plan", steps: steps.plan, logFile: `${fileStem}.plan.log` });
+    combinedOutput = combinedOutput ? `${combinedOutput}\n${outcome.output}` : outcome.output;
+  }
+  return {
+    ...base,
+    status: resultStatus(outcome.status),
+    counts: outcome.counts,
+    reason: reasonFor(outcome),
+    output: combinedOutput,
+    truncated: outcome.truncated,
+    fullLogPath: outcome.truncated ? outcome.fullLogPath : undefined,
+    planDigest: outcome.digest,
+    durationMs: Date.now() - started,
+  };
+}
+
+function resultStatus(status: PhaseResult["status"]): ProjectRunResult["status"] {
+  return status === "canceled" ? "superseded" : status;
+}
+
+function reasonFor(r: PhaseResult): string | undefined {
+  if (r.status === "timed_out") return `step timed out: ${r.failedStep ?? "unknown step"}`;
+  if (r.status === "error") return `step failed${r.exitCode === null ? "" : ` with exit code ${r.exitCode}`}: ${r.failedStep ?? "unknown step"}`;
+  return undefined;
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function safeFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, "_");
+}

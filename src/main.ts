@@ -1,0 +1,52 @@
+// Entry point: validate settings, check Redis, then run the roles asked for.
+// Without GitHub App credentials it serves Probot's registration page instead (see README).
+import { pino } from "pino";
+import { run as runProbotSetup } from "probot";
+import { startSlipway } from "./app.ts";
+import { createRedis, redisAnswers } from "./queue/redis.ts";
+import { readSettings } from "./settings.ts";
+
+async function main(): Promise<void> {
+  const result = readSettings();
+  if (!result.ok) {
+    for (const problem of result.problems) console.error(`slipway: invalid setting: ${problem}`);
+    process.exit(1);
+  }
+  const settings = result.settings;
+  const log = pino({ level: settings.logLevel, base: { role: settings.role } });
+
+  if (!settings.app) {
+    log.warn("APP_ID, PRIVATE_KEY and WEBHOOK_SECRET are not set: serving the GitHub App registration page (app.yml)");
+    await runProbotSetup(() => {});
+    return;
+  }
+
+  const probe = createRedis(settings.redisUrl, "producer");
+  const reachable = await redisAnswers(probe, 3000);
+  probe.disconnect();
+  if (!reachable) {
+    console.error(
+      `slipway: Redis is not reachable at ${redactUrl(settings.redisUrl)}: start one (\`docker compose up -d redis\`, or \`redis-server\`) or set REDIS_URL`,
+    );
+    process.exit(1);
+  }
+
+  const slipway = await startSlipway(settings, settings.app, log);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    await slipway.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+/** A Redis URL may carry a password: never print it. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, "//***@");
+}
+
+await main();

@@ -1,0 +1,35 @@
+// Queue names, job ids and options. Job ids are deterministic so that a redelivered webhook, or
+// the `push` that accompanies `pull_request.opened`, adds nothing: BullMQ ignores an add whose id
+// already exists while that job is kept.
+import type { PlanIntent } from "../domain/intent.ts";
+import type { JobsOptions } from "bullmq";
+
+export const PLAN_QUEUE = "plans";
+
+/** Completed jobs are kept a day: long enough to absorb GitHub's redeliveries. */
+export const KEEP_COMPLETED = { age: 24 * 3600, count: 50_000 };
+export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 50_000 };
+
+export function planJobId(intent: PlanIntent): string {
+  const { repo, number, headSha } = intent.pull;
+  // BullMQ forbids ':' in ids; GitHub names cannot contain '/', so '/' separates unambiguously.
+  const base = `plan/${repo.owner}/${repo.name}/${number}/${headSha}`;
+  // A command is its own request: `/plan` twice on one head plans twice, a redelivery does not.
+  return intent.trigger === "command" ? `${base}/cmd/${intent.deliveryId}` : base;
+}
+
+export function planJobOptions(intent: PlanIntent): JobsOptions {
+  return {
+    jobId: planJobId(intent),
+    // A plan is read-only and safe to retry when a worker dies mid-way.
+    attempts: 2,
+    backoff: { type: "fixed", delay: 1000 },
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  };
+}
+
+/** Identifies one pull request across the stores (latest head, sticky comment, cancellation). */
+export function pullKey(p: { repo: { owner: string; name: string }; number: number }): string {
+  return `${p.repo.owner}/${p.repo.name}#${p.number}`;
+}

@@ -1,0 +1,43 @@
+// The newest head SHA of each pull request, shared by every process through Redis.
+// Deliveries can arrive out of order (GitHub retries, parallel hooks), so a head only replaces
+// the stored one when its `updated_at` is not older: the check and the write are one Lua call.
+import type { Redis } from "ioredis";
+
+const RECORD_IF_NEWER = `
+local current = redis.call('HGET', KEYS[1], 'at')
+if current and tonumber(current) > tonumber(ARGV[2]) then
+  return redis.call('HGET', KEYS[1], 'sha')
+end
+redis.call('HSET', KEYS[1], 'sha', ARGV[1], 'at', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return ARGV[1]
+`;
+
+/** Open pull requests are rarely quiet this long; an expired entry only costs a skipped check. */
+const TTL_SECONDS = 90 * 24 * 3600;
+
+export class PullHeadStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  /** Records `sha` as the head unless a newer one is known; returns the head now stored. */
+  async record(pull: string, sha: string, updatedAt: number): Promise<string> {
+    return (await this.redis.eval(RECORD_IF_NEWER, 1, this.key(pull), sha, String(updatedAt), String(TTL_SECONDS))) as string;
+  }
+
+  async latest(pull: string): Promise<string | null> {
+    return this.redis.hget(this.key(pull), "sha");
+  }
+
+  /** False only when a different, newer head is known: an unknown pull request is not superseded. */
+  async isCurrent(pull: string, sha: string): Promise<boolean> {
+    const latest = await this.latest(pull);
+    return latest === null || latest === sha;
+  }
+
+  private key(pull: string): string {
+    return `${this.prefix}:head:${pull}`;
+  }
+}

@@ -1,0 +1,42 @@
+// Redis connections, one factory for the three ways Slipway uses Redis.
+import { Redis, type RedisOptions } from "ioredis";
+
+export type ConnectionUse =
+  /** Webhook path: fail fast so the delivery gets a 503 instead of hanging while Redis is away. */
+  | "producer"
+  /** BullMQ workers block on Redis and must wait for it to come back (BullMQ requires this). */
+  | "worker"
+  /** Pub/sub needs its own connection; it reconnects on its own. */
+  | "subscriber";
+
+export function createRedis(url: string, use: ConnectionUse): Redis {
+  const base: RedisOptions = { lazyConnect: false, connectionName: `slipway-${use}` };
+  const byUse: Record<ConnectionUse, RedisOptions> = {
+    producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: (n) => Math.min(n * 200, 2000) },
+    worker: { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 200, 2000) },
+    subscriber: { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 200, 2000) },
+  };
+  const redis = new Redis(url, { ...base, ...byUse[use] });
+  // Connection errors are reported by readiness and by failed commands; an unhandled
+  // 'error' event would otherwise crash the process while Redis restarts.
+  redis.on("error", () => {});
+  return redis;
+}
+
+/** Resolves when Redis answers PING within `timeoutMs`, false otherwise. */
+export async function redisAnswers(redis: Redis, timeoutMs = 1000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const pong = await Promise.race([
+      redis.ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
+      }),
+    ]);
+    return pong === "PONG";
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}

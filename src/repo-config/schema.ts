@@ -1,0 +1,178 @@
+// The one schema of `.slipway.yml` version 1: it validates the file, fills every default,
+// generates docs/slipway.schema.json for editors (scripts/gen-config-schema.ts), and its
+// descriptions double as fix hints. Downstream code only sees the validated output types.
+import { z } from "zod";
+import { normaliseRepoDir } from "../projects/repo-paths.ts";
+import { cronExpressionProblem } from "./cron-expression.ts";
+
+export const BUILT_IN_WORKFLOWS = ["terraform", "opentofu", "ansible"] as const;
+
+// Names appear in comment commands (`/plan network-staging`) and check-run titles: no spaces.
+const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]{0,99}$/;
+const NAME_HINT = "use letters, digits and `_ . / -` (no spaces), starting with a letter, digit or `_`";
+const LOGIN_OR_TEAM = /^(?:[A-Za-z0-9][A-Za-z0-9-]{0,38}|@[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*)$/;
+const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function named(what: string) {
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      if (!NAME_PATTERN.test(value)) {
+        ctx.addIssue({ code: "custom", message: `${what} "${value}" is not a valid name`, params: { hint: NAME_HINT } });
+      }
+    })
+    .meta({ pattern: NAME_PATTERN.source }); // the check above, for the generated JSON Schema
+}
+
+const nonEmptyString = z.string().trim().min(1);
+
+export const StepSchema = z
+  .strictObject({
+    run: z
+      .union([nonEmptyString, z.array(z.string()).min(1)])
+      .describe(
+        'The command: a string such as "sh plan.sh", or the exact argument list, e.g. ["sh", "-c", "make plan"].',
+      ),
+    env: z
+      .record(
+        z.string().regex(ENV_VAR_NAME, { error: "environment variable names are letters, digits and `_`, not starting with a digit" }),
+        z.string(),
+      )
+      .optional()
+      .describe("Extra environment variables for this step. Values are strings: quote numbers and booleans."),
+    timeout_seconds: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Stop the step after this many seconds; the step then fails as timed out."),
+  })
+  .describe("One step of a workflow: a child process run in the project directory.");
+
+const steps = (phase: string) =>
+  z.array(StepSchema).optional().describe(`Steps of the ${phase} phase, run in order; the first failing step stops the phase.`);
+
+export const WorkflowSchema = z
+  .strictObject({
+    validate: steps("validate"),
+    plan: steps("plan").describe(
+      "Steps of the plan phase. Exit codes follow terraform's -detailed-exitcode: 0 no changes, 2 changes, other error.",
+    ),
+    apply: steps("apply"),
+  })
+  .describe("A custom workflow. A key named like a built-in (terraform, opentofu, ansible) replaces it.");
+
+export const ProjectSchema = z
+  .strictObject({
+    name: named("project name").optional().describe("Unique project name, used in commands and check runs. Default: `dir`."),
+    dir: z
+      .string()
+      .transform((value, ctx) => {
+        const result = normaliseRepoDir(value);
+        if (result.ok) return result.dir;
+        ctx.addIssue({ code: "custom", message: result.reason, params: { hint: result.hint } });
+        return z.NEVER;
+      })
+      .describe('Working directory, relative to the repository root ("." for the root).'),
+    workflow: z
+      .string()
+      .default("terraform")
+      .describe("terraform (default), opentofu, ansible, or a key of `workflows`."),
+    environment: named("environment")
+      .optional()
+      .describe("Environment this project deploys to; approvals, deployments and promotion are per environment."),
+    when_modified: z
+      .array(nonEmptyString)
+      .default(["**/*"])
+      .describe(
+        'Globs, relative to `dir`, of files whose change affects this project ("../../modules/**" reaches up; a leading "/" means the repository root; a leading "!" excludes). Default ["**/*"]; [] means only planned when named in `/plan`.',
+      ),
+    depends_on: z
+      .array(z.string())
+      .default([])
+      .describe("Names of projects that must apply successfully before this one."),
+  })
+  .transform(({ name, ...rest }) => ({ name: name ?? rest.dir, ...rest }))
+  .describe("One unit that is planned and applied on its own: a directory and the workflow run there.");
+
+export const EnvironmentSchema = z
+  .strictObject({
+    approvals: z.number().int().min(0).default(0).describe("Distinct approvers required before applying. Default 0."),
+    approvers: z
+      .array(
+        z.string().regex(LOGIN_OR_TEAM, { error: 'approvers are GitHub logins ("octocat") or teams ("@acme/sre")' }),
+      )
+      .default([])
+      .describe('Who may approve: GitHub logins or "@org/team". Default (empty): anyone with write access.'),
+    allow_author: z.boolean().default(false).describe("May the pull request's author approve it. Default false."),
+    manual: z
+      .boolean()
+      .default(false)
+      .describe("After merge, wait for `/apply <environment>` before applying. Default false."),
+  })
+  .describe("Gates of one environment. An environment used by a project but not listed here gets every default.");
+
+export const DriftSchema = z
+  .strictObject({
+    schedule: z
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = cronExpressionProblem(value);
+        if (problem !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            message: `\`schedule\` is not a valid cron expression: ${problem}`,
+            params: { hint: 'write 5 fields: minute hour day-of-month month day-of-week, e.g. "0 */6 * * *"' },
+          });
+        }
+      })
+      .optional()
+      .describe('Cron schedule (5 fields, UTC) for drift detection on the default branch, e.g. "0 */6 * * *". Absent: off.'),
+    remediate: z.boolean().default(false).describe("Apply to restore the desired state when drift is found. Default false."),
+  })
+  .describe("Scheduled detection of drift between the default branch and the real world.");
+
+export const RepoConfigSchema = z
+  .strictObject({
+    version: z.literal(1).describe("Config format version. Always 1."),
+    apply: z
+      .enum(["after_merge", "before_merge"])
+      .default("after_merge")
+      .describe("after_merge (default): merge, then apply. before_merge: `/apply` on the pull request, then merge."),
+    autoplan: z.boolean().default(true).describe("Plan changed projects when a pull request is opened or pushed. Default true."),
+    allow_forks: z.boolean().default(false).describe("Plan pull requests from forks. Default false: never run fork code."),
+    approvals_survive: z
+      .enum(["commit", "same_plan"])
+      .default("commit")
+      .describe("commit (default): a push invalidates approvals. same_plan: kept while every plan is unchanged."),
+    on_apply_failure: z
+      .enum(["report", "revert_pr"])
+      .default("report")
+      .describe("report (default), or revert_pr: open a pull request reverting the merge that failed to apply."),
+    projects: z
+      .array(ProjectSchema)
+      // prefault, not default: zod drops a default over a transform from the generated JSON Schema.
+      .prefault([])
+      .describe("The projects of this repository."),
+    environments: z
+      .record(named("environment"), EnvironmentSchema)
+      .default({})
+      .describe("Approval and promotion gates, by environment name."),
+    workflows: z.record(named("workflow"), WorkflowSchema).default({}).describe("Custom workflows, by name."),
+    drift: DriftSchema.prefault({}).describe("Drift detection. Default: off."),
+  })
+  .describe("Slipway repository configuration (.slipway.yml), version 1.");
+
+export type RepoConfig = z.output<typeof RepoConfigSchema>;
+export type ProjectConfig = z.output<typeof ProjectSchema>;
+export type EnvironmentConfig = z.output<typeof EnvironmentSchema>;
+export type WorkflowConfig = z.output<typeof WorkflowSchema>;
+export type StepConfig = z.output<typeof StepSchema>;
+export type DriftConfig = z.output<typeof DriftSchema>;
+
+/** The gates of `name`: its entry in `environments`, or every default when it has none. */
+export function environmentConfig(config: RepoConfig, name: string | undefined): EnvironmentConfig {
+  // hasOwn: an environment named "constructor" must not find Object.prototype's.
+  if (name !== undefined && Object.hasOwn(config.environments, name)) return config.environments[name] as EnvironmentConfig;
+  return EnvironmentSchema.parse({});
+}

@@ -1,0 +1,118 @@
+// What a plan's text says: resource counts and a digest stable across runs of the same change.
+// Pure. Both work line by line, so the runner can feed them every line of an output too big to keep.
+import { createHash } from "node:crypto";
+import type { ChangeCounts } from "../domain/types.ts";
+
+const TF_PLAN = /^\s*Plan:\s(.*\d+ to (?:add|change|destroy).*)$/;
+const TF_NO_CHANGES = /^\s*No changes\.(?:\s|$)/;
+const TF_APPLIED = /^\s*(?:Apply|Destroy) complete! Resources:\s(.*)$/;
+const ANSIBLE_RECAP = /^PLAY RECAP\b/;
+const ANSIBLE_HOST = /^\S.*?:\s+ok=\d+\s+changed=(\d+)\b/;
+
+function count(text: string, word: string): number {
+  const m = new RegExp(`(\\d+) ${word}\\b`).exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Feeds lines one by one; `counts` is what the last summary seen says. */
+export class ChangeCountScanner {
+  counts: ChangeCounts | undefined;
+  private inRecap = false;
+
+  add(line: string): void {
+    let m = TF_PLAN.exec(line);
+    if (m) {
+      this.set({ add: count(m[1]!, "to add"), change: count(m[1]!, "to change"), destroy: count(m[1]!, "to destroy") });
+      return;
+    }
+    if (TF_NO_CHANGES.test(line)) {
+      this.set({ add: 0, change: 0, destroy: 0 });
+      return;
+    }
+    m = TF_APPLIED.exec(line);
+    if (m) {
+      this.set({ add: count(m[1]!, "added"), change: count(m[1]!, "changed"), destroy: count(m[1]!, "destroyed") });
+      return;
+    }
+    if (ANSIBLE_RECAP.test(line)) {
+      // Ansible only knows "changed": its tasks are not creations or deletions of resources.
+      this.set({ add: 0, change: 0, destroy: 0 });
+      this.inRecap = true;
+      return;
+    }
+    if (this.inRecap) {
+      m = ANSIBLE_HOST.exec(line);
+      if (m && this.counts) this.counts.change += Number(m[1]);
+      else if (line.trim() !== "") this.inRecap = false;
+    }
+  }
+
+  private set(counts: ChangeCounts): void {
+    this.counts = counts;
+    this.inRecap = false;
+  }
+}
+
+export function parseChangeCounts(text: string): ChangeCounts | undefined {
+  const scanner = new ChangeCountScanner();
+  for (const line of text.split("\n")) scanner.add(line);
+  return scanner.counts;
+}
+
+/** Lines that differ between two runs of the same plan without saying anything about the change. */
+const NOISE_LINES = [
+  /Refreshing state\.\.\./,
+  /: Reading\.\.\.$/,
+  /: Read complete after\b/,
+  /: Still [a-z]+\.\.\. \[/,
+  /^Acquiring state lock\b/,
+  /^Releasing state lock\b/,
+];
+
+const REPLACEMENTS: Array<[RegExp, string]> = [
+  [/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|\s?[+-]\d{2}:?\d{2})?/g, "<time>"],
+  [/\b\d{1,2}:\d{2}:\d{2}(?:\.\d+)?\b/g, "<time>"],
+  [/\[(?:id=[^\]]*, )?[\dhms.]+ elapsed\]/g, "[elapsed]"],
+  [/\bafter (?:\d+h)?(?:\d+m)?\d+(?:\.\d+)?m?s\b/g, "after <duration>"],
+  [/(?:\/private)?\/(?:tmp|var\/folders|var\/tmp)\/[^\s"'`]*/g, "<tmp>"],
+];
+
+export interface DigestOptions {
+  /** Run-specific paths (workspace, plan file) replaced before hashing. */
+  paths?: string[];
+}
+
+/** Streaming form of `planDigest`. */
+export class PlanDigest {
+  private readonly hash = createHash("sha256");
+  private readonly paths: string[];
+
+  constructor(opts: DigestOptions = {}) {
+    // Longest first, so a plan file inside the workspace is not half-replaced by the workspace path.
+    this.paths = (opts.paths ?? []).filter((p) => p.length > 1).sort((a, b) => b.length - a.length);
+  }
+
+  add(line: string): void {
+    const normal = normaliseLine(line, this.paths);
+    if (normal !== undefined) this.hash.update(normal + "\n");
+  }
+
+  digest(): string {
+    return this.hash.digest("hex");
+  }
+}
+
+export function normaliseLine(line: string, paths: readonly string[] = []): string | undefined {
+  let out = line.replace(/\s+$/, "");
+  if (out === "" || NOISE_LINES.some((re) => re.test(out))) return undefined;
+  for (const p of paths) out = out.split(p).join("<path>");
+  for (const [re, by] of REPLACEMENTS) out = out.replace(re, by);
+  return out;
+}
+
+/** sha256 (hex) of the plan text normalised so two plans of the same change compare equal. */
+export function planDigest(text: string, opts: DigestOptions = {}): string {
+  const d = new PlanDigest(opts);
+  for (const line of text.split("\n")) d.add(line);
+  return d.digest();
+}

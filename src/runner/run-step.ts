@@ -1,0 +1,144 @@
+// Runs one step as a child process: argv only (never a shell built here), its own process group,
+// the whole group killed on timeout, cancel, or when the step leaves processes behind.
+import { spawn } from "node:child_process";
+import { stat } from "node:fs/promises";
+import { finished } from "node:stream/promises";
+import type { OutputCapture } from "./output-capture.ts";
+
+export interface StepRun {
+  argv: string[];
+  cwd: string;
+  /** Exactly the child's environment; the caller merges process.env if it wants it. */
+  env: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface StepOutcome {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  canceled: boolean;
+  durationMs: number;
+}
+
+/** Time between SIGTERM and SIGKILL: terraform needs a moment to release its state lock. */
+export const KILL_GRACE_MS = 3000;
+
+export async function runStep(
+  step: StepRun,
+  capture: OutputCapture,
+  opts: { killGraceMs?: number } = {},
+): Promise<StepOutcome> {
+  const started = Date.now();
+  const grace = opts.killGraceMs ?? KILL_GRACE_MS;
+  const outcome = (o: Partial<StepOutcome>): StepOutcome => ({
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    canceled: false,
+    ...o,
+    durationMs: Date.now() - started,
+  });
+
+  if (step.signal?.aborted) return outcome({ canceled: true });
+  const [command, ...args] = step.argv;
+  if (command === undefined || command === "") {
+    await capture.writeLine("slipway: empty command");
+    return outcome({});
+  }
+  if (!(await isDirectory(step.cwd))) {
+    // Without this check spawn reports a missing cwd as the command being missing (ENOENT).
+    await capture.writeLine(`slipway: working directory does not exist: ${step.cwd}`);
+    return outcome({});
+  }
+
+  const child = spawn(command, args, {
+    cwd: step.cwd,
+    env: step.env,
+    // A new process group (setsid), so one kill(-pid) reaches every grandchild too.
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const pipes = [
+    { from: child.stdout!, to: capture.createInput() },
+    { from: child.stderr!, to: capture.createInput() },
+  ];
+  for (const p of pipes) p.from.pipe(p.to);
+  // pipe() ends the input only on 'end', not when the source is destroyed: end it ourselves.
+  const stopReading = () => {
+    for (const p of pipes) {
+      p.from.unpipe(p.to);
+      p.from.destroy();
+      if (!p.to.writableEnded) p.to.end();
+    }
+  };
+
+  let timedOut = false;
+  let canceled = false;
+  const timers: NodeJS.Timeout[] = [];
+  const killGroup = (sig: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(child.pid, sig);
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  };
+  const terminate = () => {
+    killGroup("SIGTERM");
+    timers.push(
+      setTimeout(() => {
+        killGroup("SIGKILL");
+        // A process that escaped into its own session may still hold our pipes: stop reading.
+        timers.push(setTimeout(stopReading, 500));
+      }, grace),
+    );
+  };
+  const onAbort = () => {
+    canceled = true;
+    terminate();
+  };
+  step.signal?.addEventListener("abort", onAbort, { once: true });
+  timers.push(
+    setTimeout(() => {
+      timedOut = true;
+      terminate();
+    }, step.timeoutMs),
+  );
+
+  try {
+    const result = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
+      child.once("error", (error) => {
+        stopReading();
+        resolve({ code: null, signal: null, error });
+      });
+      child.once("exit", (code, signal) => {
+        // The step is done; anything it left running in its group would hold the pipes open.
+        if (!timedOut && !canceled) terminate();
+        resolve({ code, signal });
+      });
+    });
+    await Promise.allSettled(pipes.map((p) => finished(p.to)));
+    if (result.error) await capture.writeLine(describeSpawnError(command, result.error));
+    return outcome({ exitCode: result.code, signal: result.signal, timedOut, canceled });
+  } finally {
+    for (const t of timers) clearTimeout(t);
+    step.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function describeSpawnError(command: string, error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return `slipway: command not found: ${command}`;
+  if (code === "EACCES") return `slipway: permission denied running ${command}`;
+  return `slipway: could not start ${command}: ${error.message}`;
+}

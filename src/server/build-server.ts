@@ -1,0 +1,57 @@
+// Fastify with the Probot webhook middleware mounted, plus health and readiness routes.
+import Fastify from "fastify";
+import type { Logger } from "pino";
+import { createNodeMiddleware, type Probot } from "probot";
+import { handleWebhook, type IntentSink } from "../intake/intake.ts";
+
+export const WEBHOOK_PATH = "/api/github/webhooks";
+
+export interface ServerDeps {
+  probot: Probot;
+  sink: IntentSink;
+  log: Logger;
+  /** True when Redis answers: readiness follows the one thing the server needs. */
+  ready: () => Promise<boolean>;
+}
+
+export async function buildServer(deps: ServerDeps) {
+  const fastify = Fastify({ loggerInstance: deps.log, disableRequestLogging: true });
+  const middleware = await createNodeMiddleware(
+    (app) => {
+      app.onAny(async (context) => {
+        await handleWebhook({ id: context.id, name: context.name, payload: context.payload }, deps.sink, deps.log);
+      });
+    },
+    { probot: deps.probot, webhooksPath: WEBHOOK_PATH },
+  );
+
+  await fastify.register(async (scope) => {
+    // The signature covers the exact bytes GitHub sent: keep the body as a string, unparsed.
+    scope.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => done(null, body));
+    scope.post(WEBHOOK_PATH, { bodyLimit: 25 * 1024 * 1024 }, async (req, reply) => {
+      const body = req.body as string;
+      // A correctly signed body that is not JSON would surface as a 500 from the middleware;
+      // it is the sender's fault, so answer 400 before anything else looks at it.
+      if (!isJson(body)) return reply.code(400).send({ error: "body is not valid JSON" });
+      (req.raw as unknown as { body: string }).body = body;
+      reply.hijack();
+      await middleware(req.raw, reply.raw);
+    });
+  });
+
+  fastify.get("/healthz", async () => ({ status: "ok" }));
+  fastify.get("/readyz", async (_req, reply) => {
+    const ok = await deps.ready();
+    return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "redis unreachable" });
+  });
+  return fastify;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,172 @@
+// The one place that reads process.env. Every setting is validated here, once, at start:
+// a bad value stops the process with one line per problem instead of failing later in a job.
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+const ROLES = ["all", "server", "worker"] as const;
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const intFrom = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a whole number from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const envSchema = z.object({
+  APP_ID: z.string().regex(/^\d+$/, "APP_ID must be the GitHub App's numeric id").optional(),
+  PRIVATE_KEY: z.string().optional(),
+  PRIVATE_KEY_PATH: z.string().optional(),
+  WEBHOOK_SECRET: z.string().optional(),
+  GHE_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+(:\d+)?$/, "GHE_HOST must be a host name with an optional port, without scheme or path")
+    .optional(),
+  GHE_PROTOCOL: z.enum(["http", "https"], { message: "GHE_PROTOCOL must be http or https" }).default("https"),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "REDIS_URL must start with redis:// or rediss://")
+    .default("redis://127.0.0.1:6379"),
+  PORT: intFrom("PORT", 0, 65535, 3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  SLIPWAY_ROLE: z.enum(ROLES, { message: `SLIPWAY_ROLE must be one of ${ROLES.join(", ")}` }).default("all"),
+  SLIPWAY_CONCURRENCY: intFrom("SLIPWAY_CONCURRENCY", 1, 64, 2),
+  SLIPWAY_DATA_DIR: z.string().min(1).default("./.slipway"),
+  SLIPWAY_SECRET_ENV: z.string().default(""),
+  SLIPWAY_STEP_TIMEOUT_SECONDS: intFrom("SLIPWAY_STEP_TIMEOUT_SECONDS", 1, 86_400, 3600),
+  SLIPWAY_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, "SLIPWAY_QUEUE_PREFIX may hold letters, digits, _ and - only")
+    .default("slipway"),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+});
+
+export type Role = (typeof ROLES)[number];
+
+export interface GitHubAppCredentials {
+  appId: number;
+  privateKey: string;
+  webhookSecret: string;
+}
+
+export interface Settings {
+  /** Absent when the app is not registered yet: `npm start` then serves the registration page. */
+  app?: GitHubAppCredentials;
+  /** `PROTOCOL://HOST` for git, `PROTOCOL://HOST/api/v3` for the API; github.com when GHE_HOST is unset. */
+  githubBaseUrl: string;
+  apiBaseUrl: string;
+  redisUrl: string;
+  port: number;
+  host: string;
+  role: Role;
+  concurrency: number;
+  dataDir: string;
+  secretEnvNames: string[];
+  stepTimeoutMs: number;
+  /** Prefix of every Redis key Slipway writes: lets several installs (or test runs) share one Redis. */
+  queuePrefix: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** The worker's own environment as steps see it: Slipway's credentials removed. */
+  stepEnv: Record<string, string>;
+}
+
+/**
+ * Never handed to workflow steps: a pull request's code runs there, and with these it could act
+ * as the app (private key, webhook secret) or write jobs straight into the queue (Redis URL).
+ */
+const SLIPWAY_OWN_VARIABLES = ["APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "REDIS_URL", "GITHUB_TOKEN"];
+
+export type SettingsResult = { ok: true; settings: Settings } | { ok: false; problems: string[] };
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResult {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((i) => i.message) };
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  const credentialNames = ["APP_ID", "WEBHOOK_SECRET"] as const;
+  const given = credentialNames.filter((n) => e[n] !== undefined);
+  const hasKey = e.PRIVATE_KEY !== undefined || e.PRIVATE_KEY_PATH !== undefined;
+  let app: GitHubAppCredentials | undefined;
+  if (given.length > 0 || hasKey) {
+    for (const n of credentialNames) if (e[n] === undefined) problems.push(`${n} is required once any GitHub App credential is set`);
+    const privateKey = loadPrivateKey(e.PRIVATE_KEY, e.PRIVATE_KEY_PATH, problems);
+    if (problems.length === 0 && privateKey) {
+      app = { appId: Number(e.APP_ID), privateKey, webhookSecret: e.WEBHOOK_SECRET! };
+    }
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const githubBaseUrl = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com";
+  const apiBaseUrl = e.GHE_HOST ? `${githubBaseUrl}/api/v3` : "https://api.github.com";
+  return {
+    ok: true,
+    settings: {
+      app,
+      githubBaseUrl,
+      apiBaseUrl,
+      redisUrl: e.REDIS_URL,
+      port: e.PORT,
+      host: e.HOST,
+      role: e.SLIPWAY_ROLE,
+      concurrency: e.SLIPWAY_CONCURRENCY,
+      dataDir: e.SLIPWAY_DATA_DIR,
+      secretEnvNames: e.SLIPWAY_SECRET_ENV.split(",").map((s) => s.trim()).filter(Boolean),
+      stepTimeoutMs: e.SLIPWAY_STEP_TIMEOUT_SECONDS * 1000,
+      queuePrefix: e.SLIPWAY_QUEUE_PREFIX,
+      logLevel: e.LOG_LEVEL,
+      stepEnv: stepEnvironment(env),
+    },
+  };
+}
+
+function loadPrivateKey(inline: string | undefined, path: string | undefined, problems: string[]): string | undefined {
+  if (inline !== undefined && path !== undefined) {
+    problems.push("set PRIVATE_KEY or PRIVATE_KEY_PATH, not both");
+    return undefined;
+  }
+  let pem = inline;
+  if (path !== undefined) {
+    try {
+      pem = readFileSync(path, "utf8");
+    } catch (err) {
+      problems.push(`PRIVATE_KEY_PATH: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+      return undefined;
+    }
+  }
+  if (pem === undefined) {
+    problems.push("PRIVATE_KEY or PRIVATE_KEY_PATH is required once any GitHub App credential is set");
+    return undefined;
+  }
+  const normalised = normalisePem(pem);
+  if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(normalised)) {
+    problems.push("PRIVATE_KEY is not a PEM private key (expected -----BEGIN RSA PRIVATE KEY----- or base64 of it)");
+    return undefined;
+  }
+  return normalised;
+}
+
+/** Accepts a PEM as-is, with `\n` escapes (one-line .env files) or base64-encoded, as Probot does. */
+function normalisePem(value: string): string {
+  const trimmed = value.trim();
+  if (trimmed.includes("-----BEGIN")) return trimmed.replace(/\\n/g, "\n");
+  const decoded = Buffer.from(trimmed, "base64").toString("utf8");
+  return decoded.includes("-----BEGIN") ? decoded : trimmed;
+}
+
+function stepEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && !SLIPWAY_OWN_VARIABLES.includes(k)) out[k] = v;
+  }
+  return out;
+}

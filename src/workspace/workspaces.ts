@@ -1,0 +1,217 @@
+// Workspaces: one bare mirror per repository, one detached worktree per run at an exact SHA.
+//   ${dataDir}/mirrors/${owner}/${repo}.git     fetched with the installation token
+//   ${dataDir}/worktrees/<unique>               checked out at exactly `sha`, removed after the run
+// Concurrency: in this process, fetches of one repo run one at a time, and so do changes to its
+// worktree admin files (add, prune); other repos never wait. Another process sharing the data dir
+// can still hold a git lock: those commands are retried once.
+import { randomUUID } from "node:crypto";
+import { access, mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { SlipwayError } from "../domain/types.ts";
+import { GitError, git, gitRetryingLocks } from "./git.ts";
+import { KeyedMutex } from "./keyed-mutex.ts";
+
+export interface Worktree {
+  path: string;
+  sha: string;
+  remove(): Promise<void>;
+}
+
+export interface WorkspacesOptions {
+  dataDir: string;
+  /** e.g. "https://github.com"; a repository is `${gitBaseUrl}/${owner}/${repo}.git`. */
+  gitBaseUrl: string;
+  gitTimeoutMs?: number;
+}
+
+export interface CheckoutRequest {
+  owner: string;
+  repo: string;
+  token: string;
+  sha: string;
+  /** Refs to fetch too, e.g. "refs/pull/7/head", "refs/heads/main". */
+  refs?: string[];
+}
+
+export interface ReadFileRequest {
+  owner: string;
+  repo: string;
+  token?: string;
+  /** A SHA or a ref. A ref already in the mirror is not re-fetched: pass SHAs for fresh content. */
+  rev: string;
+  path: string;
+}
+
+// GitHub's own rules for owner and repository names; also keeps them from escaping dataDir.
+const NAME = /^[A-Za-z0-9_.-]+$/;
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const REF = /^refs\/[A-Za-z0-9_.\/-]+$/;
+const REV = /^[A-Za-z0-9_.\/-]+$/;
+
+export class Workspaces {
+  private readonly fetchLock = new KeyedMutex();
+  private readonly adminLock = new KeyedMutex();
+
+  constructor(private readonly opts: WorkspacesOptions) {}
+
+  mirrorPath(owner: string, repo: string): string {
+    checkName(owner, "owner");
+    checkName(repo, "repository");
+    // GitHub names are case-insensitive: one mirror for "Acme/Net" and "acme/net".
+    return join(this.opts.dataDir, "mirrors", owner.toLowerCase(), `${repo.toLowerCase()}.git`);
+  }
+
+  async checkout(req: CheckoutRequest): Promise<Worktree> {
+    const sha = req.sha.toLowerCase();
+    if (!FULL_SHA.test(sha)) throw new SlipwayError("invalid_sha", `not a full commit SHA: ${req.sha}`);
+    const refspecs = (req.refs ?? []).map(toRefspec);
+    const mirror = this.mirrorPath(req.owner, req.repo);
+    const key = mirror;
+
+    await this.fetchLock.run(key, async () => {
+      await this.ensureMirror(mirror);
+      if (refspecs.length > 0) await this.fetchRefs(mirror, req, refspecs);
+      if (!(await hasCommit(mirror, sha))) await this.fetchSha(mirror, req, sha);
+    });
+    if (!(await hasCommit(mirror, sha))) {
+      throw new SlipwayError("sha_not_found", `commit ${sha} not found in ${req.owner}/${req.repo}`);
+    }
+
+    const path = join(this.opts.dataDir, "worktrees", `${safe(req.owner)}-${safe(req.repo)}-${sha.slice(0, 12)}-${randomUUID().slice(0, 8)}`);
+    await mkdir(join(this.opts.dataDir, "worktrees"), { recursive: true });
+    // Registering the worktree writes the mirror's admin files; filling it in only touches its own
+    // index, so the slow checkout runs outside the lock and checkouts of one repo proceed in parallel.
+    await this.adminLock.run(key, () =>
+      gitRetryingLocks(["worktree", "add", "--no-checkout", "--detach", path, sha], { dir: mirror, ...this.timeout() }),
+    );
+    const worktree: Worktree = { path, sha, remove: () => this.removeWorktree(mirror, path) };
+    try {
+      await gitRetryingLocks(["reset", "--hard", "--quiet"], { dir: path, ...this.timeout() });
+    } catch (error) {
+      await worktree.remove().catch(() => undefined);
+      throw error;
+    }
+    return worktree;
+  }
+
+  /** A file's content at a revision, or null when the revision has no such file. */
+  async readFileAt(req: ReadFileRequest): Promise<string | null> {
+    if (!REV.test(req.rev) || req.rev.startsWith("-")) throw new SlipwayError("invalid_rev", `not a revision: ${req.rev}`);
+    const mirror = this.mirrorPath(req.owner, req.repo);
+    await this.fetchLock.run(mirror, async () => {
+      await this.ensureMirror(mirror);
+      if (await resolveCommit(mirror, req.rev)) return;
+      if (FULL_SHA.test(req.rev)) await this.fetchSha(mirror, req, req.rev);
+      else await this.fetchRefs(mirror, req, [toRefspec(req.rev)]);
+    });
+    const commit = await resolveCommit(mirror, req.rev);
+    if (!commit) throw new SlipwayError("rev_not_found", `revision ${req.rev} not found in ${req.owner}/${req.repo}`);
+    const path = req.path.replace(/^\/+/, "");
+    const object = await revParse(mirror, `${commit}:${path}`);
+    if (!object) return null;
+    const type = (await git(["cat-file", "-t", object], { dir: mirror })).stdout.trim();
+    if (type !== "blob") return null; // a directory is not a file
+    return (await git(["cat-file", "blob", object], { dir: mirror })).stdout;
+  }
+
+  private timeout(): { timeoutMs?: number } {
+    return this.opts.gitTimeoutMs !== undefined ? { timeoutMs: this.opts.gitTimeoutMs } : {};
+  }
+
+  private url(owner: string, repo: string): string {
+    return `${this.opts.gitBaseUrl.replace(/\/+$/, "")}/${owner}/${repo}.git`;
+  }
+
+  private async ensureMirror(mirror: string): Promise<void> {
+    if (await exists(join(mirror, "HEAD"))) return;
+    await mkdir(mirror, { recursive: true });
+    // Re-running init on an existing repository is harmless, so a race with another process is too.
+    await git(["init", "--bare", "--quiet", mirror]);
+    // gc in the foreground, inside our fetch lock, never in a detached child racing the next fetch.
+    await git(["config", "gc.autoDetach", "false"], { dir: mirror });
+  }
+
+  private async fetchRefs(
+    mirror: string,
+    req: { owner: string; repo: string; token?: string },
+    refspecs: string[],
+  ): Promise<void> {
+    try {
+      await this.fetch(mirror, req, refspecs);
+    } catch (error) {
+      // A deleted branch or a closed PR's ref is no fault when the SHA is what we need.
+      if (!(error instanceof GitError && /couldn't find remote ref/i.test(error.stderr))) throw error;
+    }
+  }
+
+  private async fetchSha(mirror: string, req: { owner: string; repo: string; token?: string }, sha: string): Promise<void> {
+    try {
+      // GitHub serves any reachable commit by SHA. No ref is written for it: a worktree's HEAD keeps
+      // it alive while in use, and gc may drop it weeks later (it is fetched again when needed).
+      await this.fetch(mirror, req, [sha]);
+    } catch (error) {
+      // A server that refuses SHA wants: fall back to every branch and PR head.
+      if (!(error instanceof GitError && /not our ref|want .* not valid|unadvertised object/i.test(error.stderr))) throw error;
+      await this.fetch(mirror, req, ["+refs/heads/*:refs/heads/*", "+refs/pull/*/head:refs/pull/*/head"]);
+    }
+  }
+
+  private async fetch(mirror: string, req: { owner: string; repo: string; token?: string }, refspecs: string[]): Promise<void> {
+    await gitRetryingLocks(
+      ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--end-of-options", this.url(req.owner, req.repo), ...refspecs],
+      { dir: mirror, ...(req.token ? { token: req.token } : {}), ...this.timeout() },
+    );
+  }
+
+  private async removeWorktree(mirror: string, path: string): Promise<void> {
+    // Deleting the directory first keeps the slow part outside the lock; prune then drops the
+    // mirror's record of it (and of any worktree whose directory vanished another way).
+    await rm(path, { recursive: true, force: true });
+    await this.adminLock.run(mirror, () => gitRetryingLocks(["worktree", "prune"], { dir: mirror }));
+  }
+}
+
+function checkName(name: string, what: string): void {
+  if (!NAME.test(name) || name === "." || name === ".." || name.startsWith("-")) {
+    throw new SlipwayError("invalid_repo_name", `invalid ${what} name: ${name}`);
+  }
+}
+
+function toRefspec(ref: string): string {
+  const full = ref.startsWith("refs/") ? ref : `refs/heads/${ref}`;
+  if (!REF.test(full) || full.includes("..") || full.endsWith("/")) {
+    throw new SlipwayError("invalid_ref", `invalid ref: ${ref}`);
+  }
+  return `+${full}:${full}`;
+}
+
+function safe(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9_-]/g, "_");
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function revParse(mirror: string, rev: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await git(["rev-parse", "--verify", "--quiet", "--end-of-options", rev], { dir: mirror });
+    return stdout.trim() || undefined;
+  } catch (error) {
+    if (error instanceof GitError && error.exitCode === 1) return undefined; // --quiet: "no such object"
+    throw error;
+  }
+}
+
+function resolveCommit(mirror: string, rev: string): Promise<string | undefined> {
+  return revParse(mirror, `${rev}^{commit}`);
+}
+
+async function hasCommit(mirror: string, sha: string): Promise<boolean> {
+  return (await resolveCommit(mirror, sha)) !== undefined;
+}

@@ -1,0 +1,188 @@
+// A local GitHub Enterprise Server: REST under /api/v3 checked against GitHub's description, git
+// smart HTTP at /OWNER/REPO.git, signed webhooks to the app. One per test; `stop()` leaves nothing.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Scenario } from "../scenario/scenario.ts";
+import { dispatchApi, type ApiCall, type Recorder, type Violation } from "./api-dispatch.ts";
+import { generateAppKeyPair, TokenStore } from "./app-auth.ts";
+import { RepoLocks, type PendingEvent, type SimCore } from "./core.ts";
+import { handleGit, isGitPath, type GitRequestRecord } from "./git-http.ts";
+import { loadSpec } from "./openapi-spec.ts";
+import { routes } from "./routes.ts";
+import type { AppInfo, Urls } from "./serialize-core.ts";
+import { nowIso, SimState } from "./state.ts";
+import { WebhookSender, type Delivery, type DeliveryResult } from "./webhook-sender.ts";
+
+export interface SimulatorOptions {
+  /** Send webhooks for the app's own writes (comments, check runs, deployments…). Default true. */
+  echoAppEvents?: boolean;
+  appSlug?: string;
+  webhookTarget?: string;
+}
+
+export interface GitHubSimulator {
+  /** http://127.0.0.1:PORT — use as GHE_HOST=127.0.0.1:PORT with GHE_PROTOCOL=http. */
+  readonly baseUrl: string;
+  readonly host: string;
+  /** http://127.0.0.1:PORT/api/v3 */
+  readonly apiUrl: string;
+  readonly appId: number;
+  readonly appSlug: string;
+  readonly botLogin: string;
+  /** PKCS#1 PEM of the app's private key. */
+  readonly privateKey: string;
+  readonly webhookSecret: string;
+  readonly calls: ApiCall[];
+  readonly violations: Violation[];
+  readonly gitRequests: GitRequestRecord[];
+  readonly deliveries: Delivery[];
+  readonly scenario: Scenario;
+  /** The internals, for the scenario driver and assertions on state. */
+  readonly core: SimCore;
+  setWebhookTarget(url: string | undefined): void;
+  deliver(event: string, payload: Record<string, unknown>): Promise<DeliveryResult>;
+  redeliver(deliveryId: string): Promise<DeliveryResult>;
+  /** A mark for `callsSince`: the number of calls recorded so far. */
+  mark(): number;
+  callsSince(mark: number): ApiCall[];
+  resetCalls(): void;
+  /** Mint an installation token without the JWT round trip (tests, git clients). */
+  installationToken(installationId: number): string;
+  gitUrl(fullName: string): string;
+  /** Resolves once every webhook queued so far (including echoes of the app's writes) is answered. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startGitHubSimulator(options: SimulatorOptions = {}): Promise<GitHubSimulator> {
+  loadSpec(); // pay the spec's parse once, before the first request's clock starts
+  const root = await mkdtemp(join(tmpdir(), "slipway-ghsim-"));
+  const state = new SimState();
+  const keys = generateAppKeyPair();
+  const slug = options.appSlug ?? "slipway";
+  const app: AppInfo = {
+    id: 100 + state.nextId(),
+    slug,
+    name: "Slipway",
+    clientId: `Iv1.${randomBytes(8).toString("hex")}`,
+    owner: state.user("slipway-dev"),
+    bot: state.user(`${slug}[bot]`, "Bot"),
+    createdAt: nowIso(),
+  };
+  const hooks = new WebhookSender(randomBytes(20).toString("hex"));
+  hooks.setTarget(options.webhookTarget);
+  const recorder: Recorder = { calls: [], violations: [] };
+  const gitRequests: GitRequestRecord[] = [];
+  const locks = new RepoLocks();
+  const urls: Urls = { base: "", api: "" };
+  let echoChain: Promise<void> = Promise.resolve();
+
+  const core: SimCore = {
+    state,
+    urls,
+    app,
+    tokens: new TokenStore(),
+    hooks,
+    reposRoot: join(root, "repos"),
+    echoAppEvents: options.echoAppEvents ?? true,
+    withRepoLock: (name, fn) => locks.run(name, fn),
+    echo(events: PendingEvent[]) {
+      // setImmediate: the answer to the app's request is written before its echo is built.
+      echoChain = echoChain.then(
+        () =>
+          new Promise<void>((resolve) =>
+            setImmediate(async () => {
+              for (const build of events) {
+                try {
+                  const [event, payload] = await build();
+                  await hooks.deliver(event, payload);
+                } catch (err) {
+                  recorder.violations.push({ kind: "simulator-fault", method: "WEBHOOK", path: "", status: 0, reason: String(err) });
+                }
+              }
+              resolve();
+            }),
+          ),
+      );
+    },
+  };
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const fail = (err: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end(`simulator fault: ${err instanceof Error ? err.message : String(err)}`);
+    };
+    if (url.pathname === "/api/v3" || url.pathname.startsWith("/api/v3/")) {
+      dispatchApi(req, res, url.pathname.slice("/api/v3".length) || "/", url.searchParams, { core, routes, recorder, publicKey: keys.publicKey }).catch(fail);
+    } else if (isGitPath(url.pathname)) {
+      handleGit(core, req, res, url.pathname, url.search.replace(/^\?/, ""), gitRequests).catch(fail);
+    } else {
+      res.writeHead(404, { "content-type": "text/plain" }).end("Not Found");
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("simulator did not get a TCP port");
+  const host = `127.0.0.1:${address.port}`;
+  urls.base = `http://${host}`;
+  urls.api = `${urls.base}/api/v3`;
+
+  const idle = async () => {
+    let seen: Promise<void>;
+    do {
+      seen = echoChain;
+      await seen;
+      await hooks.idle();
+    } while (seen !== echoChain);
+  };
+
+  let scenario: Scenario | undefined;
+  const sim: GitHubSimulator = {
+    baseUrl: urls.base,
+    host,
+    apiUrl: urls.api,
+    appId: app.id,
+    appSlug: slug,
+    botLogin: app.bot.login,
+    privateKey: keys.privateKeyPem,
+    webhookSecret: hooks.secret,
+    calls: recorder.calls,
+    violations: recorder.violations,
+    gitRequests,
+    deliveries: hooks.deliveries,
+    get scenario() {
+      scenario ??= new Scenario(sim);
+      return scenario;
+    },
+    core,
+    setWebhookTarget: (url) => hooks.setTarget(url),
+    deliver: (event, payload) => hooks.deliver(event, payload),
+    redeliver: (id) => hooks.redeliver(id),
+    mark: () => recorder.calls.length,
+    callsSince: (mark) => recorder.calls.slice(mark),
+    resetCalls: () => {
+      recorder.calls.length = 0;
+    },
+    installationToken: (id) => core.tokens.issue(id).token,
+    gitUrl: (fullName) => `${urls.base}/${fullName}.git`,
+    idle,
+    async stop() {
+      // Let in-flight deliveries finish (bounded) so nothing posts to a closed app afterwards.
+      await Promise.race([idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
+      hooks.setTarget(undefined);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  return sim;
+}

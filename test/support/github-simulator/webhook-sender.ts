@@ -1,0 +1,95 @@
+// Delivering webhooks as GitHub's hookshot does: exact bytes, HMAC-SHA256 signature, event and
+// delivery headers. Deliveries go out one at a time in the order they were produced, so tests
+// see a deterministic sequence.
+import { randomUUID } from "node:crypto";
+import { sign } from "@octokit/webhooks-methods";
+
+export interface Delivery {
+  id: string;
+  event: string;
+  action: string | undefined;
+  payload: Record<string, unknown>;
+  /** The exact bytes sent (a redelivery sends them again). */
+  body: string;
+  headers: Record<string, string>;
+  /** HTTP status of the app's answer; 0 when nothing was sent (no target) or the send failed. */
+  status: number;
+  responseBody: string;
+  error?: string;
+  redelivery: boolean;
+  deliveredAt: string;
+}
+
+export interface DeliveryResult {
+  status: number;
+  deliveryId: string;
+  body: string;
+}
+
+export class WebhookSender {
+  readonly deliveries: Delivery[] = [];
+  private target: string | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly hookId = 100_000 + Math.floor(Math.random() * 800_000);
+
+  constructor(readonly secret: string) {}
+
+  setTarget(url: string | undefined): void {
+    this.target = url;
+  }
+
+  get targetUrl(): string | undefined {
+    return this.target;
+  }
+
+  deliver(event: string, payload: Record<string, unknown>): Promise<DeliveryResult> {
+    const body = JSON.stringify(payload);
+    const id = randomUUID();
+    return this.enqueue(() => this.send({ id, event, action: typeof payload.action === "string" ? payload.action : undefined, payload, body, redelivery: false }));
+  }
+
+  /** Re-send the identical bytes under the same delivery id, as "Redeliver" in GitHub's UI does. */
+  redeliver(deliveryId: string): Promise<DeliveryResult> {
+    const original = this.deliveries.find((d) => d.id === deliveryId && !d.redelivery);
+    if (!original) return Promise.reject(new Error(`no delivery ${deliveryId}`));
+    return this.enqueue(() => this.send({ ...original, redelivery: true }));
+  }
+
+  /** Resolves when every delivery queued so far has been answered. */
+  async idle(): Promise<void> {
+    let seen: Promise<unknown>;
+    do {
+      seen = this.chain;
+      await seen.catch(() => undefined);
+    } while (seen !== this.chain);
+  }
+
+  private enqueue(job: () => Promise<DeliveryResult>): Promise<DeliveryResult> {
+    const next = this.chain.catch(() => undefined).then(job);
+    this.chain = next;
+    return next;
+  }
+
+  private async send(d: Pick<Delivery, "id" | "event" | "action" | "payload" | "body" | "redelivery">): Promise<DeliveryResult> {
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      "user-agent": "GitHub-Hookshot/sim",
+      "x-github-event": d.event,
+      "x-github-delivery": d.id,
+      "x-github-hook-id": String(this.hookId),
+      "x-github-hook-installation-target-type": "integration",
+      "x-hub-signature-256": await sign(this.secret, d.body),
+    };
+    const record: Delivery = { ...d, headers, status: 0, responseBody: "", deliveredAt: new Date().toISOString() };
+    this.deliveries.push(record);
+    if (!this.target) return { status: 0, deliveryId: d.id, body: "" };
+    try {
+      const res = await fetch(this.target, { method: "POST", headers, body: d.body, signal: AbortSignal.timeout(15_000) });
+      record.status = res.status;
+      record.responseBody = await res.text();
+    } catch (err) {
+      record.error = err instanceof Error ? err.message : String(err);
+    }
+    return { status: record.status, deliveryId: d.id, body: record.responseBody };
+  }
+}

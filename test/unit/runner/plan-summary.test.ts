@@ -1,0 +1,128 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { parseChangeCounts, planDigest } from "../../../src/runner/plan-summary.ts";
+
+describe("parseChangeCounts", () => {
+  test("terraform plan summary", () => {
+    assert.deepEqual(parseChangeCounts("foo\nPlan: 1 to add, 2 to change, 3 to destroy.\n"), { add: 1, change: 2, destroy: 3 });
+  });
+
+  test("terraform 1.5+ summary with imports", () => {
+    assert.deepEqual(parseChangeCounts("Plan: 2 to import, 1 to add, 0 to change, 4 to destroy."), {
+      add: 1,
+      change: 0,
+      destroy: 4,
+    });
+  });
+
+  test("No changes.", () => {
+    assert.deepEqual(parseChangeCounts("No changes. Your infrastructure matches the configuration."), {
+      add: 0,
+      change: 0,
+      destroy: 0,
+    });
+  });
+
+  test("apply and destroy summaries", () => {
+    assert.deepEqual(parseChangeCounts("Apply complete! Resources: 1 added, 0 changed, 5 destroyed."), {
+      add: 1,
+      change: 0,
+      destroy: 5,
+    });
+    assert.deepEqual(parseChangeCounts("Destroy complete! Resources: 3 destroyed."), { add: 0, change: 0, destroy: 3 });
+  });
+
+  test("ansible recap sums changed= over hosts", () => {
+    const text = [
+      "TASK [x] ***",
+      "changed: [web1]",
+      "",
+      "PLAY RECAP *********************************************************************",
+      "web1                       : ok=3    changed=2    unreachable=0    failed=0    skipped=0",
+      "web2                       : ok=3    changed=1    unreachable=0    failed=0    skipped=0",
+      "",
+    ].join("\n");
+    assert.deepEqual(parseChangeCounts(text), { add: 0, change: 3, destroy: 0 });
+  });
+
+  test("ansible recap with nothing changed", () => {
+    assert.deepEqual(parseChangeCounts("PLAY RECAP ***\nlocalhost : ok=1 changed=0 unreachable=0 failed=0\n"), {
+      add: 0,
+      change: 0,
+      destroy: 0,
+    });
+  });
+
+  test("the last summary wins; unrelated text gives undefined", () => {
+    assert.deepEqual(parseChangeCounts("Plan: 1 to add, 0 to change, 0 to destroy.\nApply complete! Resources: 1 added, 0 changed, 0 destroyed."), {
+      add: 1,
+      change: 0,
+      destroy: 0,
+    });
+    assert.equal(parseChangeCounts("hello\nPlanned: nothing\nmy changed=3 thing"), undefined);
+  });
+});
+
+describe("planDigest", () => {
+  const planA = [
+    "aws_vpc.main: Refreshing state... [id=vpc-0a1b]",
+    "data.aws_ami.x: Reading...",
+    "data.aws_ami.x: Read complete after 1s [id=ami-123]",
+    "",
+    "  # aws_instance.web will be updated in-place   ",
+    '  ~ resource "aws_instance" "web" {',
+    '      ~ instance_type = "t3.micro" -> "t3.small"',
+    "    }",
+    "",
+    "Plan: 0 to add, 1 to change, 0 to destroy.",
+    "Saved the plan to: /tmp/slipway-abc/plan.tfplan",
+    "2024-05-01T10:11:12.345Z [INFO] done",
+  ].join("\n");
+
+  const planB = [
+    "aws_vpc.main: Refreshing state... [id=vpc-0a1b]",
+    "aws_subnet.a: Refreshing state... [id=subnet-9]",
+    "data.aws_ami.x: Reading...",
+    "data.aws_ami.x: Read complete after 3s [id=ami-123]",
+    "  # aws_instance.web will be updated in-place",
+    '  ~ resource "aws_instance" "web" {',
+    '      ~ instance_type = "t3.micro" -> "t3.small"',
+    "    }",
+    "",
+    "",
+    "Plan: 0 to add, 1 to change, 0 to destroy.",
+    "Saved the plan to: /tmp/slipway-xyz/plan.tfplan",
+    "2025-01-02T03:04:05.000Z [INFO] done",
+  ].join("\n");
+
+  test("two plans of the same change have the same digest", () => {
+    assert.equal(planDigest(planA), planDigest(planB));
+    assert.match(planDigest(planA), /^[0-9a-f]{64}$/);
+  });
+
+  test("a different change gives a different digest", () => {
+    assert.notEqual(planDigest(planA), planDigest(planA.replace("t3.small", "t3.large")));
+    assert.notEqual(planDigest(planA), planDigest(planA.replace("1 to change", "2 to change")));
+  });
+
+  test("run-specific paths given by the caller are ignored", () => {
+    const a = "Saved the plan to: /data/worktrees/run-1/plan.out\ncwd /data/worktrees/run-1";
+    const b = "Saved the plan to: /data/worktrees/run-2/plan.out\ncwd /data/worktrees/run-2";
+    assert.notEqual(planDigest(a), planDigest(b));
+    assert.equal(
+      planDigest(a, { paths: ["/data/worktrees/run-1", "/data/worktrees/run-1/plan.out"] }),
+      planDigest(b, { paths: ["/data/worktrees/run-2", "/data/worktrees/run-2/plan.out"] }),
+    );
+  });
+
+  test("elapsed durations while applying are ignored", () => {
+    assert.equal(
+      planDigest("aws_db.x: Modifying... [id=db-1]\naws_db.x: Modifications complete after 1m2s [id=db-1]"),
+      planDigest("aws_db.x: Modifying... [id=db-1]\naws_db.x: Modifications complete after 59s [id=db-1]"),
+    );
+    assert.equal(
+      planDigest("x: Still creating... [10s elapsed]\ny"),
+      planDigest("x: Still creating... [1m20s elapsed]\nx: Still creating... [id=a, 2s elapsed]\ny"),
+    );
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { builtInWorkflows, customWorkflow, resolveWorkflow } from "../../../src/runner/workflows.ts";
+
+const ctx = { planFile: "/w/plan.tfplan" };
+const argvs = (steps: { argv: string[] }[]) => steps.map((s) => s.argv.join(" "));
+
+describe("built-in workflows", () => {
+  test("terraform: init, then validate / plan with detailed exit code / apply of the saved plan", () => {
+    const w = builtInWorkflows.terraform(ctx);
+    assert.deepEqual(argvs(w.validate), ["terraform init -input=false -no-color", "terraform validate -no-color"]);
+    assert.deepEqual(argvs(w.plan), [
+      "terraform init -input=false -no-color",
+      "terraform plan -input=false -no-color -detailed-exitcode -out=/w/plan.tfplan",
+    ]);
+    assert.deepEqual(argvs(w.apply), [
+      "terraform init -input=false -no-color",
+      "terraform apply -input=false -no-color -auto-approve /w/plan.tfplan",
+    ]);
+    // init never exits 2; only the plan step reads exit 2 as "changes".
+    assert.deepEqual(
+      w.plan.map((s) => s.exitCodes),
+      ["plain", "detailed"],
+    );
+  });
+
+  test("opentofu is the same with tofu", () => {
+    const w = builtInWorkflows.opentofu(ctx);
+    assert.deepEqual(argvs(w.plan), [
+      "tofu init -input=false -no-color",
+      "tofu plan -input=false -no-color -detailed-exitcode -out=/w/plan.tfplan",
+    ]);
+  });
+
+  test("ansible: syntax check, check+diff read by recap, apply", () => {
+    const w = builtInWorkflows.ansible(ctx);
+    assert.deepEqual(argvs(w.validate), ["ansible-playbook --syntax-check site.yml"]);
+    assert.deepEqual(argvs(w.plan), ["ansible-playbook --check --diff site.yml"]);
+    assert.equal(w.plan[0]!.exitCodes, "ansible-recap");
+    assert.deepEqual(argvs(w.apply), ["ansible-playbook site.yml"]);
+  });
+});
+
+describe("custom workflows", () => {
+  test("a run string goes to sh -c as one argument; a run list is the argv itself", () => {
+    const w = customWorkflow({
+      plan: [{ run: "sh plan.sh; echo $X" }, { run: ["./bin/plan", "--flag", "a b"], env: { X: "1" }, timeout_seconds: 30 }],
+    })(ctx);
+    assert.deepEqual(w.plan, [
+      { argv: ["sh", "-c", "sh plan.sh; echo $X"] },
+      { argv: ["./bin/plan", "--flag", "a b"], env: { X: "1" }, timeoutSeconds: 30 },
+    ]);
+    assert.deepEqual(w.validate, []);
+    assert.deepEqual(w.apply, []);
+  });
+
+  test("resolveWorkflow: built-ins by name, custom by key, custom wins, unknown is undefined", () => {
+    assert.equal(argvs(resolveWorkflow("terraform")!(ctx).plan)[1]?.startsWith("terraform plan"), true);
+    const custom = { shell: { plan: [{ run: "true" }] }, terraform: { plan: [{ run: "echo mine" }] } };
+    assert.deepEqual(argvs(resolveWorkflow("shell", custom)!(ctx).plan), ["sh -c true"]);
+    assert.deepEqual(argvs(resolveWorkflow("terraform", custom)!(ctx).plan), ["sh -c echo mine"]);
+    assert.equal(resolveWorkflow("pulumi", custom), undefined);
+    assert.equal(resolveWorkflow("toString", custom), undefined);
+  });
+});

@@ -1,0 +1,76 @@
+import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import { test } from "node:test";
+import { readSettings } from "../../src/settings.ts";
+
+const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+
+test("defaults follow SPEC §2 when nothing is set", () => {
+  const r = readSettings({});
+  assert.ok(r.ok);
+  const s = r.settings;
+  assert.equal(s.app, undefined, "no credentials means registration mode");
+  assert.equal(s.redisUrl, "redis://127.0.0.1:6379");
+  assert.equal(s.port, 3000);
+  assert.equal(s.host, "0.0.0.0");
+  assert.equal(s.role, "all");
+  assert.equal(s.concurrency, 2);
+  assert.equal(s.dataDir, "./.slipway");
+  assert.equal(s.apiBaseUrl, "https://api.github.com");
+  assert.equal(s.githubBaseUrl, "https://github.com");
+});
+
+test("GHE_HOST and GHE_PROTOCOL derive every GitHub URL", () => {
+  const r = readSettings({ GHE_HOST: "127.0.0.1:4567", GHE_PROTOCOL: "http" });
+  assert.ok(r.ok);
+  assert.equal(r.settings.apiBaseUrl, "http://127.0.0.1:4567/api/v3");
+  assert.equal(r.settings.githubBaseUrl, "http://127.0.0.1:4567");
+});
+
+test("credentials: PEM with \\n escapes and base64 are accepted", () => {
+  for (const key of [pem.replace(/\n/g, "\\n"), Buffer.from(pem).toString("base64")]) {
+    const r = readSettings({ APP_ID: "12", PRIVATE_KEY: key, WEBHOOK_SECRET: "s" });
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.problems));
+    assert.equal(r.settings.app?.appId, 12);
+    assert.match(r.settings.app!.privateKey, /^-----BEGIN RSA PRIVATE KEY-----\n/);
+  }
+});
+
+test("every invalid setting is reported, one line each", () => {
+  const r = readSettings({ PORT: "http", SLIPWAY_ROLE: "boss", SLIPWAY_CONCURRENCY: "0", REDIS_URL: "localhost:6379", GHE_HOST: "https://ghe.example.com/" });
+  assert.equal(r.ok, false);
+  const problems = (r as { problems: string[] }).problems;
+  assert.equal(problems.length, 5, problems.join("\n"));
+  for (const name of ["PORT", "SLIPWAY_ROLE", "SLIPWAY_CONCURRENCY", "REDIS_URL", "GHE_HOST"]) {
+    assert.ok(problems.some((p) => p.includes(name)), `a line names ${name}`);
+  }
+  for (const p of problems) assert.doesNotMatch(p, /\n/);
+});
+
+test("partial credentials name what is missing", () => {
+  const r = readSettings({ APP_ID: "12" });
+  assert.equal(r.ok, false);
+  const problems = (r as { problems: string[] }).problems;
+  assert.ok(problems.some((p) => p.startsWith("WEBHOOK_SECRET")));
+  assert.ok(problems.some((p) => p.includes("PRIVATE_KEY")));
+});
+
+test("a key that is not a PEM is refused without echoing it", () => {
+  const r = readSettings({ APP_ID: "1", PRIVATE_KEY: "hunter2-not-a-key", WEBHOOK_SECRET: "x" });
+  assert.equal(r.ok, false);
+  assert.ok(!(r as { problems: string[] }).problems.join(" ").includes("hunter2"));
+});
+
+test("steps never see Slipway's own credentials or the Redis URL", () => {
+  const r = readSettings({ APP_ID: "1", PRIVATE_KEY: pem, WEBHOOK_SECRET: "x", REDIS_URL: "redis://h:1", AWS_REGION: "eu-west-1" });
+  assert.ok(r.ok);
+  const env = r.settings.stepEnv;
+  assert.equal(env.AWS_REGION, "eu-west-1");
+  for (const k of ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET", "REDIS_URL"]) assert.equal(env[k], undefined, k);
+});
+
+test("SLIPWAY_SECRET_ENV is split on commas", () => {
+  const r = readSettings({ SLIPWAY_SECRET_ENV: " DB_URL, VAULT_ADDR ,," });
+  assert.ok(r.ok);
+  assert.deepEqual(r.settings.secretEnvNames, ["DB_URL", "VAULT_ADDR"]);
+});
