@@ -4,7 +4,7 @@ import { Queue, type Worker } from "bullmq";
 import type { Logger } from "pino";
 import { Probot } from "probot";
 import type { PlanIntent } from "./domain/intent.ts";
-import { ProbotGitHubClients } from "./github/octokit-github.ts";
+import { AppGitHubClients } from "./github/octokit-github.ts";
 import { runPlanJob } from "./jobs/plan-job.ts";
 import { CancelBus } from "./queue/cancel-bus.ts";
 import { Dispatcher } from "./queue/dispatcher.ts";
@@ -48,9 +48,12 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
     const workerConnection = createRedis(settings.redisUrl, "worker");
     const subscriber = createRedis(settings.redisUrl, "subscriber");
     const cancel = new CancelBus(producer, subscriber, prefix);
+    const workspaces = new Workspaces({ dataDir: settings.dataDir, gitBaseUrl: settings.githubBaseUrl });
+    // Worktrees of a worker that was killed; a day is far longer than any job may run.
+    await workspaces.removeStale(24 * 3600 * 1000);
     const deps = {
-      github: new ProbotGitHubClients(probot),
-      workspaces: new Workspaces({ dataDir: settings.dataDir, gitBaseUrl: settings.githubBaseUrl }),
+      github: new AppGitHubClients(app, settings.apiBaseUrl, log),
+      workspaces,
       heads,
       sticky: new StickyCommentStore(producer, prefix),
       dataDir: settings.dataDir,

@@ -1,17 +1,49 @@
-// The only file that calls Octokit methods. Probot gives an installation client whose auth
-// layer caches tokens in process, so `token()` costs an API call once per hour per installation.
-import type { Probot, ProbotOctokit } from "probot";
+// The only file that calls Octokit methods. One client per installation per process: its auth
+// layer caches the installation token until shortly before expiry, so `token()` and the API
+// calls share one token request an hour.
+import { createAppAuth } from "@octokit/auth-app";
+import { request } from "@octokit/request";
+import type { Logger } from "pino";
+import { ProbotOctokit } from "probot";
 import type { RepoRef } from "../domain/types.ts";
+import type { GitHubAppCredentials } from "../settings.ts";
 import type { CheckConclusion, CheckOutput, GitHubClients, NewCheckRun, RepoGitHub } from "./port.ts";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
-export class ProbotGitHubClients implements GitHubClients {
-  constructor(private readonly probot: Probot) {}
+export class AppGitHubClients implements GitHubClients {
+  private readonly byInstallation = new Map<number, Octokit>();
+
+  constructor(
+    private readonly app: GitHubAppCredentials,
+    private readonly apiBaseUrl: string,
+    private readonly log: Logger,
+  ) {}
 
   async forRepo(repo: RepoRef): Promise<RepoGitHub> {
-    const octokit = (await this.probot.auth(repo.installationId)) as Octokit;
-    return new OctokitRepoGitHub(octokit, repo);
+    return new OctokitRepoGitHub(this.installationClient(repo.installationId), repo);
+  }
+
+  private installationClient(installationId: number): Octokit {
+    let octokit = this.byInstallation.get(installationId);
+    if (!octokit) {
+      // ProbotOctokit brings retry and throttling. The auth strategy gets a `request` bound to
+      // the API base URL: Probot's own binds none, and `auth({type: "installation"})` (the token
+      // for git) would then go to api.github.com even on GitHub Enterprise Server.
+      octokit = new ProbotOctokit({
+        baseUrl: this.apiBaseUrl,
+        authStrategy: createAppAuth,
+        auth: {
+          appId: this.app.appId,
+          privateKey: this.app.privateKey,
+          installationId,
+          request: request.defaults({ baseUrl: this.apiBaseUrl }),
+        },
+        log: this.log.child({ name: "octokit", installation: installationId }),
+      });
+      this.byInstallation.set(installationId, octokit);
+    }
+    return octokit;
   }
 }
 

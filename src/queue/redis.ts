@@ -23,17 +23,16 @@ export function createRedis(url: string, use: ConnectionUse): Redis {
   return redis;
 }
 
-/** Resolves when Redis answers PING within `timeoutMs`, false otherwise. */
+/** True when Redis answers PING within `timeoutMs`, false otherwise. */
 export async function redisAnswers(redis: Redis, timeoutMs = 1000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
+  });
   try {
-    const pong = await Promise.race([
-      redis.ping(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
-      }),
-    ]);
-    return pong === "PONG";
+    // A producer connection refuses commands until it is connected (no offline queue).
+    if (redis.status !== "ready") await Promise.race([new Promise((resolve) => redis.once("ready", resolve)), timeout]);
+    return (await Promise.race([redis.ping(), timeout])) === "PONG";
   } catch {
     return false;
   } finally {

@@ -76,11 +76,13 @@ export async function runStep(
 
   let timedOut = false;
   let canceled = false;
+  // After the step's own exit, a late timeout or abort must not relabel a finished step.
+  let exited = false;
   const timers: NodeJS.Timeout[] = [];
   const killGroup = (sig: NodeJS.Signals) => {
     if (child.pid === undefined) return;
     try {
-      process.kill(child.pid, sig);
+      process.kill(-child.pid, sig);
     } catch {
       // ESRCH: the group is already gone.
     }
@@ -96,12 +98,14 @@ export async function runStep(
     );
   };
   const onAbort = () => {
+    if (exited) return;
     canceled = true;
     terminate();
   };
   step.signal?.addEventListener("abort", onAbort, { once: true });
   timers.push(
     setTimeout(() => {
+      if (exited) return;
       timedOut = true;
       terminate();
     }, step.timeoutMs),
@@ -110,10 +114,12 @@ export async function runStep(
   try {
     const result = await new Promise<{ code: number | null; signal: string | null; error?: Error }>((resolve) => {
       child.once("error", (error) => {
+        exited = true;
         stopReading();
         resolve({ code: null, signal: null, error });
       });
       child.once("exit", (code, signal) => {
+        exited = true;
         // The step is done; anything it left running in its group would hold the pipes open.
         if (!timedOut && !canceled) terminate();
         resolve({ code, signal });

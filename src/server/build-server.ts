@@ -1,5 +1,5 @@
 // Fastify with the Probot webhook middleware mounted, plus health and readiness routes.
-import Fastify from "fastify";
+import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
 import { createNodeMiddleware, type Probot } from "probot";
 import { handleWebhook, type IntentSink } from "../intake/intake.ts";
@@ -15,7 +15,8 @@ export interface ServerDeps {
 }
 
 export async function buildServer(deps: ServerDeps) {
-  const fastify = Fastify({ loggerInstance: deps.log, disableRequestLogging: true });
+  // Per-request lines would double the log volume of every delivery; intake logs what matters.
+  const fastify = Fastify({ loggerInstance: deps.log, logController: new LogController({ disableRequestLogging: true }) });
   const middleware = await createNodeMiddleware(
     (app) => {
       app.onAny(async (context) => {

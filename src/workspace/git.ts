@@ -50,7 +50,8 @@ function basicAuth(token: string): string {
 
 /** Removes the token, in every form it takes on the wire, from a text. */
 export function redactToken(text: string, token: string | undefined): string {
-  if (!token) return text;
+  // A token this short is not a real one, and replacing it would shred the message.
+  if (!token || token.length < 4) return text;
   let out = text;
   for (const secret of [basicAuth(token), token]) out = out.split(secret).join("***");
   return out;
@@ -91,19 +92,25 @@ export function git(args: string[], opts: GitOptions = {}): Promise<GitResult> {
 /** True for failures another git process causes by holding a lock we need: worth one retry. */
 export function isLockContention(error: unknown): boolean {
   if (!(error instanceof GitError)) return false;
-  return /index\.lock|shallow\.lock|\.lock': File exists|cannot lock ref|Unable to create '.*\.lock'|unable to (?:lock|update) .*ref/i.test(
+  // "bad object worktrees/…/HEAD", "failed to read worktrees/…/commondir": another process's
+  // `worktree add` was half-way through writing its admin files.
+  return /index\.lock|shallow\.lock|\.lock': File exists|cannot lock ref|Unable to create '.*\.lock'|unable to (?:lock|update) .*ref|bad object worktrees\/|failed to read worktrees\//i.test(
     error.stderr,
   );
 }
 
-/** Runs git, retrying once after a short random pause when another process held a lock. */
+/**
+ * Runs git, retrying after a short random pause when another process held a lock we need.
+ * Twice, not once: two workers adding worktrees to one mirror in a burst can collide again.
+ */
 export async function gitRetryingLocks(args: string[], opts: GitOptions = {}): Promise<GitResult> {
-  try {
-    return await git(args, opts);
-  } catch (error) {
-    if (!isLockContention(error)) throw error;
-    await new Promise((r) => setTimeout(r, 200 + Math.floor(Math.random() * 300)));
-    return git(args, opts);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await git(args, opts);
+    } catch (error) {
+      if (attempt >= 3 || !isLockContention(error)) throw error;
+      await new Promise((r) => setTimeout(r, attempt * (150 + Math.floor(Math.random() * 250))));
+    }
   }
 }
 

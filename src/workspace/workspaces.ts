@@ -1,12 +1,13 @@
 // Workspaces: one bare mirror per repository, one detached worktree per run at an exact SHA.
 //   ${dataDir}/mirrors/${owner}/${repo}.git     fetched with the installation token
 //   ${dataDir}/worktrees/<unique>               checked out at exactly `sha`, removed after the run
-// Concurrency: in this process, fetches of one repo run one at a time, and so do changes to its
-// worktree admin files (add, prune); other repos never wait. Another process sharing the data dir
-// can still hold a git lock: those commands are retried once.
+// Concurrency: in this process, fetches of one repo and changes to its worktree admin files (add,
+// prune) run one at a time under one per-repo lock — one lock, not two, because `worktree add`
+// first writes a placeholder HEAD that a concurrent fetch reads as a bad object. Other repos never
+// wait. Another process sharing the data dir can still collide: those commands are retried once.
 import { randomUUID } from "node:crypto";
-import { access, mkdir, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { access, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { SlipwayError } from "../domain/types.ts";
 import { GitError, git, gitRetryingLocks } from "./git.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
@@ -49,8 +50,7 @@ const REF = /^refs\/[A-Za-z0-9_.\/-]+$/;
 const REV = /^[A-Za-z0-9_.\/-]+$/;
 
 export class Workspaces {
-  private readonly fetchLock = new KeyedMutex();
-  private readonly adminLock = new KeyedMutex();
+  private readonly repoLock = new KeyedMutex();
 
   constructor(private readonly opts: WorkspacesOptions) {}
 
@@ -68,7 +68,7 @@ export class Workspaces {
     const mirror = this.mirrorPath(req.owner, req.repo);
     const key = mirror;
 
-    await this.fetchLock.run(key, async () => {
+    await this.repoLock.run(key, async () => {
       await this.ensureMirror(mirror);
       if (refspecs.length > 0) await this.fetchRefs(mirror, req, refspecs);
       if (!(await hasCommit(mirror, sha))) await this.fetchSha(mirror, req, sha);
@@ -79,9 +79,9 @@ export class Workspaces {
 
     const path = join(this.opts.dataDir, "worktrees", `${safe(req.owner)}-${safe(req.repo)}-${sha.slice(0, 12)}-${randomUUID().slice(0, 8)}`);
     await mkdir(join(this.opts.dataDir, "worktrees"), { recursive: true });
-    // Registering the worktree writes the mirror's admin files; filling it in only touches its own
+    // Registering the worktree touches the mirror; filling it in only touches the worktree's own
     // index, so the slow checkout runs outside the lock and checkouts of one repo proceed in parallel.
-    await this.adminLock.run(key, () =>
+    await this.repoLock.run(key, () =>
       gitRetryingLocks(["worktree", "add", "--no-checkout", "--detach", path, sha], { dir: mirror, ...this.timeout() }),
     );
     const worktree: Worktree = { path, sha, remove: () => this.removeWorktree(mirror, path) };
@@ -98,7 +98,7 @@ export class Workspaces {
   async readFileAt(req: ReadFileRequest): Promise<string | null> {
     if (!REV.test(req.rev) || req.rev.startsWith("-")) throw new SlipwayError("invalid_rev", `not a revision: ${req.rev}`);
     const mirror = this.mirrorPath(req.owner, req.repo);
-    await this.fetchLock.run(mirror, async () => {
+    await this.repoLock.run(mirror, async () => {
       await this.ensureMirror(mirror);
       if (await resolveCommit(mirror, req.rev)) return;
       if (FULL_SHA.test(req.rev)) await this.fetchSha(mirror, req, req.rev);
@@ -114,6 +114,35 @@ export class Workspaces {
     return (await git(["cat-file", "blob", object], { dir: mirror })).stdout;
   }
 
+  /**
+   * Deletes worktrees left behind by runs that never called remove() (a killed worker), older
+   * than `olderThanMs` — pick more than the longest job, since other workers may share the dir.
+   * Returns the paths removed.
+   */
+  async removeStale(olderThanMs: number): Promise<string[]> {
+    const root = join(this.opts.dataDir, "worktrees");
+    const removed: string[] = [];
+    const now = Date.now();
+    for (const name of await readdir(root).catch(() => [] as string[])) {
+      const path = join(root, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info && now - info.mtimeMs > olderThanMs) {
+        await rm(path, { recursive: true, force: true });
+        removed.push(path);
+      }
+    }
+    if (removed.length === 0) return removed;
+    const mirrors = join(this.opts.dataDir, "mirrors");
+    for (const owner of await readdir(mirrors).catch(() => [] as string[])) {
+      for (const repo of await readdir(join(mirrors, owner)).catch(() => [] as string[])) {
+        if (!repo.endsWith(".git")) continue;
+        const mirror = join(mirrors, owner, repo);
+        await this.repoLock.run(mirror, () => gitRetryingLocks(["worktree", "prune"], { dir: mirror }));
+      }
+    }
+    return removed;
+  }
+
   private timeout(): { timeoutMs?: number } {
     return this.opts.gitTimeoutMs !== undefined ? { timeoutMs: this.opts.gitTimeoutMs } : {};
   }
@@ -124,11 +153,20 @@ export class Workspaces {
 
   private async ensureMirror(mirror: string): Promise<void> {
     if (await exists(join(mirror, "HEAD"))) return;
-    await mkdir(mirror, { recursive: true });
-    // Re-running init on an existing repository is harmless, so a race with another process is too.
-    await git(["init", "--bare", "--quiet", mirror]);
-    // gc in the foreground, inside our fetch lock, never in a detached child racing the next fetch.
-    await git(["config", "gc.autoDetach", "false"], { dir: mirror });
+    // Built aside and renamed into place, so another process creating the same mirror at the same
+    // time never sees (or trips over) a half-initialised repository: one rename wins.
+    const staging = `${mirror}.init-${randomUUID().slice(0, 8)}`;
+    await mkdir(dirname(mirror), { recursive: true });
+    try {
+      await git(["init", "--bare", "--quiet", "--template=", staging]);
+      // gc in the foreground, inside our lock, never in a detached child racing the next fetch.
+      await git(["config", "gc.autoDetach", "false"], { dir: staging });
+      await rename(staging, mirror);
+    } catch (error) {
+      if (!(await exists(join(mirror, "HEAD")))) throw error;
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
   }
 
   private async fetchRefs(
@@ -167,7 +205,7 @@ export class Workspaces {
     // Deleting the directory first keeps the slow part outside the lock; prune then drops the
     // mirror's record of it (and of any worktree whose directory vanished another way).
     await rm(path, { recursive: true, force: true });
-    await this.adminLock.run(mirror, () => gitRetryingLocks(["worktree", "prune"], { dir: mirror }));
+    await this.repoLock.run(mirror, () => gitRetryingLocks(["worktree", "prune"], { dir: mirror }));
   }
 }
 

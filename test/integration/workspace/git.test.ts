@@ -37,7 +37,7 @@ describe("git helper", () => {
     });
   });
 
-  test("a held index.lock is retried once: success when it goes away, error when it stays", async () => {
+  test("a held index.lock is retried: success when it goes away, error when it stays", async () => {
     const remote = createRemote(join(root, "remote"), "o", "r");
     remote.commit({ "a.txt": "a\n" });
     const work = join(root, "remote", "_work", "o", "r");

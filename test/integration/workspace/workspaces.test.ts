@@ -1,7 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SlipwayError } from "../../../src/domain/types.ts";
@@ -85,6 +85,20 @@ describe("Workspaces.checkout", () => {
     assert.equal(runGit(["worktree", "list"], mirror()).split("\n").length, 1, "only the bare mirror itself");
   });
 
+  test("two instances sharing one data dir (as two worker processes would) do not break each other", async () => {
+    // Separate instances have separate in-process locks: only git's own locks and our retries help.
+    for (let round = 0; round < 3; round++) {
+      const shared = join(root, `shared-${round}`);
+      const a = new Workspaces({ dataDir: shared, gitBaseUrl: `file://${join(root, "remote")}` });
+      const b = new Workspaces({ dataDir: shared, gitBaseUrl: `file://${join(root, "remote")}` });
+      const trees = await Promise.all(
+        shas.map((sha, i) => (i % 2 ? a : b).checkout({ owner: "acme", repo: "infra", token: TOKEN, sha, refs: ["refs/heads/main"] })),
+      );
+      for (const [i, wt] of trees.entries()) assert.equal(readFileSync(join(wt.path, "version.txt"), "utf8"), `v${i}\n`);
+      await Promise.all(trees.map((t) => t.remove()));
+    }
+  });
+
   test("remove() deletes the directory, prunes git's record, and is idempotent", async () => {
     const wt = await workspaces.checkout({ owner: "acme", repo: "infra", token: TOKEN, sha: shas[1]! });
     await writeFile(join(wt.path, "untracked.tfplan"), "x");
@@ -94,6 +108,20 @@ describe("Workspaces.checkout", () => {
     const admin = join(mirror(), "worktrees");
     assert.deepEqual(existsSync(admin) ? readdirSync(admin) : [], []);
     await wt.remove();
+  });
+
+  test("removeStale deletes only worktrees older than the limit and prunes git's record", async () => {
+    const old = await workspaces.checkout({ owner: "acme", repo: "infra", token: TOKEN, sha: shas[0]! });
+    const fresh = await workspaces.checkout({ owner: "acme", repo: "infra", token: TOKEN, sha: shas[1]! });
+    const hourAgo = new Date(Date.now() - 3600_000);
+    await utimes(old.path, hourAgo, hourAgo);
+    assert.deepEqual(await workspaces.removeStale(600_000), [old.path]);
+    assert.ok(!existsSync(old.path));
+    assert.ok(existsSync(join(fresh.path, "version.txt")));
+    const listed = runGit(["worktree", "list"], mirror());
+    assert.doesNotMatch(listed, new RegExp(old.path));
+    assert.match(listed, new RegExp(fresh.path));
+    await fresh.remove();
   });
 
   test("an unknown SHA is an error with a stable code, not a hang", async () => {

@@ -7,7 +7,7 @@ import type { KeyObject } from "node:crypto";
 import { failure, notFound, type ApiReply, type ApiRequest, type Auth, type Routes } from "./api-types.ts";
 import type { SimCore } from "./core.ts";
 import { matchOperation } from "./openapi-spec.ts";
-import { validateRequestBody } from "./openapi-validator.ts";
+import { validateRequestBody, validateResponseBody } from "./openapi-validator.ts";
 import type { RepoState } from "./state.ts";
 
 export interface ApiCall {
@@ -20,7 +20,7 @@ export interface ApiCall {
 }
 
 export interface Violation {
-  kind: "unknown-operation" | "invalid-body" | "unimplemented" | "limit" | "bad-json" | "simulator-fault";
+  kind: "unknown-operation" | "invalid-body" | "unimplemented" | "limit" | "bad-json" | "simulator-fault" | "response-shape";
   method: string;
   path: string;
   operationId?: string;
@@ -38,6 +38,8 @@ export interface DispatchDeps {
   routes: Routes;
   recorder: Recorder;
   publicKey: KeyObject;
+  /** Also check each JSON answer against GitHub's response schema (the simulator's own tests). */
+  validateResponses: boolean;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -151,6 +153,10 @@ export async function dispatchApi(req: IncomingMessage, res: ServerResponse, api
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return finish(failure(500, `simulator fault: ${reason}`), { kind: "simulator-fault", reason });
+  }
+  if (deps.validateResponses && reply.status < 300 && reply.body !== undefined && !Buffer.isBuffer(reply.body)) {
+    const shape = validateResponseBody(match.operation, reply.status, reply.body);
+    if (!shape.ok) recorder.violations.push({ kind: "response-shape", method, path: apiPath, operationId: call.operationId, status: reply.status, reason: shape.message });
   }
   finish(reply, reply.violation ? { kind: "limit", reason: reply.violation } : undefined);
 }

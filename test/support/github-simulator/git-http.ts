@@ -45,6 +45,7 @@ function refuse(res: ServerResponse, status: number, message: string, extra: Rec
   return status;
 }
 
+/** Runs the CGI and streams its answer; the caller ends `res` (after updating state for a push). */
 function runBackend(core: SimCore, repo: RepoState, req: IncomingMessage, res: ServerResponse, rest: string, query: string, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {
@@ -101,7 +102,6 @@ function runBackend(core: SimCore, repo: RepoState, req: IncomingMessage, res: S
         res.writeHead(500, { "content-type": "text/plain" });
         res.write(`git http-backend exited ${code}: ${Buffer.concat(stderr).toString()}`);
       }
-      res.end();
       resolve(code === 0 ? status : status >= 400 ? status : 500);
     });
     child.stdin.on("error", () => undefined);
@@ -131,8 +131,11 @@ export async function handleGit(core: SimCore, req: IncomingMessage, res: Server
   if (String(req.headers["content-encoding"] ?? "").toLowerCase() === "gzip") body = gunzipSync(body);
   if (rest !== "/git-receive-pack") {
     record.status = await runBackend(core, repo, req, res, rest, query, body);
+    res.end();
     return;
   }
+  // The client's push completes when the response ends: state and webhooks are updated first,
+  // so a test that awaits `git push` sees the new PR head.
   await core.withRepoLock(repo.fullName, async () => {
     const before = await listRefs(repo.gitDir, "refs/heads/");
     record.status = await runBackend(core, repo, req, res, rest, query, body);
@@ -140,8 +143,9 @@ export async function handleGit(core: SimCore, req: IncomingMessage, res: Server
     const updates: RefUpdate[] = [];
     for (const [ref, sha] of after) if (before.get(ref) !== sha) updates.push({ ref, before: before.get(ref) ?? ZERO_SHA, after: sha });
     for (const [ref, sha] of before) if (!after.has(ref)) updates.push({ ref, before: sha, after: ZERO_SHA });
-    if (updates.length === 0) return;
-    const events = await applyPush(core, repo, updates, core.app.bot);
-    if (core.echoAppEvents) core.echo(events);
-  });
+    if (updates.length > 0) {
+      const events = await applyPush(core, repo, updates, core.app.bot);
+      if (core.echoAppEvents) core.echo(events);
+    }
+  }).finally(() => res.end());
 }

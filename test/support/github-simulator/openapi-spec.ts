@@ -47,6 +47,8 @@ function fixNullable(node: unknown): void {
   if (!node || typeof node !== "object") return;
   const obj = node as Record<string, unknown>;
   for (const value of Object.values(obj)) fixNullable(value);
+  // ajv checks `enum` on its own: a nullable enum must list null to accept it.
+  if (obj.nullable === true && Array.isArray(obj.enum) && !obj.enum.includes(null)) obj.enum = [...obj.enum, null];
   if (obj.nullable === true && obj.type === undefined) {
     const copy = { ...obj };
     delete copy.nullable;
@@ -91,9 +93,12 @@ function decode(segment: string): string {
   }
 }
 
+// Only these parameters may hold slashes (branch names, file paths); `/repos/o/r/x` is not a repo "r/x".
+const SLASHED_PARAMS = new Set(["{ref}", "{path}", "{basehead}", "{branch}"]);
+
 function tryMatch(t: IndexedTemplate, parts: string[], greedyTail: boolean): Record<string, string> | undefined {
   const last = t.segments.length - 1;
-  const tailParam = greedyTail && t.segments[last]?.startsWith("{");
+  const tailParam = greedyTail && SLASHED_PARAMS.has(t.segments[last] ?? "");
   if (tailParam ? parts.length < t.segments.length : parts.length !== t.segments.length) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < t.segments.length; i++) {

@@ -1,25 +1,26 @@
 // Request-body validation against the operation's schema in GitHub's description. One ajv for the
 // process (the spec is added once); each operation's validator is compiled on first use.
-import AjvModule from "ajv";
-import type { ValidateFunction, ErrorObject } from "ajv";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { loadSpec, type OpenApiOperation } from "./openapi-spec.ts";
 
-// ajv and ajv-formats are CommonJS with a `default` export property.
-const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
-const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
+// ajv-formats is CommonJS: under ESM its function sits on `default` of the default import.
+type AddFormats = (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
 
 export type BodyCheck = { ok: true } | { ok: false; message: string; errors: ErrorObject[] };
 
-let ajv: InstanceType<typeof Ajv> | undefined;
+let ajv: Ajv | undefined;
 const validators = new Map<string, ValidateFunction | null>();
 
-function instance(): InstanceType<typeof Ajv> {
+function instance(): Ajv {
   if (ajv) return ajv;
-  const a = new Ajv({ strict: false, allErrors: false, validateFormats: true });
+  const a = new Ajv({ strict: false, allErrors: false, validateFormats: true, discriminator: false });
   addFormats(a);
   a.addFormat("repo.nwo", true);
   a.addFormat("uri-template", true);
+  // GitHub documents some URLs as format "uri" yet sends "" when unset (deployment target_url).
+  a.addFormat("uri", (s: string) => s === "" || /^[a-z][a-z0-9+.-]*:[^\s]*$/i.test(s));
   a.addSchema({ ...loadSpec().document, $id: "gh" });
   ajv = a;
   return a;
@@ -55,6 +56,32 @@ export function validateRequestBody(op: OpenApiOperation, body: unknown): BodyCh
   const fn = validatorFor(op);
   if (!fn) return { ok: true };
   if (fn(body)) return { ok: true };
+  const errors = fn.errors ?? [];
+  return { ok: false, message: describe(errors), errors };
+}
+
+const responseValidators = new Map<string, ValidateFunction | null>();
+
+/** The response schema GitHub documents for this operation and status, if any (lazily compiled). */
+function responseValidatorFor(op: OpenApiOperation, status: number): ValidateFunction | null {
+  const key = `${op.method} ${op.template} ${status}`;
+  if (responseValidators.has(key)) return responseValidators.get(key) ?? null;
+  const doc = loadSpec().document as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let pointer = `#/paths/${pointerEscape(op.template)}/${op.method.toLowerCase()}/responses/${status}`;
+  let response = doc.paths[op.template]?.[op.method.toLowerCase()]?.responses?.[String(status)];
+  if (response?.$ref) {
+    pointer = response.$ref as string;
+    response = pointer.split("/").slice(1).reduce((node: any, part: string) => node?.[part], doc); // eslint-disable-line @typescript-eslint/no-explicit-any
+  }
+  const fn = response?.content?.["application/json"]?.schema ? instance().compile({ $ref: `gh${pointer}/content/application~1json/schema` }) : null;
+  responseValidators.set(key, fn);
+  return fn;
+}
+
+/** Check a response body against GitHub's documented shape (used by the simulator's self-tests). */
+export function validateResponseBody(op: OpenApiOperation, status: number, body: unknown): BodyCheck {
+  const fn = responseValidatorFor(op, status);
+  if (!fn || fn(body)) return { ok: true };
   const errors = fn.errors ?? [];
   return { ok: false, message: describe(errors), errors };
 }

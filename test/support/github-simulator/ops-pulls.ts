@@ -18,21 +18,23 @@ export interface OpenPullInput {
   body: string | null;
   draft: boolean;
   user: SimUser;
+  /** Known SHAs (the scenario just made them) save git lookups; the API path resolves them. */
+  known?: { headSha: string; baseSha: string };
 }
 
 export type OpenPullResult = { ok: true; pull: PullState } | { ok: false; reply: ApiReply };
 
 export async function openPull(core: SimCore, input: OpenPullInput): Promise<OpenPullResult> {
   const { repo, headRepo } = input;
-  const headSha = await resolveCommit(headRepo.gitDir, `refs/heads/${input.headRef}`);
-  const baseSha = await resolveCommit(repo.gitDir, `refs/heads/${input.baseRef}`);
+  const headSha = input.known?.headSha ?? (await resolveCommit(headRepo.gitDir, `refs/heads/${input.headRef}`));
+  const baseSha = input.known?.baseSha ?? (await resolveCommit(repo.gitDir, `refs/heads/${input.baseRef}`));
   if (!headSha) return { ok: false, reply: validationFailed("Validation Failed", [{ resource: "PullRequest", field: "head", code: "invalid" }]) };
   if (!baseSha) return { ok: false, reply: validationFailed("Validation Failed", [{ resource: "PullRequest", field: "base", code: "invalid" }]) };
   const dup = core.state.pullsOf(repo.fullName).find((p) => !p.merged && core.state.issue(repo.fullName, p.number)?.state === "open" && p.head.ref === input.headRef && p.head.repoFullName === headRepo.fullName && p.base.ref === input.baseRef);
   if (dup) {
     return { ok: false, reply: validationFailed("Validation Failed", [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${headRepo.owner.login}:${input.headRef}.` }]) };
   }
-  if (headRepo === repo && (await commitsBetween(repo.gitDir, baseSha, headSha)).length === 0) {
+  if (!input.known && headRepo === repo && (await commitsBetween(repo.gitDir, baseSha, headSha)).length === 0) {
     return { ok: false, reply: validationFailed("Validation Failed", [{ resource: "PullRequest", code: "custom", message: `No commits between ${input.baseRef} and ${input.headRef}` }]) };
   }
   const number = repo.nextNumber++;
@@ -99,11 +101,19 @@ export async function mergeability(core: SimCore, pull: PullState): Promise<Merg
   return { mergeable: clean, mergeable_state: state };
 }
 
+// Keyed by base:head SHAs, so entries never go stale.
+const commitCounts = new Map<string, number>();
+
 export async function pullStats(core: SimCore, pull: PullState): Promise<NonNullable<Mergeability["stats"]>> {
   const repo = core.state.repo(pull.repo);
   if (!repo) return { commits: 0, additions: 0, deletions: 0, changed_files: 0 };
   const files = await diffFiles(repo.gitDir, pull.base.sha, pull.head.sha);
-  const commits = (await commitsBetween(repo.gitDir, pull.base.sha, pull.head.sha)).length;
+  const key = `${pull.base.sha}:${pull.head.sha}`;
+  let commits = commitCounts.get(key);
+  if (commits === undefined) {
+    commits = (await commitsBetween(repo.gitDir, pull.base.sha, pull.head.sha)).length;
+    commitCounts.set(key, commits);
+  }
   return {
     commits,
     additions: files.reduce((n, f) => n + f.additions, 0),

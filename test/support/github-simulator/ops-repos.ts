@@ -67,6 +67,8 @@ export interface RefUpdate {
   ref: string;
   before: string;
   after: string;
+  /** The new commits when the caller knows them (saves a rev-list). */
+  commits?: string[];
 }
 
 /** PRs (in any repo) whose head is `ref` of `repo`. */
@@ -87,7 +89,7 @@ export async function applyPush(core: SimCore, repo: RepoState, updates: RefUpda
   for (const u of updates) {
     if (!u.ref.startsWith("refs/heads/")) continue;
     const branch = u.ref.slice("refs/heads/".length);
-    const commits = u.after === ZERO_SHA ? [] : await commitsBetween(repo.gitDir, u.before === ZERO_SHA ? repo.defaultBranch : u.before, u.after).catch(() => [u.after]);
+    const commits = u.commits ?? (u.after === ZERO_SHA ? [] : await commitsBetween(repo.gitDir, u.before === ZERO_SHA ? repo.defaultBranch : u.before, u.after).catch(() => [u.after]));
     // A fork the app is not installed on gets no webhook of its own.
     if (repo.installationId > 0) events.push(async () => ["push", await pushPayload(core, repo, { ref: u.ref, before: u.before, after: u.after, commits, pusher })]);
     for (const pull of pullsWithHead(core, repo, branch)) {

@@ -20,7 +20,8 @@ export interface AppInfo {
 }
 
 export function serializeUser(u: SimUser, urls: Urls): Record<string, unknown> {
-  const api = `${urls.api}/users/${u.login}`;
+  // Bot logins ("slipway[bot]") are percent-encoded in URLs, as on GitHub.
+  const api = `${urls.api}/users/${encodeURIComponent(u.login)}`;
   return {
     login: u.login,
     id: u.id,
@@ -28,7 +29,7 @@ export function serializeUser(u: SimUser, urls: Urls): Record<string, unknown> {
     avatar_url: `${urls.base}/avatars/u/${u.id}`,
     gravatar_id: "",
     url: api,
-    html_url: `${urls.base}/${u.login}`,
+    html_url: `${urls.base}/${encodeURIComponent(u.login)}`,
     followers_url: `${api}/followers`,
     following_url: `${api}/following{/other_user}`,
     gists_url: `${api}/gists{/gist_id}`,
@@ -62,15 +63,16 @@ export function serializeRepo(r: RepoState, urls: Urls, permissions?: Record<str
     ssh_url: `git@127.0.0.1:${r.fullName}.git`,
     clone_url: `${html}.git`,
     svn_url: html,
-    hooks_url: `${api}/hooks`,
-    pulls_url: `${api}/pulls{/number}`,
-    issues_url: `${api}/issues{/number}`,
-    contents_url: `${api}/contents/{+path}`,
-    compare_url: `${api}/compare/{base}...{head}`,
-    commits_url: `${api}/commits{/sha}`,
-    statuses_url: `${api}/statuses/{sha}`,
-    deployments_url: `${api}/deployments`,
+    ...repoUrls(api),
     homepage: null,
+    mirror_url: null,
+    license: null,
+    forks: 0,
+    open_issues: 0,
+    watchers: 0,
+    has_discussions: false,
+    network_count: 0,
+    subscribers_count: 0,
     size: 0,
     language: null,
     archived: false,
@@ -94,6 +96,48 @@ export function serializeRepo(r: RepoState, urls: Urls, permissions?: Record<str
     open_issues_count: 0,
     ...(permissions ? { permissions } : {}),
   };
+}
+
+function repoUrls(api: string): Record<string, string> {
+  const t: Record<string, string> = {
+    archive_url: "/{archive_format}{/ref}",
+    assignees_url: "/assignees{/user}",
+    blobs_url: "/git/blobs{/sha}",
+    branches_url: "/branches{/branch}",
+    collaborators_url: "/collaborators{/collaborator}",
+    comments_url: "/comments{/number}",
+    commits_url: "/commits{/sha}",
+    compare_url: "/compare/{base}...{head}",
+    contents_url: "/contents/{+path}",
+    contributors_url: "/contributors",
+    deployments_url: "/deployments",
+    downloads_url: "/downloads",
+    events_url: "/events",
+    forks_url: "/forks",
+    git_commits_url: "/git/commits{/sha}",
+    git_refs_url: "/git/refs{/sha}",
+    git_tags_url: "/git/tags{/sha}",
+    hooks_url: "/hooks",
+    issue_comment_url: "/issues/comments{/number}",
+    issue_events_url: "/issues/events{/number}",
+    issues_url: "/issues{/number}",
+    keys_url: "/keys{/key_id}",
+    labels_url: "/labels{/name}",
+    languages_url: "/languages",
+    merges_url: "/merges",
+    milestones_url: "/milestones{/number}",
+    notifications_url: "/notifications{?since,all,participating}",
+    pulls_url: "/pulls{/number}",
+    releases_url: "/releases{/id}",
+    stargazers_url: "/stargazers",
+    statuses_url: "/statuses/{sha}",
+    subscribers_url: "/subscribers",
+    subscription_url: "/subscription",
+    tags_url: "/tags",
+    teams_url: "/teams",
+    trees_url: "/git/trees{/sha}",
+  };
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, `${api}${v}`]));
 }
 
 export function serializeInstallation(inst: Installation, app: AppInfo, urls: Urls): Record<string, unknown> {

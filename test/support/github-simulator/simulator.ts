@@ -21,6 +21,8 @@ export interface SimulatorOptions {
   echoAppEvents?: boolean;
   appSlug?: string;
   webhookTarget?: string;
+  /** Check every JSON answer against GitHub's response schema; mismatches become violations. */
+  validateResponses?: boolean;
 }
 
 export interface GitHubSimulator {
@@ -117,7 +119,7 @@ export async function startGitHubSimulator(options: SimulatorOptions = {}): Prom
       res.end(`simulator fault: ${err instanceof Error ? err.message : String(err)}`);
     };
     if (url.pathname === "/api/v3" || url.pathname.startsWith("/api/v3/")) {
-      dispatchApi(req, res, url.pathname.slice("/api/v3".length) || "/", url.searchParams, { core, routes, recorder, publicKey: keys.publicKey }).catch(fail);
+      dispatchApi(req, res, url.pathname.slice("/api/v3".length) || "/", url.searchParams, { core, routes, recorder, publicKey: keys.publicKey, validateResponses: options.validateResponses ?? false }).catch(fail);
     } else if (isGitPath(url.pathname)) {
       handleGit(core, req, res, url.pathname, url.search.replace(/^\?/, ""), gitRequests).catch(fail);
     } else {

@@ -101,8 +101,8 @@ export class Scenario extends ScenarioQueries {
       if (await resolveCommit(headRepo.gitDir, `refs/heads/${input.branch}`)) throw new Error(`branch ${input.branch} already exists in ${headRepo.fullName}`);
       const headSha = await commitFiles(headRepo.gitDir, { ref: `refs/heads/${input.branch}`, parent: baseSha, files: input.files, message: title, author: this.person(author) });
       // GitHub sends the branch's push before the PR exists.
-      const pushEvents = await applyPush(this.core, headRepo, [{ ref: `refs/heads/${input.branch}`, before: "0".repeat(40), after: headSha }], author);
-      const opened = await openPull(this.core, { repo, headRepo, headRef: input.branch, baseRef, title, body: input.body ?? null, draft: !!input.draft, user: author });
+      const pushEvents = await applyPush(this.core, headRepo, [{ ref: `refs/heads/${input.branch}`, before: "0".repeat(40), after: headSha, commits: [headSha] }], author);
+      const opened = await openPull(this.core, { repo, headRepo, headRef: input.branch, baseRef, title, body: input.body ?? null, draft: !!input.draft, user: author, known: { headSha, baseSha } });
       if (!opened.ok) throw new Error(`could not open PR: ${JSON.stringify(opened.reply.body)}`);
       const p = opened.pull;
       return { pull: p, events: [...pushEvents, () => ["pull_request", pullRequestPayload(this.core, "opened", p, author)] as [string, Record<string, unknown>]] };
@@ -119,7 +119,7 @@ export class Scenario extends ScenarioQueries {
     const { before, after, events } = await this.core.withRepoLock(pull.repo, async () => {
       const before = pull.head.sha;
       const after = await commitFiles(headRepo.gitDir, { ref: `refs/heads/${pull.head.ref}`, parent: before, files, message: opts.message ?? "Update", author: this.person(author) });
-      const events = await applyPush(this.core, headRepo, [{ ref: `refs/heads/${pull.head.ref}`, before, after }], author);
+      const events = await applyPush(this.core, headRepo, [{ ref: `refs/heads/${pull.head.ref}`, before, after, commits: [after] }], author);
       return { before, after, events };
     });
     await this.deliver(events);
@@ -134,7 +134,7 @@ export class Scenario extends ScenarioQueries {
       const ref = `refs/heads/${repo.defaultBranch}`;
       const before = (await resolveCommit(repo.gitDir, ref)) as string;
       const after = await commitFiles(repo.gitDir, { ref, parent: before, files, message: opts.message ?? "Direct push", author: this.person(author) });
-      return { before, after, events: await applyPush(this.core, repo, [{ ref, before, after }], author) };
+      return { before, after, events: await applyPush(this.core, repo, [{ ref, before, after, commits: [after] }], author) };
     });
     await this.deliver(events);
     return { before, after };

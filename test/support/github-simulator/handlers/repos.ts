@@ -157,7 +157,7 @@ export const repoRoutes: Routes = {
         commit: serializeCommit(c, req.repo, core.urls),
         _links: { self: `${core.urls.api}/repos/${req.repo.fullName}/branches/${req.params.branch}`, html },
         protected: req.params.branch === req.repo.defaultBranch && req.repo.requiredChecks.length > 0,
-        protection: { enabled: req.repo.requiredChecks.length > 0, required_status_checks: { enforcement_level: "non_admins", contexts: req.repo.requiredChecks } },
+        protection: { enabled: req.repo.requiredChecks.length > 0, required_status_checks: { enforcement_level: "non_admins", contexts: req.repo.requiredChecks, checks: req.repo.requiredChecks.map((context) => ({ context, app_id: null })) } },
         protection_url: `${core.urls.api}/repos/${req.repo.fullName}/branches/${req.params.branch}/protection`,
       });
     },
