@@ -1,18 +1,28 @@
 // Wires the parts for one process according to SLIPWAY_ROLE: the webhook server, the workers,
 // or both. Everything shared between processes goes through Redis.
-import { Queue, type Worker } from "bullmq";
+import { Queue } from "bullmq";
 import type { Logger } from "pino";
 import { Probot } from "probot";
-import type { PlanIntent } from "./domain/intent.ts";
+import type { ApplyIntent, EventIntent, PlanIntent } from "./domain/intent.ts";
 import { AppGitHubClients } from "./github/octokit-github.ts";
+import type { JobDeps } from "./jobs/deps.ts";
+import { runApplyJob } from "./jobs/apply-job.ts";
+import { runCommentJob } from "./jobs/comment-job.ts";
 import { runPlanJob } from "./jobs/plan-job.ts";
+import { runPullClosedJob } from "./jobs/pull-closed-job.ts";
+import { runReviewJob } from "./jobs/review-job.ts";
+import { RedisLockStore } from "./locks/redis-lock-store.ts";
+import { ApprovalStore } from "./queue/approval-store.ts";
 import { CancelBus } from "./queue/cancel-bus.ts";
-import { Dispatcher } from "./queue/dispatcher.ts";
-import { PLAN_QUEUE } from "./queue/jobs.ts";
-import { startPlanWorker } from "./queue/plan-worker.ts";
+import { Dispatcher, type Queues } from "./queue/dispatcher.ts";
+import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
+import { PermissionCache } from "./queue/permission-cache.ts";
+import { PlanFileStore } from "./queue/plan-file-store.ts";
 import { PullHeadStore } from "./queue/pull-head-store.ts";
+import { PullPlanStore } from "./queue/pull-plan-store.ts";
 import { createRedis, redisAnswers } from "./queue/redis.ts";
 import { StickyCommentStore } from "./queue/sticky-comment-store.ts";
+import { startWorkers } from "./queue/workers.ts";
 import { buildServer } from "./server/build-server.ts";
 import type { GitHubAppCredentials, Settings } from "./settings.ts";
 import { Workspaces } from "./workspace/workspaces.ts";
@@ -26,58 +36,80 @@ export interface RunningSlipway {
 export async function startSlipway(settings: Settings, app: GitHubAppCredentials, log: Logger): Promise<RunningSlipway> {
   const producer = createRedis(settings.redisUrl, "producer");
   const prefix = settings.queuePrefix;
+  const queues: Queues = {
+    plans: new Queue<PlanIntent>(PLAN_QUEUE, { connection: producer, prefix }),
+    events: new Queue<EventIntent>(EVENT_QUEUE, { connection: producer, prefix }),
+    applies: new Queue<ApplyIntent>(APPLY_QUEUE, { connection: producer, prefix }),
+  };
+  for (const q of Object.values(queues)) q.on("error", () => {}); // surfaced per request as a 503
   const heads = new PullHeadStore(producer, prefix);
-  const probot = new Probot({ appId: app.appId, privateKey: app.privateKey, secret: app.webhookSecret, baseUrl: settings.apiBaseUrl, log: log.child({ name: "probot" }) });
+  const dispatcher = new Dispatcher(queues, heads, new CancelBus(producer, undefined, prefix));
   const closers: (() => Promise<unknown>)[] = [];
   let url: string | undefined;
 
-  const serves = settings.role !== "worker";
-  const works = settings.role !== "server";
-
-  if (serves) {
-    const plans = new Queue<PlanIntent>(PLAN_QUEUE, { connection: producer, prefix });
-    plans.on("error", () => {}); // surfaced per request as a 503
-    const dispatcher = new Dispatcher(plans, heads, new CancelBus(producer, undefined, prefix));
+  if (settings.role !== "worker") {
+    const probot = new Probot({ appId: app.appId, privateKey: app.privateKey, secret: app.webhookSecret, baseUrl: settings.apiBaseUrl, log: log.child({ name: "probot" }) });
     const server = await buildServer({ probot, sink: dispatcher, log, ready: () => redisAnswers(producer) });
     url = await server.listen({ port: settings.port, host: settings.host });
     log.info({ url }, "webhook server listening");
-    closers.push(() => server.close(), () => plans.close());
+    closers.push(() => server.close());
   }
 
-  if (works) {
+  if (settings.role !== "server") {
     const workerConnection = createRedis(settings.redisUrl, "worker");
     const subscriber = createRedis(settings.redisUrl, "subscriber");
-    const cancel = new CancelBus(producer, subscriber, prefix);
     const workspaces = new Workspaces({ dataDir: settings.dataDir, gitBaseUrl: settings.githubBaseUrl });
     // Worktrees of a worker that was killed; a day is far longer than any job may run.
     await workspaces.removeStale(24 * 3600 * 1000);
-    const deps = {
+    const deps: JobDeps = {
       github: new AppGitHubClients(app, settings.apiBaseUrl, log),
       workspaces,
+      dispatcher,
       heads,
       sticky: new StickyCommentStore(producer, prefix),
+      plans: new PullPlanStore(producer, prefix),
+      approvals: new ApprovalStore(producer, prefix),
+      people: new PermissionCache(producer, prefix),
+      locks: new RedisLockStore(producer, prefix),
+      planFiles: new PlanFileStore(producer, prefix),
+      redis: producer,
+      prefix,
       dataDir: settings.dataDir,
       stepEnv: settings.stepEnv,
       secretEnvNames: settings.secretEnvNames,
       stepTimeoutMs: settings.stepTimeoutMs,
       log,
     };
-    const worker: Worker = await startPlanWorker({
+    const workers = await startWorkers({
       connection: workerConnection,
       prefix,
       concurrency: settings.concurrency,
-      cancel,
-      process: (intent, signal) => runPlanJob(intent, deps, signal),
+      cancel: new CancelBus(producer, subscriber, prefix),
+      processors: {
+        plan: (intent, signal) => runPlanJob(intent, deps, signal),
+        event: (intent) => {
+          switch (intent.kind) {
+            case "comment":
+              return runCommentJob(intent, deps);
+            case "review":
+              return runReviewJob(intent, deps);
+            case "pull_closed":
+              return runPullClosedJob(intent, deps);
+          }
+        },
+        apply: (intent) => runApplyJob(intent, deps),
+      },
+      onFailed: (queue, job, err) => log.error({ queue, job: job?.id, delivery: (job?.data as { deliveryId?: string } | undefined)?.deliveryId, err: err.message }, "job failed"),
     });
-    worker.on("failed", (job, err) => log.error({ job: job?.id, err: err.message }, "plan job failed"));
-    log.info({ concurrency: settings.concurrency }, "plan worker started");
+    log.info({ concurrency: settings.concurrency }, "workers started");
     closers.push(
-      () => worker.close(),
+      ...workers.map((w) => () => w.close()),
       async () => subscriber.quit(),
       async () => workerConnection.quit(),
     );
   }
 
+  closers.push(...Object.values(queues).map((q) => () => q.close()));
   return {
     url,
     async close() {

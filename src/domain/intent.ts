@@ -1,6 +1,6 @@
 // Intents: what a webhook asks Slipway to do, as plain data. Intake produces them; the queue
 // carries them as job data; jobs consume them. They never hold a payload, only the facts used.
-import type { PullRef, Sha } from "./types.ts";
+import type { PullRef, RepoRef, Sha } from "./types.ts";
 
 export interface PullFacts extends PullRef {
   baseSha: Sha;
@@ -14,7 +14,7 @@ export interface PullFacts extends PullRef {
 export interface PlanIntent {
   kind: "plan";
   deliveryId: string;
-  /** `autoplan`: opened/pushed; `command`: someone commented `/plan`. */
+  /** `autoplan`: opened/pushed; `command`: someone commented `/plan` (or a lock was released). */
   trigger: "autoplan" | "command";
   pull: PullFacts;
   /** Named projects (from `/plan a b`); absent means every changed project. */
@@ -22,4 +22,44 @@ export interface PlanIntent {
   requestedBy?: string;
 }
 
-export type Intent = PlanIntent;
+/** A comment on a pull request that may hold commands; parsed by the job, where replies can be sent. */
+export interface CommentIntent {
+  kind: "comment";
+  deliveryId: string;
+  repo: RepoRef;
+  pullNumber: number;
+  commentId: number;
+  user: string;
+  body: string;
+}
+
+export interface ReviewIntent {
+  kind: "review";
+  deliveryId: string;
+  repo: RepoRef;
+  pullNumber: number;
+  user: string;
+  state: "approved" | "changes_requested";
+  /** The commit the review was made on. */
+  commitId: Sha;
+}
+
+export interface PullClosedIntent {
+  kind: "pull_closed";
+  deliveryId: string;
+  repo: RepoRef;
+  pullNumber: number;
+  merged: boolean;
+}
+
+/** Enqueued by the comment job once `/apply` passed its checks; the apply job checks again. */
+export interface ApplyIntent {
+  kind: "apply";
+  deliveryId: string;
+  pull: PullFacts;
+  projects: string[];
+  requestedBy: string;
+}
+
+export type EventIntent = CommentIntent | ReviewIntent | PullClosedIntent;
+export type Intent = PlanIntent | EventIntent;

@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import { ProbotOctokit } from "probot";
 import type { RepoRef } from "../domain/types.ts";
 import type { GitHubAppCredentials } from "../settings.ts";
-import type { CheckConclusion, CheckOutput, GitHubClients, NewCheckRun, RepoGitHub } from "./port.ts";
+import type { CheckConclusion, CheckOutput, GitHubClients, NewCheckRun, Permission, PullStatus, RepoGitHub } from "./port.ts";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -111,6 +111,54 @@ class OctokitRepoGitHub implements RepoGitHub {
     try {
       await this.octokit.rest.issues.updateComment({ owner: this.owner, repo: this.name, comment_id: commentId, body });
       return true;
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) return false;
+      throw err;
+    }
+  }
+
+  async addReaction(commentId: number, content: "eyes" | "+1" | "confused"): Promise<void> {
+    await this.octokit.rest.reactions.createForIssueComment({ owner: this.owner, repo: this.name, comment_id: commentId, content });
+  }
+
+  async getPull(pullNumber: number): Promise<PullStatus> {
+    const { data: p } = await this.octokit.rest.pulls.get({ owner: this.owner, repo: this.name, pull_number: pullNumber });
+    const headRepo = p.head.repo?.full_name;
+    return {
+      facts: {
+        repo: this.repo,
+        number: p.number,
+        headSha: p.head.sha,
+        headRef: p.head.ref,
+        baseRef: p.base.ref,
+        baseSha: p.base.sha,
+        author: p.user?.login ?? "",
+        draft: p.draft === true,
+        fromFork: headRepo === undefined || headRepo.toLowerCase() !== p.base.repo.full_name.toLowerCase(),
+        updatedAt: Date.parse(p.updated_at),
+      },
+      state: p.state === "open" ? "open" : "closed",
+      merged: p.merged === true,
+      mergeable: p.mergeable ?? null,
+      htmlUrl: p.html_url,
+    };
+  }
+
+  async permission(user: string): Promise<Permission> {
+    try {
+      const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({ owner: this.owner, repo: this.name, username: user });
+      return data.permission as Permission;
+    } catch (err) {
+      // GitHub answers 404 for a login that is not a user at all.
+      if ((err as { status?: number }).status === 404) return "none";
+      throw err;
+    }
+  }
+
+  async isTeamMember(org: string, slug: string, user: string): Promise<boolean> {
+    try {
+      const { data } = await this.octokit.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: user });
+      return data.state === "active";
     } catch (err) {
       if ((err as { status?: number }).status === 404) return false;
       throw err;

@@ -1,5 +1,6 @@
 // The few GitHub calls Slipway makes, as one interface. Jobs and writers depend on this, not on
 // Octokit, so what Slipway asks of GitHub is listed in one place (and counted in the tests).
+import type { PullFacts } from "../domain/intent.ts";
 import type { RepoRef } from "../domain/types.ts";
 
 export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled" | "skipped" | "timed_out" | "action_required";
@@ -18,6 +19,17 @@ export interface NewCheckRun {
   output?: CheckOutput;
 }
 
+export interface PullStatus {
+  facts: PullFacts;
+  state: "open" | "closed";
+  merged: boolean;
+  /** null while GitHub is still computing it. */
+  mergeable: boolean | null;
+  htmlUrl: string;
+}
+
+export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+
 export interface RepoGitHub {
   readonly repo: RepoRef;
   /** Installation token for git over HTTPS; cached by the auth layer until near expiry. */
@@ -29,6 +41,12 @@ export interface RepoGitHub {
   createComment(issueNumber: number, body: string): Promise<number>;
   /** False when the comment no longer exists (someone deleted it). */
   updateComment(commentId: number, body: string): Promise<boolean>;
+  addReaction(commentId: number, content: "eyes" | "+1" | "confused"): Promise<void>;
+  getPull(pullNumber: number): Promise<PullStatus>;
+  /** The user's permission on this repository; "none" for someone who is not a collaborator. */
+  permission(user: string): Promise<Permission>;
+  /** Whether `user` is an active member of the team `org/slug`. */
+  isTeamMember(org: string, slug: string, user: string): Promise<boolean>;
 }
 
 export interface GitHubClients {

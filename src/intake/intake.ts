@@ -2,6 +2,7 @@
 // to enqueue becomes a 503 so that GitHub records a failed delivery (and it can be redelivered).
 import type { Logger } from "pino";
 import type { Intent } from "../domain/intent.ts";
+import { commentIntent, pullClosedIntent, reviewIntent } from "./conversation-intents.ts";
 import { planIntentFromPullRequest } from "./pull-request-intent.ts";
 
 export interface IntentSink {
@@ -15,13 +16,17 @@ export interface WebhookEvent {
 }
 
 export function intentsFor(event: WebhookEvent): Intent[] {
+  const one = (intent: Intent | null) => (intent ? [intent] : []);
   switch (event.name) {
-    case "pull_request": {
-      const intent = planIntentFromPullRequest(event.payload, event.id);
-      return intent ? [intent] : [];
-    }
+    case "pull_request":
+      return one(planIntentFromPullRequest(event.payload, event.id) ?? pullClosedIntent(event.payload, event.id));
+    case "issue_comment":
+      return one(commentIntent(event.payload, event.id));
+    case "pull_request_review":
+      return one(reviewIntent(event.payload, event.id));
     default:
-      // `push` to a PR branch is covered by pull_request.synchronize; other events come later.
+      // `push` to a PR branch is covered by pull_request.synchronize; to the default branch it
+      // will start a deploy (apply on merge), which is not built yet.
       return [];
   }
 }
@@ -49,6 +54,7 @@ export async function handleWebhook(event: WebhookEvent, sink: IntentSink, log: 
       log.error({ delivery: event.id, event: event.name, err: (err as Error).message }, "enqueue failed");
       throw new QueueUnavailableError(err);
     }
-    log.info({ delivery: event.id, event: event.name, action, intent: intent.kind, pr: intent.pull.number, sha: intent.pull.headSha }, "enqueued");
+    const pr = intent.kind === "plan" ? intent.pull.number : intent.pullNumber;
+    log.info({ delivery: event.id, event: event.name, action, intent: intent.kind, pr }, "enqueued");
   }
 }

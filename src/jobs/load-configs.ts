@@ -18,11 +18,14 @@ export interface Configs {
   base: LoadedConfig;
 }
 
+/** Head config from a checked-out worktree (`worktreePath`) or, without one, from the mirror. */
 export async function loadConfigs(
   workspaces: Workspaces,
-  req: { pull: PullFacts; token: string; worktreePath: string },
+  req: { pull: PullFacts; token: string; worktreePath?: string },
 ): Promise<Configs> {
-  const headText = await readOptional(path.join(req.worktreePath, CONFIG_FILE));
+  const headText = req.worktreePath
+    ? await readOptional(path.join(req.worktreePath, CONFIG_FILE))
+    : await workspaces.readFileAt({ owner: req.pull.repo.owner, repo: req.pull.repo.name, token: req.token, rev: req.pull.headSha, path: CONFIG_FILE });
   const baseText = await workspaces.readFileAt({
     owner: req.pull.repo.owner,
     repo: req.pull.repo.name,
@@ -46,4 +49,8 @@ async function readOptional(file: string): Promise<string | null> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw err;
   }
+}
+
+export function validConfig(loaded: LoadedConfig): RepoConfig | undefined {
+  return loaded.kind === "valid" ? loaded.config : undefined;
 }

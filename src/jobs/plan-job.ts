@@ -1,35 +1,22 @@
 // The plan job: one pull request head → one check run per changed project and one sticky
 // comment. Orchestration only: config, detection, running and rendering live in their modules.
 import path from "node:path";
-import type { Logger } from "pino";
-import type { PlanIntent } from "../domain/intent.ts";
+import type { PlanIntent, PullFacts } from "../domain/intent.ts";
 import type { ProjectRunResult } from "../domain/types.ts";
-import type { GitHubClients } from "../github/port.ts";
+import type { RepoGitHub } from "../github/port.ts";
 import { decideAutoplan } from "../policy/autoplan.ts";
+import { effectiveGates } from "../policy/gates.ts";
 import { finishPlanCheck, startPlanChecks, writeConfigCheck } from "../presentation/plan-checks.ts";
 import { renderConfigCheck, renderNoConfigComment, renderSkippedComment } from "../presentation/render/config-check.ts";
 import { renderPlanComment } from "../presentation/render/plan-comment.ts";
 import { writeStickyComment } from "../presentation/sticky-comment.ts";
 import { affectedProjects } from "../projects/affected-projects.ts";
 import { pullKey } from "../queue/jobs.ts";
-import type { PullHeadStore } from "../queue/pull-head-store.ts";
-import type { StickyCommentStore } from "../queue/sticky-comment-store.ts";
 import { createRedactor, secretValues } from "../runner/redact.ts";
-import type { Workspaces } from "../workspace/workspaces.ts";
-import { loadConfigs } from "./load-configs.ts";
-import { planProject } from "./plan-project.ts";
-
-export interface PlanJobDeps {
-  github: GitHubClients;
-  workspaces: Workspaces;
-  heads: PullHeadStore;
-  sticky: StickyCommentStore;
-  dataDir: string;
-  stepEnv: Record<string, string>;
-  secretEnvNames: string[];
-  stepTimeoutMs: number;
-  log: Logger;
-}
+import { publishApprovalCheck, usesApprovals } from "./approval-status.ts";
+import type { JobDeps } from "./deps.ts";
+import { loadConfigs, validConfig } from "./load-configs.ts";
+import { planProject, planFilePath, runDirOf } from "./plan-project.ts";
 
 export type PlanJobOutcome =
   | { outcome: "superseded" }
@@ -38,7 +25,7 @@ export type PlanJobOutcome =
   | { outcome: "no_projects" }
   | { outcome: "planned"; results: { project: string; status: ProjectRunResult["status"] }[] };
 
-export async function runPlanJob(intent: PlanIntent, deps: PlanJobDeps, signal: AbortSignal): Promise<PlanJobOutcome> {
+export async function runPlanJob(intent: PlanIntent, deps: JobDeps, signal: AbortSignal): Promise<PlanJobOutcome> {
   const pull = intent.pull;
   const key = pullKey(pull);
   const log = deps.log.child({ delivery: intent.deliveryId, pr: key, sha: pull.headSha });
@@ -95,12 +82,16 @@ export async function runPlanJob(intent: PlanIntent, deps: PlanJobDeps, signal: 
 
     const checks = await startPlanChecks(gh, pull.headSha, projects.map((p) => p.name));
     const redact = createRedactor(secretValues(deps.stepEnv, deps.secretEnvNames));
-    const runDir = path.join(deps.dataDir, "runs", pull.repo.owner, pull.repo.name, `pr-${pull.number}`, pull.headSha);
+    const runDir = runDirOf(deps.dataDir, pull);
     const results: ProjectRunResult[] = [];
     for (const project of projects) {
+      const lock = await lockProject(deps, gh, pull, project.name);
       const result = signal.aborted
         ? supersededResult(project.name, project.dir, project.environment)
-        : await planProject({ config, project, pull, worktreePath: worktree.path, runDir, env: deps.stepEnv, redact, defaultTimeoutMs: deps.stepTimeoutMs, signal });
+        : lock.acquired
+          ? await planProject({ config, project, pull, worktreePath: worktree.path, runDir, env: deps.stepEnv, redact, defaultTimeoutMs: deps.stepTimeoutMs, signal })
+          : lockedResult(project.name, project.dir, project.environment, lock.heldBy);
+      if (result.status === "changes") await deps.planFiles.save(key, pull.headSha, project.name, planFilePath(runDir, project.name));
       log.info({ project: project.name, status: result.status, ms: result.durationMs }, "project planned");
       results.push(result);
     }
@@ -111,7 +102,11 @@ export async function runPlanJob(intent: PlanIntent, deps: PlanJobDeps, signal: 
       log.info("superseded while planning: comment left to the newer head");
       return { outcome: "superseded" };
     }
-    await sticky(renderPlanComment({ pr: pull.number, headSha: pull.headSha, results }));
+    const stored = await deps.plans.recordPlans(key, pull.headSha, results);
+    const shown = Object.values(stored.projects).map((p) => p.result);
+    await sticky(renderPlanComment({ pr: pull.number, headSha: pull.headSha, results: shown }));
+    const base = validConfig(configs.base);
+    if (usesApprovals(config, base)) await publishApprovalCheck(deps, gh, pull, effectiveGates(base, config));
     return { outcome: "planned", results: results.map((r) => ({ project: r.project, status: r.status })) };
   } finally {
     await worktree.remove();
@@ -120,6 +115,35 @@ export async function runPlanJob(intent: PlanIntent, deps: PlanJobDeps, signal: 
 
 function supersededResult(project: string, dir: string, environment: string | undefined): ProjectRunResult {
   return { project, dir, environment, status: "superseded", output: "", truncated: false, durationMs: 0 };
+}
+
+function lockedResult(project: string, dir: string, environment: string | undefined, holder: number): ProjectRunResult {
+  return {
+    project,
+    dir,
+    environment,
+    status: "locked",
+    reason: `locked by #${holder}: one pull request at a time may change a project. It is planned here once #${holder} merges, closes or comments \`/unlock\`.`,
+    output: "",
+    truncated: false,
+    durationMs: 0,
+  };
+}
+
+/**
+ * Takes the project's lock for this pull request. A lock held by a pull request that is closed
+ * (its close event was missed) is freed on the spot: locks must not outlive their pull request.
+ */
+async function lockProject(deps: JobDeps, gh: RepoGitHub, pull: PullFacts, project: string): Promise<{ acquired: true } | { acquired: false; heldBy: number }> {
+  const key = { owner: pull.repo.owner, repo: pull.repo.name, project };
+  const holder = { pull: pull.number, headSha: pull.headSha, author: pull.author, since: Date.now() };
+  const first = await deps.locks.tryAcquire(key, holder);
+  if (first.acquired) return { acquired: true };
+  const other = await gh.getPull(first.heldBy.pull);
+  if (other.state === "open") return { acquired: false, heldBy: first.heldBy.pull };
+  await deps.locks.forceRelease(key, first.heldBy.pull);
+  const second = await deps.locks.tryAcquire(key, holder);
+  return second.acquired ? { acquired: true } : { acquired: false, heldBy: second.heldBy.pull };
 }
 
 function configErrorLines(check: { text?: string }): string[] {

@@ -30,19 +30,12 @@ export async function planProject(input: PlanProjectInput): Promise<ProjectRunRe
   }
   await mkdir(input.runDir, { recursive: true });
   const fileStem = path.join(input.runDir, safeFileName(project.name));
-  const planFile = `${fileStem}.plan`;
+  const planFile = planFilePath(input.runDir, project.name);
   const workflow = resolveWorkflow(project.workflow, input.config.workflows);
   // The config validator rejects unknown workflow names, so this is a fault, not user input.
   if (!workflow) throw new Error(`workflow ${project.workflow} of ${project.name} passed validation but does not resolve`);
   const steps = workflow({ planFile });
-  const env = {
-    ...input.env,
-    SLIPWAY_PROJECT: project.name,
-    SLIPWAY_ENVIRONMENT: project.environment ?? "",
-    SLIPWAY_PR: String(pull.number),
-    SLIPWAY_SHA: pull.headSha,
-    SLIPWAY_PLAN_FILE: planFile,
-  };
+  const env = stepEnvironment(input.env, project, pull, planFile);
   const common = { cwd, env, defaultTimeoutMs: input.defaultTimeoutMs, signal: input.signal, redact: input.redact };
 
   let outcome: PhaseResult | undefined;
@@ -69,6 +62,35 @@ export async function planProject(input: PlanProjectInput): Promise<ProjectRunRe
   };
 }
 
+/** What every step sees besides the worker's own environment (SPEC §4). */
+export function stepEnvironment(base: Record<string, string>, project: ProjectConfig, pull: PullFacts, planFile: string): Record<string, string> {
+  return {
+    ...base,
+    SLIPWAY_PROJECT: project.name,
+    SLIPWAY_ENVIRONMENT: project.environment ?? "",
+    SLIPWAY_PR: String(pull.number),
+    SLIPWAY_SHA: pull.headSha,
+    SLIPWAY_PLAN_FILE: planFile,
+  };
+}
+
+export async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Per pull request and head: where plan files and full logs of its runs go. */
+export function runDirOf(dataDir: string, pull: PullFacts): string {
+  return path.join(dataDir, "runs", pull.repo.owner, pull.repo.name, `pr-${pull.number}`, pull.headSha);
+}
+
+export function planFilePath(runDir: string, project: string): string {
+  return `${path.join(runDir, safeFileName(project))}.plan`;
+}
+
 function resultStatus(status: PhaseResult["status"]): ProjectRunResult["status"] {
   return status === "canceled" ? "superseded" : status;
 }
@@ -77,14 +99,6 @@ function reasonFor(r: PhaseResult): string | undefined {
   if (r.status === "timed_out") return `step timed out: ${r.failedStep ?? "unknown step"}`;
   if (r.status === "error") return `step failed${r.exitCode === null ? "" : ` with exit code ${r.exitCode}`}: ${r.failedStep ?? "unknown step"}`;
   return undefined;
-}
-
-async function isDirectory(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function safeFileName(name: string): string {

@@ -1,19 +1,30 @@
 // Turns intents into jobs. For a new head it also records the head and tells every worker,
 // so the plan of the old head stops (the "supersede" guarantee) wherever it runs.
 import type { Queue } from "bullmq";
-import type { Intent, PlanIntent } from "../domain/intent.ts";
+import type { ApplyIntent, EventIntent, Intent, PlanIntent } from "../domain/intent.ts";
 import type { CancelBus } from "./cancel-bus.ts";
-import { planJobOptions, pullKey } from "./jobs.ts";
+import { applyJobOptions, eventJobOptions, planJobOptions, pullKey } from "./jobs.ts";
 import type { PullHeadStore } from "./pull-head-store.ts";
+
+export interface Queues {
+  plans: Queue<PlanIntent>;
+  events: Queue<EventIntent>;
+  applies: Queue<ApplyIntent>;
+}
 
 export class Dispatcher {
   constructor(
-    private readonly plans: Queue<PlanIntent>,
+    private readonly queues: Queues,
     private readonly heads: PullHeadStore,
     private readonly cancel: CancelBus,
   ) {}
 
   async dispatch(intent: Intent): Promise<void> {
+    if (intent.kind === "plan") return this.plan(intent);
+    await this.queues.events.add(intent.kind, intent, eventJobOptions(intent));
+  }
+
+  async plan(intent: PlanIntent): Promise<void> {
     if (intent.trigger === "autoplan") {
       const pull = pullKey(intent.pull);
       const current = await this.heads.record(pull, intent.pull.headSha, intent.pull.updatedAt);
@@ -21,6 +32,10 @@ export class Dispatcher {
       // job id absorbs), and the job skips itself when it sees a newer head.
       if (current === intent.pull.headSha) await this.cancel.announceHead(pull, current);
     }
-    await this.plans.add("plan", intent, planJobOptions(intent));
+    await this.queues.plans.add("plan", intent, planJobOptions(intent));
+  }
+
+  async apply(intent: ApplyIntent): Promise<void> {
+    await this.queues.applies.add("apply", intent, applyJobOptions(intent));
   }
 }

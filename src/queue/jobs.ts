@@ -1,10 +1,14 @@
 // Queue names, job ids and options. Job ids are deterministic so that a redelivered webhook, or
 // the `push` that accompanies `pull_request.opened`, adds nothing: BullMQ ignores an add whose id
 // already exists while that job is kept.
-import type { PlanIntent } from "../domain/intent.ts";
+import type { ApplyIntent, EventIntent, PlanIntent } from "../domain/intent.ts";
 import type { JobsOptions } from "bullmq";
 
 export const PLAN_QUEUE = "plans";
+/** Comments, reviews, closed pull requests: short jobs, each answering one delivery. */
+export const EVENT_QUEUE = "events";
+/** Applies change the world: never retried automatically (see applyJobOptions). */
+export const APPLY_QUEUE = "applies";
 
 /** Completed jobs are kept a day: long enough to absorb GitHub's redeliveries. */
 export const KEEP_COMPLETED = { age: 24 * 3600, count: 50_000 };
@@ -24,6 +28,27 @@ export function planJobOptions(intent: PlanIntent): JobsOptions {
     // A plan is read-only and safe to retry when a worker dies mid-way.
     attempts: 2,
     backoff: { type: "fixed", delay: 1000 },
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  };
+}
+
+export function eventJobOptions(intent: EventIntent): JobsOptions {
+  return {
+    jobId: `${intent.kind}/${intent.deliveryId}`,
+    attempts: 3,
+    backoff: { type: "exponential", delay: 1000 },
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  };
+}
+
+export function applyJobOptions(intent: ApplyIntent): JobsOptions {
+  const { repo, number, headSha } = intent.pull;
+  return {
+    jobId: `apply/${repo.owner}/${repo.name}/${number}/${headSha}/${intent.deliveryId}`,
+    // An apply interrupted half-way must be looked at by a human, not run again on its own.
+    attempts: 1,
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: KEEP_FAILED,
   };

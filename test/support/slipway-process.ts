@@ -66,7 +66,7 @@ export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: Star
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
 
   const url = role === "worker" ? "" : await waitForListening(child, () => output);
-  if (role === "worker") await waitForLine(child, () => output, /plan worker started/);
+  if (role === "worker") await waitForLine(child, () => output, /workers started/);
 
   return {
     url,

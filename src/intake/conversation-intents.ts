@@ -1,0 +1,52 @@
+// Comments, reviews and closed pull requests → intents. Pure.
+// Bots are ignored here (Slipway's own comments come back as webhooks too), and so are edits:
+// a command runs when it is said, not again each time the comment is touched.
+import type { CommentIntent, PullClosedIntent, ReviewIntent } from "../domain/intent.ts";
+import type { RepoRef } from "../domain/types.ts";
+
+interface Common {
+  action?: string;
+  installation?: { id?: number };
+  repository?: { name?: string; owner?: { login?: string } };
+  sender?: { login?: string; type?: string };
+}
+
+function repoRef(p: Common): RepoRef | null {
+  const installationId = p.installation?.id;
+  const owner = p.repository?.owner?.login;
+  const name = p.repository?.name;
+  return installationId && owner && name ? { owner, name, installationId } : null;
+}
+
+const isBot = (user?: { login?: string; type?: string } | null) => user?.type === "Bot" || (user?.login ?? "").endsWith("[bot]");
+
+export function commentIntent(payload: unknown, deliveryId: string): CommentIntent | null {
+  const p = payload as Common & {
+    issue?: { number?: number; pull_request?: unknown };
+    comment?: { id?: number; body?: string; user?: { login?: string; type?: string } | null };
+  };
+  if (p.action !== "created" || !p.issue?.pull_request || isBot(p.sender) || isBot(p.comment?.user)) return null;
+  const repo = repoRef(p);
+  const body = p.comment?.body ?? "";
+  // Only comments with a line starting with "/" can hold commands; the rest is conversation.
+  if (!repo || typeof p.issue.number !== "number" || !p.comment?.id || !/^\s*\//m.test(body)) return null;
+  return { kind: "comment", deliveryId, repo, pullNumber: p.issue.number, commentId: p.comment.id, user: p.comment.user?.login ?? p.sender?.login ?? "", body };
+}
+
+export function reviewIntent(payload: unknown, deliveryId: string): ReviewIntent | null {
+  const p = payload as Common & { pull_request?: { number?: number }; review?: { state?: string; commit_id?: string; user?: { login?: string; type?: string } | null } };
+  if (p.action !== "submitted" || isBot(p.review?.user)) return null;
+  const state = p.review?.state?.toLowerCase();
+  if (state !== "approved" && state !== "changes_requested") return null;
+  const repo = repoRef(p);
+  if (!repo || typeof p.pull_request?.number !== "number" || !p.review?.commit_id) return null;
+  return { kind: "review", deliveryId, repo, pullNumber: p.pull_request.number, user: p.review.user?.login ?? "", state, commitId: p.review.commit_id };
+}
+
+export function pullClosedIntent(payload: unknown, deliveryId: string): PullClosedIntent | null {
+  const p = payload as Common & { pull_request?: { number?: number; merged?: boolean } };
+  if (p.action !== "closed") return null;
+  const repo = repoRef(p);
+  if (!repo || typeof p.pull_request?.number !== "number") return null;
+  return { kind: "pull_closed", deliveryId, repo, pullNumber: p.pull_request.number, merged: p.pull_request.merged === true };
+}

@@ -1,0 +1,34 @@
+// Everything a job may use, built once per worker process (see app.ts).
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import type { GitHubClients } from "../github/port.ts";
+import type { LockStore } from "../locks/lock-store.ts";
+import type { ApprovalStore } from "../queue/approval-store.ts";
+import type { Dispatcher } from "../queue/dispatcher.ts";
+import type { PermissionCache } from "../queue/permission-cache.ts";
+import type { PlanFileStore } from "../queue/plan-file-store.ts";
+import type { PullHeadStore } from "../queue/pull-head-store.ts";
+import type { PullPlanStore } from "../queue/pull-plan-store.ts";
+import type { StickyCommentStore } from "../queue/sticky-comment-store.ts";
+import type { Workspaces } from "../workspace/workspaces.ts";
+
+export interface JobDeps {
+  github: GitHubClients;
+  workspaces: Workspaces;
+  dispatcher: Dispatcher;
+  heads: PullHeadStore;
+  sticky: StickyCommentStore;
+  plans: PullPlanStore;
+  approvals: ApprovalStore;
+  people: PermissionCache;
+  locks: LockStore;
+  planFiles: PlanFileStore;
+  /** For the cross-process apply mutex (locks/apply-mutex.ts). */
+  redis: Redis;
+  prefix: string;
+  dataDir: string;
+  stepEnv: Record<string, string>;
+  secretEnvNames: string[];
+  stepTimeoutMs: number;
+  log: Logger;
+}

@@ -1,0 +1,24 @@
+// Releases a pull request's project locks and plans again the pull requests that were waiting
+// for them (the lock store queued them when they were refused).
+import type { RepoRef } from "../domain/types.ts";
+import type { RepoGitHub } from "../github/port.ts";
+import type { JobDeps } from "./deps.ts";
+
+export async function releaseLocks(deps: JobDeps, gh: RepoGitHub, repo: RepoRef, pullNumber: number, projects: string[], deliveryId: string): Promise<string[]> {
+  const repoKey = { owner: repo.owner, repo: repo.name };
+  const released =
+    projects.length === 0
+      ? await deps.locks.releaseAll(repoKey, pullNumber)
+      : (await Promise.all(projects.map(async (project) => ((await deps.locks.release({ ...repoKey, project }, pullNumber)) ? project : null)))).filter(
+          (p): p is string => p !== null,
+        );
+  const waiting = new Set<number>();
+  for (const project of released) for (const n of await deps.locks.takeWaiters({ ...repoKey, project })) if (n !== pullNumber) waiting.add(n);
+  for (const number of waiting) {
+    const other = await gh.getPull(number);
+    if (other.state !== "open") continue;
+    deps.log.info({ pr: number, releasedBy: pullNumber, projects: released }, "lock released: planning the waiting pull request");
+    await deps.dispatcher.plan({ kind: "plan", deliveryId: `${deliveryId}-w${number}`, trigger: "command", pull: other.facts, requestedBy: "slipway" });
+  }
+  return released;
+}
