@@ -125,7 +125,7 @@ function handleCommand(out: Collector, line: number, text: string, word: string,
       line,
       text,
       "unknown_command",
-      () => `\`/${word}\` is not a Slipway command${guess ? `; did you mean \`/${guess}\`?` : "."} Commands: ${validList()}.`,
+      () => `unknown command \`/${word}\`${guess ? `; did you mean \`/${guess}\`?` : "."} Commands: ${validList()}.`,
       guess,
     );
     return;

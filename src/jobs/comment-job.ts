@@ -40,8 +40,9 @@ export async function runCommentJob(intent: CommentIntent, deps: JobDeps): Promi
     knownEnvironments: head ? [...new Set([...Object.keys(head.environments), ...head.projects.flatMap((p) => (p.environment ? [p.environment] : []))])] : undefined,
   });
   const ctx: Context = { deps, gh, intent, pull, head, gates: effectiveGates(base, head), replies: [] };
-  // Another bot's `/lgtm` is not ours to answer: unknown words without a near match stay quiet.
-  const errors = parsed.errors.filter((e) => e.code !== "unknown_command" || e.suggestion !== undefined || parsed.commands.length > 0);
+  // Every line that looks like a command and is not one is answered, with the valid commands:
+  // a typo must never pass for a command that silently did nothing.
+  const errors = parsed.errors;
   if (errors.length > 0) ctx.replies.push(renderCommandErrors(errors));
 
   const ran: string[] = [];
