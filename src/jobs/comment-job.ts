@@ -19,6 +19,7 @@ import { releaseLocks } from "./release-locks.ts";
 
 interface Context {
   deps: JobDeps;
+  log: JobDeps["log"];
   gh: RepoGitHub;
   intent: CommentIntent;
   pull: PullStatus;
@@ -39,7 +40,7 @@ export async function runCommentJob(intent: CommentIntent, deps: JobDeps): Promi
     knownProjects: head?.projects.map((p) => p.name),
     knownEnvironments: head ? [...new Set([...Object.keys(head.environments), ...head.projects.flatMap((p) => (p.environment ? [p.environment] : []))])] : undefined,
   });
-  const ctx: Context = { deps, gh, intent, pull, head, gates: effectiveGates(base, head), replies: [] };
+  const ctx: Context = { deps, log, gh, intent, pull, head, gates: effectiveGates(base, head), replies: [] };
   // Every line that looks like a command and is not one is answered, with the valid commands:
   // a typo must never pass for a command that silently did nothing.
   const errors = parsed.errors;
@@ -51,7 +52,10 @@ export async function runCommentJob(intent: CommentIntent, deps: JobDeps): Promi
     const level = (await deps.people.remember(`perm:${intent.repo.owner}/${intent.repo.name}:${intent.user}`, () => gh.permission(intent.user))) as PermissionLevel;
     const allowed = parsed.commands.filter((command) => {
       const decision = decideCommand({ user: intent.user, command: command.kind, level });
-      if (!decision.allow) ctx.replies.push(renderRefusal(commandLabel(command.kind), decision.reason));
+      if (!decision.allow) {
+        log.info({ command: command.kind, level, sha: pull.facts.headSha }, "command refused: permission");
+        ctx.replies.push(renderRefusal(commandLabel(command.kind), decision.reason));
+      }
       return decision.allow;
     });
     refused += parsed.commands.length - allowed.length;
@@ -69,7 +73,10 @@ export async function runCommentJob(intent: CommentIntent, deps: JobDeps): Promi
 async function carryOut(ctx: Context, command: Command): Promise<void> {
   const { deps, intent, pull } = ctx;
   const facts = pull.facts;
-  const refuse = (reason: string) => ctx.replies.push(renderRefusal(commandLabel(command.kind), reason));
+  const refuse = (reason: string) => {
+    ctx.log.info({ command: command.kind, sha: facts.headSha, reason }, "command refused");
+    ctx.replies.push(renderRefusal(commandLabel(command.kind), reason));
+  };
   if (pull.state !== "open" && command.kind !== "help" && command.kind !== "rollback") {
     return void refuse("the pull request is closed.");
   }

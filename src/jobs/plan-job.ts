@@ -117,13 +117,13 @@ function supersededResult(project: string, dir: string, environment: string | un
   return { project, dir, environment, status: "superseded", output: "", truncated: false, durationMs: 0 };
 }
 
-function lockedResult(project: string, dir: string, environment: string | undefined, holder: number): ProjectRunResult {
+function lockedResult(project: string, dir: string, environment: string | undefined, holder: { number: number; url: string }): ProjectRunResult {
   return {
     project,
     dir,
     environment,
     status: "locked",
-    reason: `locked by #${holder}: one pull request at a time may change a project. It is planned here once #${holder} merges, closes or comments \`/unlock\`.`,
+    reason: `locked by #${holder.number} (${holder.url}): one pull request at a time may change a project. It is planned here once #${holder.number} merges, closes or comments \`/unlock\`.`,
     output: "",
     truncated: false,
     durationMs: 0,
@@ -134,16 +134,18 @@ function lockedResult(project: string, dir: string, environment: string | undefi
  * Takes the project's lock for this pull request. A lock held by a pull request that is closed
  * (its close event was missed) is freed on the spot: locks must not outlive their pull request.
  */
-async function lockProject(deps: JobDeps, gh: RepoGitHub, pull: PullFacts, project: string): Promise<{ acquired: true } | { acquired: false; heldBy: number }> {
+async function lockProject(deps: JobDeps, gh: RepoGitHub, pull: PullFacts, project: string): Promise<{ acquired: true } | { acquired: false; heldBy: { number: number; url: string } }> {
   const key = { owner: pull.repo.owner, repo: pull.repo.name, project };
   const holder = { pull: pull.number, headSha: pull.headSha, author: pull.author, since: Date.now() };
   const first = await deps.locks.tryAcquire(key, holder);
   if (first.acquired) return { acquired: true };
   const other = await gh.getPull(first.heldBy.pull);
-  if (other.state === "open") return { acquired: false, heldBy: first.heldBy.pull };
+  if (other.state === "open") return { acquired: false, heldBy: { number: other.facts.number, url: other.htmlUrl } };
   await deps.locks.forceRelease(key, first.heldBy.pull);
   const second = await deps.locks.tryAcquire(key, holder);
-  return second.acquired ? { acquired: true } : { acquired: false, heldBy: second.heldBy.pull };
+  if (second.acquired) return { acquired: true };
+  // Taken by yet another pull request in between: name it without a further lookup.
+  return { acquired: false, heldBy: { number: second.heldBy.pull, url: other.htmlUrl.replace(/\/\d+$/, `/${second.heldBy.pull}`) } };
 }
 
 function configErrorLines(check: { text?: string }): string[] {
