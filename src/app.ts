@@ -3,17 +3,19 @@
 import { Queue } from "bullmq";
 import type { Logger } from "pino";
 import { Probot } from "probot";
-import type { ApplyIntent, EventIntent, PlanIntent } from "./domain/intent.ts";
+import type { ApplyIntent, DeployIntent, EventIntent, PlanIntent } from "./domain/intent.ts";
 import { AppGitHubClients } from "./github/octokit-github.ts";
 import type { JobDeps } from "./jobs/deps.ts";
 import { runApplyJob } from "./jobs/apply-job.ts";
 import { runCommentJob } from "./jobs/comment-job.ts";
+import { runDeployJob } from "./jobs/deploy-job.ts";
 import { runPlanJob } from "./jobs/plan-job.ts";
 import { runPullClosedJob } from "./jobs/pull-closed-job.ts";
 import { runReviewJob } from "./jobs/review-job.ts";
 import { RedisLockStore } from "./locks/redis-lock-store.ts";
 import { ApprovalStore } from "./queue/approval-store.ts";
 import { CancelBus } from "./queue/cancel-bus.ts";
+import { DeployStore } from "./queue/deploy-store.ts";
 import { Dispatcher, type Queues } from "./queue/dispatcher.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
 import { PermissionCache } from "./queue/permission-cache.ts";
@@ -39,11 +41,12 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
   const queues: Queues = {
     plans: new Queue<PlanIntent>(PLAN_QUEUE, { connection: producer, prefix }),
     events: new Queue<EventIntent>(EVENT_QUEUE, { connection: producer, prefix }),
-    applies: new Queue<ApplyIntent>(APPLY_QUEUE, { connection: producer, prefix }),
+    applies: new Queue<ApplyIntent | DeployIntent>(APPLY_QUEUE, { connection: producer, prefix }),
   };
   for (const q of Object.values(queues)) q.on("error", () => {}); // surfaced per request as a 503
   const heads = new PullHeadStore(producer, prefix);
-  const dispatcher = new Dispatcher(queues, heads, new CancelBus(producer, undefined, prefix));
+  const deploys = new DeployStore(producer, prefix);
+  const dispatcher = new Dispatcher(queues, heads, new CancelBus(producer, undefined, prefix), deploys);
   const closers: (() => Promise<unknown>)[] = [];
   let url: string | undefined;
 
@@ -72,6 +75,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
       people: new PermissionCache(producer, prefix),
       locks: new RedisLockStore(producer, prefix),
       planFiles: new PlanFileStore(producer, prefix),
+      deploys,
       redis: producer,
       prefix,
       dataDir: settings.dataDir,
@@ -97,7 +101,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
               return runPullClosedJob(intent, deps);
           }
         },
-        apply: (intent) => runApplyJob(intent, deps),
+        apply: (intent) => (intent.kind === "deploy" ? runDeployJob(intent, deps) : runApplyJob(intent, deps)),
       },
       onFailed: (queue, job, err) => log.error({ queue, job: job?.id, delivery: (job?.data as { deliveryId?: string } | undefined)?.deliveryId, err: err.message }, "job failed"),
     });

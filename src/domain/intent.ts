@@ -61,5 +61,23 @@ export interface ApplyIntent {
   requestedBy: string;
 }
 
+/**
+ * A new commit on the default branch — a merge or a direct push: whatever is on it is the
+ * desired state. The `push` and the `pull_request.closed` of one merge name the same SHA and
+ * become one deploy.
+ */
+export interface DeployIntent {
+  kind: "deploy";
+  deliveryId: string;
+  repo: RepoRef;
+  sha: Sha;
+  /** The previous head of the branch, when known (a push says it). */
+  before?: Sha;
+  /** The merged pull request, when known (a merge says it; a push does not). */
+  pullNumber?: number;
+  /** Releases an environment that waits (`manual`, or merged without approvals). */
+  release?: { environment: string; by: string };
+}
+
 export type EventIntent = CommentIntent | ReviewIntent | PullClosedIntent;
-export type Intent = PlanIntent | EventIntent;
+export type Intent = PlanIntent | EventIntent | DeployIntent;

@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import { ProbotOctokit } from "probot";
 import type { RepoRef } from "../domain/types.ts";
 import type { GitHubAppCredentials } from "../settings.ts";
-import type { CheckConclusion, CheckOutput, GitHubClients, NewCheckRun, Permission, PullStatus, RepoGitHub } from "./port.ts";
+import type { CheckConclusion, CheckOutput, DeploymentState, GitHubClients, NewCheckRun, Permission, PullStatus, RepoGitHub } from "./port.ts";
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
@@ -139,6 +139,7 @@ class OctokitRepoGitHub implements RepoGitHub {
       },
       state: p.state === "open" ? "open" : "closed",
       merged: p.merged === true,
+      ...(p.merged && p.merge_commit_sha ? { mergeCommitSha: p.merge_commit_sha } : {}),
       mergeable: p.mergeable ?? null,
       htmlUrl: p.html_url,
     };
@@ -163,5 +164,33 @@ class OctokitRepoGitHub implements RepoGitHub {
       if ((err as { status?: number }).status === 404) return false;
       throw err;
     }
+  }
+
+  async createDeployment(sha: string, environment: string, description: string): Promise<number> {
+    const { data } = await this.octokit.rest.repos.createDeployment({
+      owner: this.owner,
+      repo: this.name,
+      ref: sha,
+      environment,
+      description,
+      // Slipway's own checks on the commit are running while it deploys: no context gate here,
+      // and never a merge of the default branch into the ref.
+      required_contexts: [],
+      auto_merge: false,
+      transient_environment: false,
+    });
+    if (!("id" in data)) throw new Error(`GitHub did not create the deployment: ${JSON.stringify(data).slice(0, 200)}`);
+    return data.id;
+  }
+
+  async setDeploymentStatus(deploymentId: number, state: DeploymentState, description: string): Promise<void> {
+    await this.octokit.rest.repos.createDeploymentStatus({
+      owner: this.owner,
+      repo: this.name,
+      deployment_id: deploymentId,
+      state,
+      // GitHub caps the description at 140 characters.
+      description: description.length > 140 ? `${description.slice(0, 139)}…` : description,
+    });
   }
 }

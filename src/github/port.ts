@@ -23,10 +23,14 @@ export interface PullStatus {
   facts: PullFacts;
   state: "open" | "closed";
   merged: boolean;
+  /** The commit the merge created on the base branch, once merged. */
+  mergeCommitSha?: string;
   /** null while GitHub is still computing it. */
   mergeable: boolean | null;
   htmlUrl: string;
 }
+
+export type DeploymentState = "queued" | "in_progress" | "success" | "failure" | "error" | "inactive";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
@@ -45,6 +49,8 @@ export interface RepoGitHub {
   getPull(pullNumber: number): Promise<PullStatus>;
   /** The user's permission on this repository; "none" for someone who is not a collaborator. */
   permission(user: string): Promise<Permission>;
+  createDeployment(sha: string, environment: string, description: string): Promise<number>;
+  setDeploymentStatus(deploymentId: number, state: DeploymentState, description: string): Promise<void>;
   /** Whether `user` is an active member of the team `org/slug`. */
   isTeamMember(org: string, slug: string, user: string): Promise<boolean>;
 }

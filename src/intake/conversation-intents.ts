@@ -1,7 +1,7 @@
 // Comments, reviews and closed pull requests → intents. Pure.
 // Bots are ignored here (Slipway's own comments come back as webhooks too), and so are edits:
 // a command runs when it is said, not again each time the comment is touched.
-import type { CommentIntent, PullClosedIntent, ReviewIntent } from "../domain/intent.ts";
+import type { CommentIntent, DeployIntent, PullClosedIntent, ReviewIntent } from "../domain/intent.ts";
 import type { RepoRef } from "../domain/types.ts";
 
 interface Common {
@@ -49,4 +49,24 @@ export function pullClosedIntent(payload: unknown, deliveryId: string): PullClos
   const repo = repoRef(p);
   if (!repo || typeof p.pull_request?.number !== "number") return null;
   return { kind: "pull_closed", deliveryId, repo, pullNumber: p.pull_request.number, merged: p.pull_request.merged === true };
+}
+
+const NO_COMMIT = /^0+$/;
+
+/** A merge into the default branch deploys its merge commit. */
+export function mergeDeployIntent(payload: unknown, deliveryId: string): DeployIntent | null {
+  const p = payload as Common & { repository?: { default_branch?: string }; pull_request?: { number?: number; merged?: boolean; merge_commit_sha?: string | null; base?: { ref?: string } } };
+  const pr = p.pull_request;
+  if (p.action !== "closed" || !pr?.merged || !pr.merge_commit_sha || pr.base?.ref !== p.repository?.default_branch) return null;
+  const repo = repoRef(p);
+  return repo && typeof pr.number === "number" ? { kind: "deploy", deliveryId, repo, sha: pr.merge_commit_sha, pullNumber: pr.number } : null;
+}
+
+/** A push to the default branch (a merge's, or a direct one) deploys its new head. */
+export function pushDeployIntent(payload: unknown, deliveryId: string): DeployIntent | null {
+  const p = payload as Common & { ref?: string; after?: string; before?: string; deleted?: boolean; repository?: { default_branch?: string } };
+  if (p.deleted || !p.after || NO_COMMIT.test(p.after) || p.ref !== `refs/heads/${p.repository?.default_branch}`) return null;
+  const repo = repoRef(p);
+  if (!repo) return null;
+  return { kind: "deploy", deliveryId, repo, sha: p.after, ...(p.before && !NO_COMMIT.test(p.before) ? { before: p.before } : {}) };
 }

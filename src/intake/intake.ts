@@ -2,7 +2,7 @@
 // to enqueue becomes a 503 so that GitHub records a failed delivery (and it can be redelivered).
 import type { Logger } from "pino";
 import type { Intent } from "../domain/intent.ts";
-import { commentIntent, pullClosedIntent, reviewIntent } from "./conversation-intents.ts";
+import { commentIntent, mergeDeployIntent, pullClosedIntent, pushDeployIntent, reviewIntent } from "./conversation-intents.ts";
 import { planIntentFromPullRequest } from "./pull-request-intent.ts";
 
 export interface IntentSink {
@@ -16,17 +16,19 @@ export interface WebhookEvent {
 }
 
 export function intentsFor(event: WebhookEvent): Intent[] {
-  const one = (intent: Intent | null) => (intent ? [intent] : []);
+  const some = (...intents: (Intent | null)[]) => intents.filter((i): i is Intent => i !== null);
+  const one = (intent: Intent | null) => some(intent);
   switch (event.name) {
     case "pull_request":
-      return one(planIntentFromPullRequest(event.payload, event.id) ?? pullClosedIntent(event.payload, event.id));
+      return some(planIntentFromPullRequest(event.payload, event.id), pullClosedIntent(event.payload, event.id), mergeDeployIntent(event.payload, event.id));
     case "issue_comment":
       return one(commentIntent(event.payload, event.id));
     case "pull_request_review":
       return one(reviewIntent(event.payload, event.id));
+    case "push":
+      // A push to a PR branch is covered by pull_request.synchronize.
+      return one(pushDeployIntent(event.payload, event.id));
     default:
-      // `push` to a PR branch is covered by pull_request.synchronize; to the default branch it
-      // will start a deploy (apply on merge), which is not built yet.
       return [];
   }
 }
@@ -54,7 +56,7 @@ export async function handleWebhook(event: WebhookEvent, sink: IntentSink, log: 
       log.error({ delivery: event.id, event: event.name, err: (err as Error).message }, "enqueue failed");
       throw new QueueUnavailableError(err);
     }
-    const pr = intent.kind === "plan" ? intent.pull.number : intent.pullNumber;
+    const pr = intent.kind === "plan" ? intent.pull.number : intent.kind === "deploy" ? intent.sha : intent.pullNumber;
     log.info({ delivery: event.id, event: event.name, action, intent: intent.kind, pr }, "enqueued");
   }
 }

@@ -51,16 +51,19 @@ export async function publishApprovalCheck(deps: JobDeps, gh: RepoGitHub, pull: 
 
 /** Team memberships of the approving users, only for the teams the gates name. */
 async function teamsOf(deps: JobDeps, gh: RepoGitHub, users: string[], gates: EnvironmentGate[]): Promise<UserTeams> {
-  const teams = new Set(gates.flatMap((g) => [g.approvers, ...(g.alsoApprovers ?? [])].flat()).filter((a) => a.startsWith("@")));
+  const named = gates.flatMap((g) => [g.approvers, ...(g.alsoApprovers ?? [])].flat());
   const out: UserTeams = {};
-  for (const user of new Set(users)) {
-    out[user] = [];
-    for (const team of teams) {
-      const [org, slug] = team.slice(1).split("/");
-      if (!org || !slug) continue;
-      const member = await deps.people.remember(`team:${org}/${slug}:${user}`, () => gh.isTeamMember(org, slug, user));
-      if (member) out[user].push(team);
-    }
-  }
+  for (const user of new Set(users)) out[user] = await teamsOfUser(deps, gh, user, named);
   return out;
+}
+
+/** Which of the `@org/team` entries among `approvers` the user is an active member of. */
+export async function teamsOfUser(deps: JobDeps, gh: RepoGitHub, user: string, approvers: string[]): Promise<string[]> {
+  const teams: string[] = [];
+  for (const team of new Set(approvers.filter((a) => a.startsWith("@")))) {
+    const [org, slug] = team.slice(1).split("/");
+    if (!org || !slug) continue;
+    if (await deps.people.remember(`team:${org}/${slug}:${user}`, () => gh.isTeamMember(org, slug, user))) teams.push(team);
+  }
+  return teams;
 }

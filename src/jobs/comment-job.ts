@@ -4,7 +4,7 @@ import type { Command } from "../commands/command-types.ts";
 import { parseCommands } from "../commands/parse-commands.ts";
 import type { CommentIntent, PullFacts } from "../domain/intent.ts";
 import type { PullStatus, RepoGitHub } from "../github/port.ts";
-import type { Approval } from "../policy/approvals.ts";
+import { isApprover, type Approval } from "../policy/approvals.ts";
 import { decideApply } from "../policy/apply-gate.ts";
 import { effectiveGates, type Gates } from "../policy/gates.ts";
 import { commandLabel, decideCommand, type PermissionLevel } from "../policy/permissions.ts";
@@ -12,7 +12,7 @@ import { describeMissing } from "../presentation/render/approval-check.ts";
 import { renderCommandErrors, renderHelp, renderRefusal } from "../presentation/render/command-reply.ts";
 import { pullKey } from "../queue/jobs.ts";
 import type { RepoConfig } from "../repo-config/schema.ts";
-import { evaluatePullApprovals, publishApprovalCheck } from "./approval-status.ts";
+import { evaluatePullApprovals, publishApprovalCheck, teamsOfUser } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
 import { loadConfigs, validConfig } from "./load-configs.ts";
 import { releaseLocks } from "./release-locks.ts";
@@ -77,8 +77,9 @@ async function carryOut(ctx: Context, command: Command): Promise<void> {
     ctx.log.info({ command: command.kind, sha: facts.headSha, reason }, "command refused");
     ctx.replies.push(renderRefusal(commandLabel(command.kind), reason));
   };
+  if (pull.merged && command.kind === "apply") return releaseEnvironment(ctx, command.targets, refuse);
   if (pull.state !== "open" && command.kind !== "help" && command.kind !== "rollback") {
-    return void refuse("the pull request is closed.");
+    return void refuse(pull.merged ? "the pull request is merged: only `/apply <environment>` (release a waiting environment) applies now." : "the pull request is closed.");
   }
   switch (command.kind) {
     case "plan":
@@ -138,6 +139,25 @@ async function apply(ctx: Context, facts: PullFacts, targets: string[], refuse: 
   });
   if (!decision.allow) return void refuse(decision.reason);
   await deps.dispatcher.apply({ kind: "apply", deliveryId: intent.deliveryId, pull: facts, projects: decision.projects, requestedBy: intent.user });
+}
+
+/** `/apply <environment>` on a merged pull request: an approver releases a waiting environment. */
+async function releaseEnvironment(ctx: Context, targets: string[], refuse: (reason: string) => void): Promise<void> {
+  const { deps, intent, pull } = ctx;
+  const sha = pull.mergeCommitSha;
+  const environment = targets.length === 1 ? targets[0]! : undefined;
+  if (!sha || !environment) return void refuse("name the environment to release, as in `/apply production`.");
+  const repo = `${intent.repo.owner}/${intent.repo.name}`;
+  const deploy = await deps.deploys.get(repo, sha);
+  const env = deploy?.environments[environment];
+  if (!env) return void refuse(`the deploy of ${sha.slice(0, 7)} has no environment \`${environment}\`.`);
+  if (env.state !== "waiting") return void refuse(`\`${environment}\` is not waiting for a release (it is ${env.state.replace("_", " ")}).`);
+  const gate = ctx.gates.environment(environment);
+  const teams = await teamsOfUser(deps, ctx.gh, intent.user, [gate.approvers, ...(gate.alsoApprovers ?? [])].flat());
+  if (!isApprover(intent.user, gate, { [intent.user]: teams })) {
+    return void refuse(`@${intent.user} is not an approver of \`${environment}\` (approvers: ${gate.approvers.join(", ")}).`);
+  }
+  await deps.dispatcher.deploy({ kind: "deploy", deliveryId: intent.deliveryId, repo: intent.repo, sha, pullNumber: pull.facts.number, release: { environment, by: intent.user } });
 }
 
 async function help(ctx: Context, facts: PullFacts): Promise<string> {

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { GitHubClients } from "../github/port.ts";
 import type { LockStore } from "../locks/lock-store.ts";
 import type { ApprovalStore } from "../queue/approval-store.ts";
+import type { DeployStore } from "../queue/deploy-store.ts";
 import type { Dispatcher } from "../queue/dispatcher.ts";
 import type { PermissionCache } from "../queue/permission-cache.ts";
 import type { PlanFileStore } from "../queue/plan-file-store.ts";
@@ -23,6 +24,7 @@ export interface JobDeps {
   people: PermissionCache;
   locks: LockStore;
   planFiles: PlanFileStore;
+  deploys: DeployStore;
   /** For the cross-process apply mutex (locks/apply-mutex.ts). */
   redis: Redis;
   prefix: string;

@@ -1,7 +1,7 @@
 // Queue names, job ids and options. Job ids are deterministic so that a redelivered webhook, or
 // the `push` that accompanies `pull_request.opened`, adds nothing: BullMQ ignores an add whose id
 // already exists while that job is kept.
-import type { ApplyIntent, EventIntent, PlanIntent } from "../domain/intent.ts";
+import type { ApplyIntent, DeployIntent, EventIntent, PlanIntent } from "../domain/intent.ts";
 import type { JobsOptions } from "bullmq";
 
 export const PLAN_QUEUE = "plans";
@@ -48,6 +48,18 @@ export function applyJobOptions(intent: ApplyIntent): JobsOptions {
   return {
     jobId: `apply/${repo.owner}/${repo.name}/${number}/${headSha}/${intent.deliveryId}`,
     // An apply interrupted half-way must be looked at by a human, not run again on its own.
+    attempts: 1,
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  };
+}
+
+export function deployJobOptions(intent: DeployIntent): JobsOptions {
+  const base = `deploy/${intent.repo.owner}/${intent.repo.name}/${intent.sha}`;
+  return {
+    // One deploy per commit, whichever of `push` and `pull_request.closed` comes first; a
+    // release of a waiting environment is its own request.
+    jobId: intent.release ? `${base}/release/${intent.release.environment}/${intent.deliveryId}` : base,
     attempts: 1,
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: KEEP_FAILED,

@@ -2,14 +2,14 @@
 // closed pull requests) and applies (never retried: an interrupted apply is for a human to judge).
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import type { ApplyIntent, EventIntent, PlanIntent } from "../domain/intent.ts";
+import type { ApplyIntent, DeployIntent, EventIntent, PlanIntent } from "../domain/intent.ts";
 import type { CancelBus } from "./cancel-bus.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE, pullKey } from "./jobs.ts";
 
 export interface Processors {
   plan: (intent: PlanIntent, signal: AbortSignal) => Promise<unknown>;
   event: (intent: EventIntent) => Promise<unknown>;
-  apply: (intent: ApplyIntent) => Promise<unknown>;
+  apply: (intent: ApplyIntent | DeployIntent) => Promise<unknown>;
 }
 
 interface Running {
@@ -46,7 +46,7 @@ export async function startWorkers(opts: {
   );
   const events = new Worker<EventIntent>(EVENT_QUEUE, (job) => opts.processors.event(job.data), common);
   // maxStalledCount 0: a worker that dies mid-apply leaves the job failed, not re-run elsewhere.
-  const applies = new Worker<ApplyIntent>(APPLY_QUEUE, (job) => opts.processors.apply(job.data), { ...common, maxStalledCount: 0 });
+  const applies = new Worker<ApplyIntent | DeployIntent>(APPLY_QUEUE, (job) => opts.processors.apply(job.data), { ...common, maxStalledCount: 0 });
   const workers = [plans, events, applies] as Worker[];
   for (const w of workers) {
     w.on("failed", (job, err) => opts.onFailed(w.name, job, err));

@@ -1,0 +1,208 @@
+// Merge to deploy: a new commit on the default branch applies the projects it changes, in
+// depends_on order, one GitHub deployment per environment. Environments that must wait
+// (manual, or merged unapproved) stay `queued` until released with `/apply <environment>`.
+import type { DeployIntent, PullFacts } from "../domain/intent.ts";
+import type { ProjectRunResult } from "../domain/types.ts";
+import type { RepoGitHub } from "../github/port.ts";
+import { withApplyMutex } from "../locks/apply-mutex.ts";
+import { startStates } from "../policy/deploy-gates.ts";
+import { effectiveGates, type Gates } from "../policy/gates.ts";
+import { renderPlanCheck } from "../presentation/render/plan-check.ts";
+import { renderPlanComment } from "../presentation/render/plan-comment.ts";
+import { writeStickyComment } from "../presentation/sticky-comment.ts";
+import { affectedProjects } from "../projects/affected-projects.ts";
+import { applyOrder } from "../projects/dependency-graph.ts";
+import type { DeployState, EnvironmentDeploy } from "../queue/deploy-store.ts";
+import { pullKey } from "../queue/jobs.ts";
+import { parseRepoConfig } from "../repo-config/parse-repo-config.ts";
+import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
+import { createRedactor, secretValues } from "../runner/redact.ts";
+import { changedFiles } from "../workspace/changed-files.ts";
+import type { Worktree } from "../workspace/workspaces.ts";
+import { evaluatePullApprovals } from "./approval-status.ts";
+import { applyProject } from "./apply-project.ts";
+import type { JobDeps } from "./deps.ts";
+import { CONFIG_FILE } from "./load-configs.ts";
+import { planProject, runDirOf } from "./plan-project.ts";
+
+/** Projects without an environment deploy without a GitHub deployment, under this key. */
+const NO_ENVIRONMENT = "";
+
+export async function runDeployJob(intent: DeployIntent, deps: JobDeps): Promise<{ state: Record<string, string> }> {
+  const repoName = `${intent.repo.owner}/${intent.repo.name}`;
+  const log = deps.log.child({ delivery: intent.deliveryId, repo: repoName, sha: intent.sha });
+  const gh = await deps.github.forRepo(intent.repo);
+  const token = await gh.token();
+  const worktree = await deps.workspaces.checkout({ owner: intent.repo.owner, repo: intent.repo.name, token, sha: intent.sha });
+  try {
+    const configText = await deps.workspaces.readFileAt({ owner: intent.repo.owner, repo: intent.repo.name, token, rev: intent.sha, path: CONFIG_FILE });
+    const parsed = configText === null ? null : parseRepoConfig(configText, CONFIG_FILE);
+    if (!parsed?.ok) {
+      log.info({ config: parsed ? "invalid" : "missing" }, "nothing to deploy");
+      return { state: {} };
+    }
+    const config = parsed.config;
+    if (config.apply === "before_merge") return { state: {} }; // applied on the pull request already
+    const gates = effectiveGates(config, undefined);
+    const superseded = !(await deps.heads.isCurrent(`${repoName}@default`, intent.sha));
+
+    let state = await deps.deploys.get(repoName, intent.sha);
+    if (!state) {
+      if (superseded) {
+        log.info("a newer commit is on the default branch: deploy skipped as superseded");
+        return { state: {} };
+      }
+      state = await start(deps, gh, intent, config, gates, worktree);
+    } else if (intent.release) {
+      state = await release(deps, gh, intent, superseded);
+    } else {
+      log.info("deploy of this commit already started: not run twice");
+      return { state: envStates(state) };
+    }
+    state = await applyReady(deps, gh, intent, config, state, worktree);
+    if (state.pullNumber !== undefined) await postOnPull(deps, gh, state);
+    log.info({ environments: envStates(state) }, "deploy step done");
+    return { state: envStates(state) };
+  } finally {
+    await worktree.remove();
+  }
+}
+
+async function start(deps: JobDeps, gh: RepoGitHub, intent: DeployIntent, config: RepoConfig, gates: Gates, worktree: Worktree): Promise<DeployState> {
+  const repoName = `${intent.repo.owner}/${intent.repo.name}`;
+  const pullNumber = intent.pullNumber ?? (await deps.deploys.mergedPull(repoName, intent.sha));
+  const changed = await changedFiles(worktree.path, intent.sha, intent.pullNumber === undefined ? intent.before : undefined);
+  const projects = affectedProjects(config, changed);
+  const ordered = applyOrder(projects, config.projects).flat().map((name) => projects.find((p) => p.name === name)!);
+  const envNames = [...new Set(ordered.map((p) => p.environment).filter((e): e is string => !!e))];
+  const missing = pullNumber === undefined ? null : await missingApprovals(deps, gh, intent, pullNumber, gates);
+  const starts = startStates(envNames, gates.environment, missing);
+  const environments: Record<string, EnvironmentDeploy> = {};
+  for (const name of envNames) {
+    const s = starts[name]!;
+    const deploymentId = await gh.createDeployment(intent.sha, name, `Slipway deploy of ${intent.sha.slice(0, 7)}`);
+    await gh.setDeploymentStatus(deploymentId, "queued", s.state === "waiting" ? s.reason : "queued");
+    environments[name] = { name, deploymentId, state: s.state, ...(s.state === "waiting" ? { reason: s.reason } : {}) };
+  }
+  if (ordered.some((p) => !p.environment)) environments[NO_ENVIRONMENT] = { name: NO_ENVIRONMENT, state: "queued" };
+  return deps.deploys.update(repoName, intent.sha, (current) =>
+    current ?? { sha: intent.sha, ...(pullNumber !== undefined ? { pullNumber } : {}), projects: ordered.map((p) => ({ name: p.name, environment: p.environment })), environments, results: {} },
+  );
+}
+
+/** Approvals still missing per environment for the merged pull request's last approved head. */
+async function missingApprovals(deps: JobDeps, gh: RepoGitHub, intent: DeployIntent, pullNumber: number, gates: Gates): Promise<Map<string, number>> {
+  const pull = await gh.getPull(pullNumber);
+  const evaluation = await evaluatePullApprovals(deps, gh, pull.facts, gates);
+  return new Map((evaluation?.perEnvironment ?? []).map((e) => [e.name, e.missing]));
+}
+
+async function release(deps: JobDeps, gh: RepoGitHub, intent: DeployIntent, superseded: boolean): Promise<DeployState> {
+  const repoName = `${intent.repo.owner}/${intent.repo.name}`;
+  const { environment, by } = intent.release!;
+  const state = await deps.deploys.update(repoName, intent.sha, (current) => {
+    const env = current!.environments[environment];
+    if (env?.state === "waiting") {
+      // An older commit is never applied over the newer state of the default branch.
+      Object.assign(env, superseded ? { state: "skipped", reason: `${environment} skipped: a newer commit is on the default branch` } : { state: "queued", reason: `released by @${by}` });
+    }
+    return current!;
+  });
+  const env = state.environments[environment];
+  if (env?.deploymentId !== undefined && env.state === "skipped") await gh.setDeploymentStatus(env.deploymentId, "inactive", env.reason ?? "skipped");
+  return state;
+}
+
+async function applyReady(deps: JobDeps, gh: RepoGitHub, intent: DeployIntent, config: RepoConfig, state: DeployState, worktree: Worktree): Promise<DeployState> {
+  const repoName = `${intent.repo.owner}/${intent.repo.name}`;
+  const redact = createRedactor(secretValues(deps.stepEnv, deps.secretEnvNames));
+  const pull = pseudoPull(intent, state.pullNumber);
+  for (const { name, environment } of state.projects) {
+    const project = config.projects.find((p) => p.name === name)!;
+    const env = state.environments[environment ?? NO_ENVIRONMENT]!;
+    if (state.results[name] || (env.state !== "queued" && env.state !== "in_progress")) continue;
+    const upstream = project.depends_on.map((d) => ({ name: d, result: state.results[d], planned: state.projects.some((p) => p.name === d) }));
+    const failedUpstream = upstream.find((u) => u.result && u.result.status !== "changes" && u.result.status !== "no_changes");
+    if (upstream.some((u) => u.planned && !u.result) && !failedUpstream) continue; // its upstream waits: so does it
+    let result: ProjectRunResult;
+    if (failedUpstream) {
+      result = { project: name, dir: project.dir, environment, status: "error", reason: `not applied: ${failedUpstream.name} failed to apply`, output: "", truncated: false, durationMs: 0 };
+    } else {
+      if (env.state === "queued") await setEnv(deps, gh, repoName, intent.sha, env.name, "in_progress");
+      result = await applyAtCommit(deps, gh, intent, config, project, pull, worktree, redact);
+    }
+    state = await deps.deploys.update(repoName, intent.sha, (s) => ({ ...s!, results: { ...s!.results, [name]: result } }));
+  }
+  for (const env of Object.values(state.environments)) {
+    if (env.state !== "in_progress" && env.state !== "queued") continue;
+    const own = state.projects.filter((p) => (p.environment ?? NO_ENVIRONMENT) === env.name).map((p) => state.results[p.name]);
+    if (own.some((r) => !r)) continue;
+    const ok = own.every((r) => r!.status === "changes" || r!.status === "no_changes");
+    state = await setEnv(deps, gh, repoName, intent.sha, env.name, ok ? "success" : "failure");
+  }
+  return state;
+}
+
+async function setEnv(deps: JobDeps, gh: RepoGitHub, repoName: string, sha: string, name: string, next: "in_progress" | "success" | "failure"): Promise<DeployState> {
+  const state = await deps.deploys.update(repoName, sha, (s) => {
+    s!.environments[name]!.state = next;
+    return s!;
+  });
+  const env = state.environments[name]!;
+  if (env.deploymentId !== undefined) await gh.setDeploymentStatus(env.deploymentId, next, `${name}: ${next.replace("_", " ")}`);
+  return state;
+}
+
+/** Plans at the merge commit (so the plan file matches it), then applies that plan. */
+async function applyAtCommit(
+  deps: JobDeps,
+  gh: RepoGitHub,
+  intent: DeployIntent,
+  config: RepoConfig,
+  project: ProjectConfig,
+  pull: PullFacts,
+  worktree: Worktree,
+  redact: (line: string) => string,
+): Promise<ProjectRunResult> {
+  const runDir = runDirOf(deps.dataDir, pull);
+  const outcome = await withApplyMutex(
+    deps.redis,
+    deps.prefix,
+    { owner: intent.repo.owner, repo: intent.repo.name, project: project.name },
+    async () => {
+      const checkId = await gh.createCheckRun({ name: `slipway/apply: ${project.name}`, headSha: intent.sha, status: "in_progress", output: { title: "Applying…", summary: `Applying \`${project.name}\` at ${intent.sha.slice(0, 7)}.` } });
+      const common = { config, project, pull, worktreePath: worktree.path, runDir, env: deps.stepEnv, redact, defaultTimeoutMs: deps.stepTimeoutMs };
+      const plan = await planProject({ ...common, signal: new AbortController().signal });
+      const result =
+        plan.status === "changes"
+          ? await applyProject({ ...common, restorePlanFile: async () => true })
+          : plan.status === "no_changes"
+            ? plan
+            : { ...plan, reason: `not applied: the plan at ${intent.sha.slice(0, 7)} failed${plan.reason ? ` (${plan.reason})` : ""}` };
+      const check = renderPlanCheck(result, { phase: "apply", headSha: intent.sha });
+      await gh.completeCheckRun(checkId, check.conclusion, { title: check.title, summary: check.summary, text: check.text });
+      return result;
+    },
+    { waitMs: 30 * 60 * 1000 },
+  );
+  return outcome.acquired ? outcome.value : { project: project.name, dir: project.dir, environment: project.environment, status: "error", reason: "another apply of this project did not finish in time", output: "", truncated: false, durationMs: 0 };
+}
+
+async function postOnPull(deps: JobDeps, gh: RepoGitHub, state: DeployState): Promise<void> {
+  const pullNumber = state.pullNumber!;
+  const results = state.projects.map((p) => state.results[p.name]).filter((r): r is ProjectRunResult => r !== undefined);
+  const notes = Object.values(state.environments)
+    .filter((e) => e.name !== NO_ENVIRONMENT)
+    .map((e) => `Environment \`${e.name}\`: ${e.state.replace("_", " ")}${e.reason && (e.state === "waiting" || e.state === "skipped") ? ` — ${e.reason}` : ""}.`);
+  const body = renderPlanComment({ pr: pullNumber, headSha: state.sha, results, notes, phase: "apply" });
+  await writeStickyComment(gh, deps.sticky, { key: pullKey({ repo: { owner: gh.repo.owner, name: gh.repo.name }, number: pullNumber }), number: pullNumber }, body);
+}
+
+/** Step environment facts for a commit of the default branch (SLIPWAY_PR is the merged PR, if any). */
+function pseudoPull(intent: DeployIntent, pullNumber: number | undefined): PullFacts {
+  return { repo: intent.repo, number: pullNumber ?? 0, headSha: intent.sha, headRef: "", baseRef: "", baseSha: intent.sha, author: "", draft: false, fromFork: false, updatedAt: 0 };
+}
+
+function envStates(state: DeployState): Record<string, string> {
+  return Object.fromEntries(Object.values(state.environments).filter((e) => e.name !== NO_ENVIRONMENT).map((e) => [e.name, e.state]));
+}

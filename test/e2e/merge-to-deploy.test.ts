@@ -1,0 +1,118 @@
+// Merge to deploy end to end: the merge applies staging, production waits for `/apply production`
+// by an approver, deployments carry the status sequence, and the world ends as main says.
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { startE2E, type E2E } from "../support/e2e.ts";
+import type { PullInfo } from "../support/scenario/scenario.ts";
+import { waitFor } from "../support/scenario/wait-for.ts";
+
+let e2e: E2E;
+let world: string;
+let repoCount = 0;
+
+const readWorld = (file: string) => readFile(path.join(world, file), "utf8").catch(() => undefined);
+const applies = async () => ((await readWorld("applies.log")) ?? "").split("\n").filter(Boolean);
+
+async function newRepo(): Promise<string> {
+  const name = `deploy-${++repoCount}`;
+  await e2e.gh.createRepo({ owner: "acme", name, fixture: "deploy-repo" });
+  return `acme/${name}`;
+}
+
+function statuses(repo: string, environment: string): string[] {
+  const deployment = e2e.gh.deployments(repo).find((d) => d.environment === environment);
+  return deployment ? e2e.gh.deploymentStatuses(repo, deployment.id).map((s) => s.state) : [];
+}
+
+async function plannedAndApproved(repo: string, files: Record<string, string>, approver = "carol"): Promise<PullInfo> {
+  const pr = await e2e.gh.openPullRequest({ repo, author: "alice", branch: `change-${Date.now()}`, files });
+  await waitFor(() => e2e.gh.checkRuns(repo, { headSha: pr.headSha }).filter((c) => c.name.startsWith("slipway/plan: ") && c.status === "completed").length === Object.keys(files).length, {
+    timeoutMs: 30_000,
+    what: "the plans",
+  });
+  if (approver) {
+    await e2e.gh.comment(pr, approver, "/approve");
+    await waitFor(() => e2e.gh.checkRuns(repo, { headSha: pr.headSha, name: "slipway/approval" }).at(-1)?.conclusion === "success", { timeoutMs: 30_000, what: "approval" });
+  }
+  return pr;
+}
+
+describe("merge to deploy", () => {
+  before(async () => {
+    world = await mkdtemp(path.join(tmpdir(), "slipway-world-"));
+    e2e = await startE2E({ env: { SLIPWAY_WORLD_DIR: world } });
+    for (const user of ["alice", "carol", "erin"]) e2e.gh.addUser(user, { permission: "write" });
+  });
+  after(async () => {
+    await e2e?.stop();
+    await rm(world, { recursive: true, force: true });
+  });
+
+  test("merge applies staging; production waits for /apply production by an approver", async () => {
+    const repo = await newRepo();
+    const pr = await plannedAndApproved(repo, { "staging/desired.txt": "v2\n", "production/desired.txt": "v2\n" });
+    const { mergeCommitSha } = await e2e.gh.merge(pr, "alice");
+
+    await waitFor(async () => (await readWorld("staging.txt")) === "v2\n", { timeoutMs: 30_000, what: "staging applied" });
+    await waitFor(() => statuses(repo, "staging").at(-1) === "success", { timeoutMs: 30_000, what: "staging deployment success" });
+    assert.deepEqual(statuses(repo, "staging"), ["queued", "in_progress", "success"]);
+    assert.equal(await readWorld("production.txt"), undefined, "production untouched");
+    assert.deepEqual(statuses(repo, "production"), ["queued"], "production waits, queued");
+    const applyCheck = await waitFor(() => e2e.gh.checkRuns(repo, { headSha: mergeCommitSha, name: "slipway/apply: staging" }).find((c) => c.status === "completed"), { what: "apply check on the merge commit" });
+    assert.equal(applyCheck.conclusion, "success");
+    const sticky = await waitFor(() => e2e.gh.comments(repo, pr.number).find((c) => c.body.includes("<!-- slipway:sticky -->") && /production.*waiting/is.test(c.body)), { what: "the merged PR's comment saying production waits" });
+    assert.match(sticky.body, /\/apply production/);
+
+    const refused = await e2e.gh.comment(pr, "erin", "/apply production");
+    await waitFor(() => e2e.gh.comments(repo, pr.number).find((c) => c.id > refused.id && /not an approver/i.test(c.body)), { what: "erin refused" });
+    assert.equal(await readWorld("production.txt"), undefined, "still untouched after a refusal");
+
+    await e2e.gh.comment(pr, "carol", "/apply production");
+    await waitFor(async () => (await readWorld("production.txt")) === "v2\n", { timeoutMs: 30_000, what: "production applied" });
+    await waitFor(() => statuses(repo, "production").at(-1) === "success", { what: "production deployment success" });
+    assert.deepEqual(statuses(repo, "production"), ["queued", "in_progress", "success"]);
+    assert.deepEqual((await applies()).filter((l) => l.endsWith(mergeCommitSha)), [`applied staging ${mergeCommitSha}`, `applied production ${mergeCommitSha}`], "each applied once, at the merge commit, staging first");
+  });
+
+  test("the same merge delivered twice applies once", async () => {
+    const repo = await newRepo();
+    const pr = await plannedAndApproved(repo, { "staging/desired.txt": "v3\n" });
+    const { mergeCommitSha } = await e2e.gh.merge(pr, "alice");
+    await waitFor(() => statuses(repo, "staging").at(-1) === "success", { timeoutMs: 30_000, what: "staging deployed" });
+    for (const d of e2e.sim.deliveries.filter((x) => (x.event === "push" && (x.payload as any).after === mergeCommitSha) || (x.event === "pull_request" && x.action === "closed" && (x.payload as any).pull_request.number === pr.number && (x.payload as any).repository.full_name === repo))) {
+      assert.equal((await e2e.sim.redeliver(d.id)).status, 200);
+    }
+    await e2e.sim.idle();
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal((await applies()).filter((l) => l === `applied staging ${mergeCommitSha}`).length, 1);
+    assert.equal(e2e.gh.deployments(repo).filter((d) => d.environment === "staging").length, 1, "one deployment per environment per deploy");
+  });
+
+  test("a merge without the approvals production requires leaves production waiting, and says why", async () => {
+    const repo = await newRepo();
+    const pr = await plannedAndApproved(repo, { "production/desired.txt": "unapproved\n" }, "");
+    await e2e.gh.merge(pr, "alice", { bypassProtection: true });
+    const comment = await waitFor(() => e2e.gh.comments(repo, pr.number).find((c) => /merged without the approvals/i.test(c.body)), { timeoutMs: 30_000, what: "the comment saying production waits" });
+    assert.match(comment.body, /\/apply production/);
+    assert.deepEqual(statuses(repo, "production"), ["queued"]);
+    assert.notEqual(await readWorld("production.txt"), "unapproved\n");
+  });
+
+  test("an apply that fails marks the deployment failed and leaves production untouched", async () => {
+    const repo = await newRepo();
+    const pr = await plannedAndApproved(repo, { "staging/desired.txt": "FAIL\n", "production/desired.txt": "after-fail\n" });
+    await e2e.gh.merge(pr, "alice");
+    await waitFor(() => statuses(repo, "staging").at(-1) === "failure", { timeoutMs: 30_000, what: "staging deployment failure" });
+    await e2e.gh.comment(pr, "carol", "/apply production");
+    const comment = await waitFor(() => e2e.gh.comments(repo, pr.number).find((c) => c.body.includes("<!-- slipway:sticky -->") && /staging failed to apply/.test(c.body)), { timeoutMs: 30_000, what: "production not applied because staging failed" });
+    assert.ok(comment);
+    assert.notEqual(await readWorld("production.txt"), "after-fail\n");
+  });
+
+  test("every request Slipway made is one GitHub would accept", () => {
+    assert.deepEqual(e2e.sim.violations, []);
+  });
+});
