@@ -22,8 +22,9 @@ describe("applies across two workers", () => {
     const env = { SLIPWAY_WORLD_DIR: worldDir };
     // Pushed one at a time, so `after` stops whatever did start if a later start fails.
     processes.push(await startSlipwayProcess(app, { role: "server", prefix, env }));
-    processes.push(await startSlipwayProcess(app, { role: "worker", prefix, env }));
-    processes.push(await startSlipwayProcess(app, { role: "worker", prefix, env }));
+    // Concurrency 1: a worker busy with the first apply leaves the second to the other worker.
+    processes.push(await startSlipwayProcess(app, { role: "worker", prefix, env, concurrency: 1 }));
+    processes.push(await startSlipwayProcess(app, { role: "worker", prefix, env, concurrency: 1 }));
     sim.setWebhookTarget(`${processes[0]!.url}/api/github/webhooks`);
     addPeople(sim.scenario);
   });
