@@ -193,4 +193,9 @@ class OctokitRepoGitHub implements RepoGitHub {
       description: description.length > 140 ? `${description.slice(0, 139)}…` : description,
     });
   }
+
+  async createPull(input: { head: string; base: string; title: string; body: string }): Promise<{ number: number; htmlUrl: string }> {
+    const { data } = await this.octokit.rest.pulls.create({ owner: this.owner, repo: this.name, ...input });
+    return { number: data.number, htmlUrl: data.html_url };
+  }
 }

@@ -49,6 +49,7 @@ export interface RepoGitHub {
   getPull(pullNumber: number): Promise<PullStatus>;
   /** The user's permission on this repository; "none" for someone who is not a collaborator. */
   permission(user: string): Promise<Permission>;
+  createPull(input: { head: string; base: string; title: string; body: string }): Promise<{ number: number; htmlUrl: string }>;
   createDeployment(sha: string, environment: string, description: string): Promise<number>;
   setDeploymentStatus(deploymentId: number, state: DeploymentState, description: string): Promise<void>;
   /** Whether `user` is an active member of the team `org/slug`. */

@@ -16,6 +16,7 @@ import { evaluatePullApprovals, publishApprovalCheck, teamsOfUser } from "./appr
 import type { JobDeps } from "./deps.ts";
 import { loadConfigs, validConfig } from "./load-configs.ts";
 import { releaseLocks } from "./release-locks.ts";
+import { openRevertPull } from "./revert-pull.ts";
 
 interface Context {
   deps: JobDeps;
@@ -99,7 +100,7 @@ async function carryOut(ctx: Context, command: Command): Promise<void> {
     case "apply":
       return apply(ctx, facts, command.targets, refuse);
     case "rollback":
-      return void refuse("`/rollback` is not available yet: it comes with apply on merge.");
+      return rollback(ctx, refuse);
     case "help":
       ctx.replies.push(await help(ctx, facts));
       return;
@@ -139,6 +140,17 @@ async function apply(ctx: Context, facts: PullFacts, targets: string[], refuse: 
   });
   if (!decision.allow) return void refuse(decision.reason);
   await deps.dispatcher.apply({ kind: "apply", deliveryId: intent.deliveryId, pull: facts, projects: decision.projects, requestedBy: intent.user });
+}
+
+async function rollback(ctx: Context, refuse: (reason: string) => void): Promise<void> {
+  const { pull, intent } = ctx;
+  if (!pull.merged || !pull.mergeCommitSha) return void refuse("only a merged pull request can be rolled back.");
+  try {
+    await openRevertPull(ctx.deps, ctx.gh, { repo: intent.repo, pullNumber: pull.facts.number, mergeSha: pull.mergeCommitSha, baseRef: pull.facts.baseRef, reason: `rollback requested by @${intent.user}` });
+  } catch (error) {
+    if ((error as { code?: string }).code !== "revert_conflict") throw error;
+    refuse(`${(error as Error).message}. Revert it by hand.`);
+  }
 }
 
 /** `/apply <environment>` on a merged pull request: an approver releases a waiting environment. */

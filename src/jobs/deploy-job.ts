@@ -24,6 +24,7 @@ import { applyProject } from "./apply-project.ts";
 import type { JobDeps } from "./deps.ts";
 import { CONFIG_FILE } from "./load-configs.ts";
 import { planProject, runDirOf } from "./plan-project.ts";
+import { openRevertPull } from "./revert-pull.ts";
 
 /** Projects without an environment deploy without a GitHub deployment, under this key. */
 const NO_ENVIRONMENT = "";
@@ -61,6 +62,7 @@ export async function runDeployJob(intent: DeployIntent, deps: JobDeps): Promise
     }
     state = await applyReady(deps, gh, intent, config, state, worktree);
     if (state.pullNumber !== undefined) await postOnPull(deps, gh, state);
+    if (config.on_apply_failure === "revert_pr") state = await revertIfFailed(deps, gh, state);
     log.info({ environments: envStates(state) }, "deploy step done");
     return { state: envStates(state) };
   } finally {
@@ -186,6 +188,16 @@ async function applyAtCommit(
     { waitMs: 30 * 60 * 1000 },
   );
   return outcome.acquired ? outcome.value : { project: project.name, dir: project.dir, environment: project.environment, status: "error", reason: "another apply of this project did not finish in time", output: "", truncated: false, durationMs: 0 };
+}
+
+/** Opens the revert pull request once, the first time an environment of the deploy fails. */
+async function revertIfFailed(deps: JobDeps, gh: RepoGitHub, state: DeployState): Promise<DeployState> {
+  const failed = Object.values(state.environments).some((e) => e.state === "failure");
+  if (!failed || state.pullNumber === undefined || state.revertPull !== undefined) return state;
+  const repoName = `${gh.repo.owner}/${gh.repo.name}`;
+  const pull = await gh.getPull(state.pullNumber);
+  const revert = await openRevertPull(deps, gh, { repo: gh.repo, pullNumber: state.pullNumber, mergeSha: state.sha, baseRef: pull.facts.baseRef, reason: "the merge failed to apply (`on_apply_failure: revert_pr`)" });
+  return deps.deploys.update(repoName, state.sha, (s) => ({ ...s!, revertPull: revert.number }));
 }
 
 async function postOnPull(deps: JobDeps, gh: RepoGitHub, state: DeployState): Promise<void> {

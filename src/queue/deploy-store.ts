@@ -24,6 +24,8 @@ export interface DeployState {
   projects: { name: string; environment?: string }[];
   environments: Record<string, EnvironmentDeploy>;
   results: Record<string, ProjectRunResult>;
+  /** The pull request opened to revert this deploy's merge (`on_apply_failure: revert_pr`). */
+  revertPull?: number;
 }
 
 export class DeployStore {

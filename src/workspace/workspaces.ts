@@ -143,6 +143,25 @@ export class Workspaces {
     return removed;
   }
 
+  /** The commit a branch points at on the server now (fetched first). */
+  async branchHead(req: { owner: string; repo: string; token: string; branch: string }): Promise<string> {
+    const mirror = this.mirrorPath(req.owner, req.repo);
+    const refspec = toRefspec(req.branch);
+    await this.repoLock.run(mirror, async () => {
+      await this.ensureMirror(mirror);
+      await this.fetch(mirror, req, [refspec]);
+    });
+    const sha = await resolveCommit(mirror, refspec.split(":")[1]!);
+    if (!sha) throw new SlipwayError("rev_not_found", `branch ${req.branch} not found in ${req.owner}/${req.repo}`);
+    return sha;
+  }
+
+  /** Pushes the worktree's HEAD to a new branch `branch` of the repository, with the token. */
+  async pushBranch(worktree: Worktree, req: { owner: string; repo: string; token: string; branch: string }): Promise<void> {
+    const ref = toRefspec(req.branch).split(":")[1]!;
+    await git(["push", "--quiet", "--end-of-options", this.url(req.owner, req.repo), `HEAD:${ref}`], { dir: worktree.path, token: req.token, ...this.timeout() });
+  }
+
   private timeout(): { timeoutMs?: number } {
     return this.opts.gitTimeoutMs !== undefined ? { timeoutMs: this.opts.gitTimeoutMs } : {};
   }

@@ -112,6 +112,40 @@ describe("merge to deploy", () => {
     assert.notEqual(await readWorld("production.txt"), "after-fail\n");
   });
 
+  test("/rollback opens a revert pull request whose merge restores the world", async () => {
+    const repo = await newRepo();
+    const pr = await plannedAndApproved(repo, { "staging/desired.txt": "rolled-forward\n" });
+    await e2e.gh.merge(pr, "alice");
+    await waitFor(async () => (await readWorld("staging.txt")) === "rolled-forward\n", { timeoutMs: 30_000, what: "staging applied" });
+
+    await e2e.gh.comment(pr, "alice", "/rollback");
+    const link = await waitFor(() => e2e.gh.comments(repo, pr.number).map((c) => /Opened #(\d+) to revert/.exec(c.body)).find(Boolean), { timeoutMs: 30_000, what: "the link to the revert PR" });
+    const revertNumber = Number(link[1]);
+    const revert = await e2e.gh.pull({ repo, number: revertNumber });
+    assert.match(revert.title, new RegExp(`Revert #${pr.number}`));
+    assert.match(revert.body, new RegExp(`#${pr.number}`), "linked both ways");
+    const revertPr: PullInfo = { repo, number: revertNumber, branch: revert.head.ref, headSha: revert.head.sha, baseSha: revert.base.sha, headRepo: repo };
+    assert.equal(await e2e.gh.readFile(repo, revert.head.sha, "staging/desired.txt"), "v1\n", "a real git revert");
+
+    await waitFor(() => e2e.gh.checkRuns(repo, { headSha: revertPr.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), { timeoutMs: 30_000, what: "the revert PR planned" });
+    await e2e.gh.comment(revertPr, "carol", "/approve");
+    await waitFor(() => e2e.gh.checkRuns(repo, { headSha: revertPr.headSha, name: "slipway/approval" }).at(-1)?.conclusion === "success", { what: "the revert approved" });
+    await e2e.gh.merge(revertPr, "alice");
+    await waitFor(async () => (await readWorld("staging.txt")) === "v1\n", { timeoutMs: 30_000, what: "the world restored" });
+  });
+
+  test("on_apply_failure: revert_pr opens the revert pull request when the merge fails to apply", async () => {
+    const repo = await newRepo();
+    const config = (await e2e.gh.readFile(repo, "main", ".slipway.yml"))!;
+    await e2e.gh.pushToDefaultBranch(repo, { ".slipway.yml": `${config.replace("version: 1\n", "version: 1\non_apply_failure: revert_pr\n")}` });
+    const pr = await plannedAndApproved(repo, { "staging/desired.txt": "FAIL\n" });
+    await e2e.gh.merge(pr, "alice");
+    await waitFor(() => statuses(repo, "staging").at(-1) === "failure", { timeoutMs: 30_000, what: "the failed deployment" });
+    const link = await waitFor(() => e2e.gh.comments(repo, pr.number).map((c) => /Opened #(\d+) to revert this pull request \(the merge failed to apply/.exec(c.body)).find(Boolean), { timeoutMs: 30_000, what: "the automatic revert PR" });
+    const revert = await e2e.gh.pull({ repo, number: Number(link[1]) });
+    assert.equal(await e2e.gh.readFile(repo, revert.head.sha, "staging/desired.txt"), "v1\n");
+  });
+
   test("every request Slipway made is one GitHub would accept", () => {
     assert.deepEqual(e2e.sim.violations, []);
   });
