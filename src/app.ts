@@ -9,6 +9,7 @@ import type { JobDeps } from "./jobs/deps.ts";
 import { runApplyJob } from "./jobs/apply-job.ts";
 import { runCommentJob } from "./jobs/comment-job.ts";
 import { runDeployJob } from "./jobs/deploy-job.ts";
+import { reportInterrupted } from "./jobs/interrupted-job.ts";
 import { runPlanJob } from "./jobs/plan-job.ts";
 import { runPullClosedJob } from "./jobs/pull-closed-job.ts";
 import { runReviewJob } from "./jobs/review-job.ts";
@@ -88,6 +89,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
       connection: workerConnection,
       prefix,
       concurrency: settings.concurrency,
+      lockMs: settings.jobLockMs,
       cancel: new CancelBus(producer, subscriber, prefix),
       processors: {
         plan: (intent, signal) => runPlanJob(intent, deps, signal),
@@ -102,6 +104,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
           }
         },
         apply: (intent) => (intent.kind === "deploy" ? runDeployJob(intent, deps) : runApplyJob(intent, deps)),
+        interrupted: (intent) => reportInterrupted(intent, deps),
       },
       onFailed: (queue, job, err) => log.error({ queue, job: job?.id, delivery: (job?.data as { deliveryId?: string } | undefined)?.deliveryId, err: err.message }, "job failed"),
     });

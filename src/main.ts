@@ -13,7 +13,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const settings = result.settings;
-  const log = pino({ level: settings.logLevel, base: { role: settings.role } });
+  const log = pino({ level: settings.logLevel, base: { role: settings.role, pid: process.pid } });
 
   if (!settings.app) {
     log.warn("APP_ID, PRIVATE_KEY and WEBHOOK_SECRET are not set: serving the GitHub App registration page (app.yml)");

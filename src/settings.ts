@@ -41,6 +41,7 @@ const envSchema = z.object({
   SLIPWAY_DATA_DIR: z.string().min(1).default("./.slipway"),
   SLIPWAY_SECRET_ENV: z.string().default(""),
   SLIPWAY_STEP_TIMEOUT_SECONDS: intFrom("SLIPWAY_STEP_TIMEOUT_SECONDS", 1, 86_400, 3600),
+  SLIPWAY_JOB_LOCK_SECONDS: intFrom("SLIPWAY_JOB_LOCK_SECONDS", 2, 3600, 30),
   SLIPWAY_QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, "SLIPWAY_QUEUE_PREFIX may hold letters, digits, _ and - only")
@@ -70,6 +71,8 @@ export interface Settings {
   dataDir: string;
   secretEnvNames: string[];
   stepTimeoutMs: number;
+  /** How long a dead worker's job stays claimed before another worker notices it (BullMQ lock). */
+  jobLockMs: number;
   /** Prefix of every Redis key Slipway writes: lets several installs (or test runs) share one Redis. */
   queuePrefix: string;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -122,6 +125,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
       dataDir: e.SLIPWAY_DATA_DIR,
       secretEnvNames: e.SLIPWAY_SECRET_ENV.split(",").map((s) => s.trim()).filter(Boolean),
       stepTimeoutMs: e.SLIPWAY_STEP_TIMEOUT_SECONDS * 1000,
+      jobLockMs: e.SLIPWAY_JOB_LOCK_SECONDS * 1000,
       queuePrefix: e.SLIPWAY_QUEUE_PREFIX,
       logLevel: e.LOG_LEVEL,
       stepEnv: stepEnvironment(env),

@@ -79,7 +79,8 @@ async function carryOut(ctx: Context, command: Command): Promise<void> {
     ctx.replies.push(renderRefusal(commandLabel(command.kind), reason));
   };
   if (pull.merged && command.kind === "apply") return releaseEnvironment(ctx, command.targets, refuse);
-  if (pull.state !== "open" && command.kind !== "help" && command.kind !== "rollback") {
+  // A merged pull request may still hold a lock: the one an interrupted deploy leaves.
+  if (pull.state !== "open" && command.kind !== "help" && command.kind !== "rollback" && command.kind !== "unlock") {
     return void refuse(pull.merged ? "the pull request is merged: only `/apply <environment>` (release a waiting environment) applies now." : "the pull request is closed.");
   }
   switch (command.kind) {

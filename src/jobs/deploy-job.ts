@@ -32,6 +32,7 @@ const NO_ENVIRONMENT = "";
 export async function runDeployJob(intent: DeployIntent, deps: JobDeps): Promise<{ state: Record<string, string> }> {
   const repoName = `${intent.repo.owner}/${intent.repo.name}`;
   const log = deps.log.child({ delivery: intent.deliveryId, repo: repoName, sha: intent.sha });
+  log.info({ release: intent.release?.environment }, "deploy started");
   const gh = await deps.github.forRepo(intent.repo);
   const token = await gh.token();
   const worktree = await deps.workspaces.checkout({ owner: intent.repo.owner, repo: intent.repo.name, token, sha: intent.sha });
@@ -131,9 +132,15 @@ async function applyReady(deps: JobDeps, gh: RepoGitHub, intent: DeployIntent, c
       result = { project: name, dir: project.dir, environment, status: "error", reason: `not applied: ${failedUpstream.name} failed to apply`, output: "", truncated: false, durationMs: 0 };
     } else {
       if (env.state === "queued") await setEnv(deps, gh, repoName, intent.sha, env.name, "in_progress");
+      await deps.deploys.update(repoName, intent.sha, (s) => ({ ...s!, inFlight: name }));
       result = await applyAtCommit(deps, gh, intent, config, project, pull, worktree, redact);
+      // A lock taken when an earlier attempt was interrupted is done with once this one finished.
+      if (state.pullNumber !== undefined) await deps.locks.release({ owner: intent.repo.owner, repo: intent.repo.name, project: name }, state.pullNumber);
     }
-    state = await deps.deploys.update(repoName, intent.sha, (s) => ({ ...s!, results: { ...s!.results, [name]: result } }));
+    state = await deps.deploys.update(repoName, intent.sha, (s) => {
+      const { inFlight: _, ...rest } = s!;
+      return { ...rest, results: { ...s!.results, [name]: result } };
+    });
   }
   for (const env of Object.values(state.environments)) {
     if (env.state !== "in_progress" && env.state !== "queued") continue;
@@ -200,7 +207,7 @@ async function revertIfFailed(deps: JobDeps, gh: RepoGitHub, state: DeployState)
   return deps.deploys.update(repoName, state.sha, (s) => ({ ...s!, revertPull: revert.number }));
 }
 
-async function postOnPull(deps: JobDeps, gh: RepoGitHub, state: DeployState): Promise<void> {
+export async function postOnPull(deps: JobDeps, gh: RepoGitHub, state: DeployState): Promise<void> {
   const pullNumber = state.pullNumber!;
   const results = state.projects.map((p) => state.results[p.name]).filter((r): r is ProjectRunResult => r !== undefined);
   const notes = Object.values(state.environments)

@@ -140,7 +140,10 @@ async function lockProject(deps: JobDeps, gh: RepoGitHub, pull: PullFacts, proje
   const first = await deps.locks.tryAcquire(key, holder);
   if (first.acquired) return { acquired: true };
   const other = await gh.getPull(first.heldBy.pull);
-  if (other.state === "open") return { acquired: false, heldBy: { number: other.facts.number, url: other.htmlUrl } };
+  // A merged pull request holds a lock on purpose only for a deploy of its merge commit that was
+  // interrupted (see interrupted-job.ts): that one waits for a human, it is not stale.
+  const heldForDeploy = other.merged && other.mergeCommitSha !== undefined && first.heldBy.headSha === other.mergeCommitSha;
+  if (other.state === "open" || heldForDeploy) return { acquired: false, heldBy: { number: other.facts.number, url: other.htmlUrl } };
   await deps.locks.forceRelease(key, first.heldBy.pull);
   const second = await deps.locks.tryAcquire(key, holder);
   if (second.acquired) return { acquired: true };

@@ -1,6 +1,6 @@
 // BullMQ workers of one process: plans (cancellable by a newer head), events (comments, reviews,
 // closed pull requests) and applies (never retried: an interrupted apply is for a human to judge).
-import { Worker, type Job } from "bullmq";
+import { Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { ApplyIntent, DeployIntent, EventIntent, PlanIntent } from "../domain/intent.ts";
 import type { CancelBus } from "./cancel-bus.ts";
@@ -10,6 +10,8 @@ export interface Processors {
   plan: (intent: PlanIntent, signal: AbortSignal) => Promise<unknown>;
   event: (intent: EventIntent) => Promise<unknown>;
   apply: (intent: ApplyIntent | DeployIntent) => Promise<unknown>;
+  /** An apply or deploy whose worker died mid-way: reported, never run again on its own. */
+  interrupted: (intent: ApplyIntent | DeployIntent) => Promise<unknown>;
 }
 
 interface Running {
@@ -22,6 +24,7 @@ export async function startWorkers(opts: {
   connection: Redis;
   prefix: string;
   concurrency: number;
+  lockMs: number;
   cancel: CancelBus;
   processors: Processors;
   onFailed: (queue: string, job: Job | undefined, err: Error) => void;
@@ -30,7 +33,8 @@ export async function startWorkers(opts: {
   const stopListening = await opts.cancel.onHead(({ pull, headSha }) => {
     for (const r of running) if (r.pull === pull && r.headSha !== headSha) r.controller.abort();
   });
-  const common = { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency };
+  // The stalled check runs as often as a lock lasts: a dead worker's job is noticed within ~2 locks.
+  const common = { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency, lockDuration: opts.lockMs, stalledInterval: opts.lockMs };
   const plans = new Worker<PlanIntent>(
     PLAN_QUEUE,
     async (job) => {
@@ -47,6 +51,12 @@ export async function startWorkers(opts: {
   const events = new Worker<EventIntent>(EVENT_QUEUE, (job) => opts.processors.event(job.data), common);
   // maxStalledCount 0: a worker that dies mid-apply leaves the job failed, not re-run elsewhere.
   const applies = new Worker<ApplyIntent | DeployIntent>(APPLY_QUEUE, (job) => opts.processors.apply(job.data), { ...common, maxStalledCount: 0 });
+  applies.on("stalled", (jobId) => {
+    // With maxStalledCount 0 BullMQ has failed the job; whoever notices reports it.
+    void Job.fromId<ApplyIntent | DeployIntent>(applies, jobId)
+      .then((job) => (job ? opts.processors.interrupted(job.data) : undefined))
+      .catch((err: Error) => opts.onFailed(APPLY_QUEUE, undefined, err));
+  });
   const workers = [plans, events, applies] as Worker[];
   for (const w of workers) {
     w.on("failed", (job, err) => opts.onFailed(w.name, job, err));

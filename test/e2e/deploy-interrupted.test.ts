@@ -1,0 +1,73 @@
+// A worker killed in the middle of an apply: the deployment is marked interrupted, the apply is
+// never re-run on its own, the project stays locked, and `/apply <environment>` runs it again.
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { startGitHubSimulator, type GitHubSimulator } from "../support/github-simulator/index.ts";
+import { deleteKeysWithPrefix, uniquePrefix } from "../support/redis.ts";
+import { waitFor } from "../support/scenario/wait-for.ts";
+import { startSlipwayProcess, type SlipwayProcess } from "../support/slipway-process.ts";
+
+let sim: GitHubSimulator | undefined;
+let world: string;
+const prefix = uniquePrefix("interrupt");
+const processes: SlipwayProcess[] = [];
+
+const appliesOf = async (sha: string) => ((await readFile(path.join(world, "applies.log"), "utf8").catch(() => "")).split("\n").filter((l) => l.endsWith(sha)));
+
+describe("a worker killed mid-apply", () => {
+  before(async () => {
+    world = await mkdtemp(path.join(tmpdir(), "slipway-world-"));
+    sim = await startGitHubSimulator();
+    const app = { gheHost: sim.host, appId: sim.appId, privateKey: sim.privateKey, webhookSecret: sim.webhookSecret };
+    // A short job lock, so the surviving worker notices the dead one within seconds.
+    const env = { SLIPWAY_WORLD_DIR: world, SLIPWAY_JOB_LOCK_SECONDS: "3" };
+    processes.push(await startSlipwayProcess(app, { role: "server", prefix, env }));
+    processes.push(await startSlipwayProcess(app, { role: "worker", prefix, env, concurrency: 1 }));
+    processes.push(await startSlipwayProcess(app, { role: "worker", prefix, env, concurrency: 1 }));
+    sim.setWebhookTarget(`${processes[0]!.url}/api/github/webhooks`);
+    for (const user of ["alice", "carol"]) sim.scenario.addUser(user, { permission: "write" });
+  });
+  after(async () => {
+    for (const p of processes) await p.stop();
+    await sim?.stop();
+    await deleteKeysWithPrefix(prefix);
+    // The killed worker's apply step finishes on its own (it sleeps 8 s); let it, then clean up.
+    await new Promise((r) => setTimeout(r, 1000));
+    await rm(world, { recursive: true, force: true });
+  });
+
+  test("leaves the deployment interrupted, applies nothing twice, and waits for a human", async () => {
+    const gh = sim!.scenario;
+    await gh.createRepo({ owner: "acme", name: "killed", fixture: "deploy-repo" });
+    const repo = "acme/killed";
+    const pr = await gh.openPullRequest({ repo, author: "alice", branch: "slow", files: { "staging/desired.txt": "SLOW\n" } });
+    await waitFor(() => gh.checkRuns(repo, { headSha: pr.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), { timeoutMs: 30_000, what: "the plan" });
+    const { mergeCommitSha } = await gh.merge(pr, "alice");
+
+    const staging = () => gh.deployments(repo).find((d) => d.environment === "staging");
+    await waitFor(() => staging() && gh.deploymentStatuses(repo, staging()!.id).some((s) => s.state === "in_progress"), { timeoutMs: 30_000, what: "the apply to start" });
+    const running = processes.slice(1).find((p) => p.logs().includes(`"sha":"${mergeCommitSha}","msg":"deploy started"`));
+    assert.ok(running, "one of the workers runs the deploy");
+    process.kill(running.pid, "SIGKILL");
+
+    const errored = await waitFor(() => gh.deploymentStatuses(repo, staging()!.id).find((s) => s.state === "error"), { timeoutMs: 30_000, what: "the deployment marked interrupted" });
+    assert.match(errored.description, /interrupted, not re-run automatically/);
+    const comment = await waitFor(() => gh.comments(repo, pr.number).find((c) => /interrupted, not re-run automatically/.test(c.body)), { what: "the merged PR told" });
+    assert.match(comment.body, /\/apply staging/);
+
+    // The killed worker's step may still finish its one apply; nothing starts a second one.
+    await new Promise((r) => setTimeout(r, 9000));
+    assert.ok((await appliesOf(mergeCommitSha)).length <= 1, "never re-run automatically");
+    const other = await gh.openPullRequest({ repo, author: "alice", branch: "meanwhile", files: { "staging/desired.txt": "other\n" } });
+    const locked = await waitFor(() => gh.checkRuns(repo, { headSha: other.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), { timeoutMs: 30_000, what: "the other PR's plan" });
+    assert.match(`${locked.output.title} ${locked.output.summary} ${locked.output.text}`, new RegExp(`locked by #${pr.number}`), "the project stays locked");
+
+    const before = (await appliesOf(mergeCommitSha)).length;
+    await gh.comment(pr, "carol", "/apply staging");
+    await waitFor(async () => (await appliesOf(mergeCommitSha)).length === before + 1, { timeoutMs: 30_000, what: "the human-requested re-run" });
+    await waitFor(() => gh.deploymentStatuses(repo, staging()!.id).at(-1)?.state === "success", { what: "the deployment success after the re-run" });
+  });
+});
