@@ -3,12 +3,13 @@
 import { Queue } from "bullmq";
 import type { Logger } from "pino";
 import { Probot } from "probot";
-import type { ApplyIntent, DeployIntent, EventIntent, PlanIntent } from "./domain/intent.ts";
+import type { EventIntent, PlanIntent, WorldIntent } from "./domain/intent.ts";
 import { AppGitHubClients } from "./github/octokit-github.ts";
 import type { JobDeps } from "./jobs/deps.ts";
 import { runApplyJob } from "./jobs/apply-job.ts";
 import { runCommentJob } from "./jobs/comment-job.ts";
 import { runDeployJob } from "./jobs/deploy-job.ts";
+import { runDriftJob } from "./jobs/drift-job.ts";
 import { reportInterrupted } from "./jobs/interrupted-job.ts";
 import { runPlanJob } from "./jobs/plan-job.ts";
 import { runPullClosedJob } from "./jobs/pull-closed-job.ts";
@@ -42,7 +43,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
   const queues: Queues = {
     plans: new Queue<PlanIntent>(PLAN_QUEUE, { connection: producer, prefix }),
     events: new Queue<EventIntent>(EVENT_QUEUE, { connection: producer, prefix }),
-    applies: new Queue<ApplyIntent | DeployIntent>(APPLY_QUEUE, { connection: producer, prefix }),
+    applies: new Queue<WorldIntent>(APPLY_QUEUE, { connection: producer, prefix }),
   };
   for (const q of Object.values(queues)) q.on("error", () => {}); // surfaced per request as a 503
   const heads = new PullHeadStore(producer, prefix);
@@ -103,7 +104,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
               return runPullClosedJob(intent, deps);
           }
         },
-        apply: (intent) => (intent.kind === "deploy" ? runDeployJob(intent, deps) : runApplyJob(intent, deps)),
+        apply: (intent) => (intent.kind === "deploy" ? runDeployJob(intent, deps) : intent.kind === "drift" ? runDriftJob(intent, deps) : runApplyJob(intent, deps)),
         interrupted: (intent) => reportInterrupted(intent, deps),
       },
       onFailed: (queue, job, err) => log.error({ queue, job: job?.id, delivery: (job?.data as { deliveryId?: string } | undefined)?.deliveryId, err: err.message }, "job failed"),

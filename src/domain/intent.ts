@@ -27,7 +27,12 @@ export interface CommentIntent {
   kind: "comment";
   deliveryId: string;
   repo: RepoRef;
+  /** The pull request, or the issue (a drift issue) the comment is on. */
   pullNumber: number;
+  /** Set when the comment is on a drift issue (not a pull request): the project it reports. */
+  driftProject?: string;
+  /** The repository's default branch (drift issues describe it). */
+  defaultBranch?: string;
   commentId: number;
   user: string;
   body: string;
@@ -77,7 +82,21 @@ export interface DeployIntent {
   pullNumber?: number;
   /** Releases an environment that waits (`manual`, or merged without approvals). */
   release?: { environment: string; by: string };
+  /** The default branch's name, for the drift schedule that follows it. */
+  branch?: string;
+}
+
+/** Plans the default branch's projects against the world; reports drift, or repairs it. */
+export interface DriftIntent {
+  kind: "drift";
+  deliveryId: string;
+  repo: RepoRef;
+  branch: string;
+  /** `/apply` on a drift issue: remediate this project now, whatever `drift.remediate` says. */
+  remediate?: { project: string; by: string; issueNumber: number };
 }
 
 export type EventIntent = CommentIntent | ReviewIntent | PullClosedIntent;
 export type Intent = PlanIntent | EventIntent | DeployIntent;
+/** Jobs that change the world run on one queue that never retries. */
+export type WorldIntent = ApplyIntent | DeployIntent | DriftIntent;

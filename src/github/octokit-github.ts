@@ -198,4 +198,19 @@ class OctokitRepoGitHub implements RepoGitHub {
     const { data } = await this.octokit.rest.pulls.create({ owner: this.owner, repo: this.name, ...input });
     return { number: data.number, htmlUrl: data.html_url };
   }
+
+  async listOpenIssues(label: string): Promise<{ number: number; title: string; body: string }[]> {
+    const issues = await this.octokit.paginate(this.octokit.rest.issues.listForRepo, { owner: this.owner, repo: this.name, state: "open", labels: label, per_page: 100 });
+    // The issues endpoint lists pull requests too.
+    return issues.filter((i) => !i.pull_request).map((i) => ({ number: i.number, title: i.title, body: i.body ?? "" }));
+  }
+
+  async createIssue(input: { title: string; body: string; labels: string[] }): Promise<number> {
+    const { data } = await this.octokit.rest.issues.create({ owner: this.owner, repo: this.name, ...input });
+    return data.number;
+  }
+
+  async updateIssue(issueNumber: number, change: { body?: string; state?: "open" | "closed" }): Promise<void> {
+    await this.octokit.rest.issues.update({ owner: this.owner, repo: this.name, issue_number: issueNumber, ...change });
+  }
 }

@@ -49,6 +49,10 @@ export interface RepoGitHub {
   getPull(pullNumber: number): Promise<PullStatus>;
   /** The user's permission on this repository; "none" for someone who is not a collaborator. */
   permission(user: string): Promise<Permission>;
+  /** Open issues with a label, with their bodies (all pages). */
+  listOpenIssues(label: string): Promise<{ number: number; title: string; body: string }[]>;
+  createIssue(input: { title: string; body: string; labels: string[] }): Promise<number>;
+  updateIssue(issueNumber: number, change: { body?: string; state?: "open" | "closed" }): Promise<void>;
   createPull(input: { head: string; base: string; title: string; body: string }): Promise<{ number: number; htmlUrl: string }>;
   createDeployment(sha: string, environment: string, description: string): Promise<number>;
   setDeploymentStatus(deploymentId: number, state: DeploymentState, description: string): Promise<void>;

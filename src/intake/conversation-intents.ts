@@ -22,15 +22,27 @@ const isBot = (user?: { login?: string; type?: string } | null) => user?.type ==
 
 export function commentIntent(payload: unknown, deliveryId: string): CommentIntent | null {
   const p = payload as Common & {
-    issue?: { number?: number; pull_request?: unknown };
+    issue?: { number?: number; pull_request?: unknown; labels?: { name?: string }[]; body?: string | null };
     comment?: { id?: number; body?: string; user?: { login?: string; type?: string } | null };
   };
-  if (p.action !== "created" || !p.issue?.pull_request || isBot(p.sender) || isBot(p.comment?.user)) return null;
+  // On an issue, only drift issues take commands (`/apply` remediates); the marker names the project.
+  const driftProject = /<!-- slipway:drift:([^ ]+) -->/.exec(p.issue?.body ?? "")?.[1];
+  const onDriftIssue = !p.issue?.pull_request && (p.issue?.labels ?? []).some((l) => l.name === "drift") && driftProject !== undefined;
+  if (!p.issue || p.action !== "created" || (!p.issue.pull_request && !onDriftIssue) || isBot(p.sender) || isBot(p.comment?.user)) return null;
   const repo = repoRef(p);
   const body = p.comment?.body ?? "";
   // Only comments with a line starting with "/" can hold commands; the rest is conversation.
   if (!repo || typeof p.issue.number !== "number" || !p.comment?.id || !/^\s*\//m.test(body)) return null;
-  return { kind: "comment", deliveryId, repo, pullNumber: p.issue.number, commentId: p.comment.id, user: p.comment.user?.login ?? p.sender?.login ?? "", body };
+  return {
+    kind: "comment",
+    deliveryId,
+    repo,
+    pullNumber: p.issue.number,
+    ...(onDriftIssue ? { driftProject: safeDecode(driftProject!), defaultBranch: (p as { repository?: { default_branch?: string } }).repository?.default_branch ?? "main" } : {}),
+    commentId: p.comment.id,
+    user: p.comment.user?.login ?? p.sender?.login ?? "",
+    body,
+  };
 }
 
 export function reviewIntent(payload: unknown, deliveryId: string): ReviewIntent | null {
@@ -59,7 +71,7 @@ export function mergeDeployIntent(payload: unknown, deliveryId: string): DeployI
   const pr = p.pull_request;
   if (p.action !== "closed" || !pr?.merged || !pr.merge_commit_sha || pr.base?.ref !== p.repository?.default_branch) return null;
   const repo = repoRef(p);
-  return repo && typeof pr.number === "number" ? { kind: "deploy", deliveryId, repo, sha: pr.merge_commit_sha, pullNumber: pr.number } : null;
+  return repo && typeof pr.number === "number" ? { kind: "deploy", deliveryId, repo, sha: pr.merge_commit_sha, pullNumber: pr.number, branch: pr.base!.ref! } : null;
 }
 
 /** A push to the default branch (a merge's, or a direct one) deploys its new head. */
@@ -68,5 +80,13 @@ export function pushDeployIntent(payload: unknown, deliveryId: string): DeployIn
   if (p.deleted || !p.after || NO_COMMIT.test(p.after) || p.ref !== `refs/heads/${p.repository?.default_branch}`) return null;
   const repo = repoRef(p);
   if (!repo) return null;
-  return { kind: "deploy", deliveryId, repo, sha: p.after, ...(p.before && !NO_COMMIT.test(p.before) ? { before: p.before } : {}) };
+  return { kind: "deploy", deliveryId, repo, sha: p.after, branch: p.repository!.default_branch!, ...(p.before && !NO_COMMIT.test(p.before) ? { before: p.before } : {}) };
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

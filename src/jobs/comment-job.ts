@@ -11,6 +11,7 @@ import { commandLabel, decideCommand, type PermissionLevel } from "../policy/per
 import { describeMissing } from "../presentation/render/approval-check.ts";
 import { renderCommandErrors, renderHelp, renderRefusal } from "../presentation/render/command-reply.ts";
 import { pullKey } from "../queue/jobs.ts";
+import { parseRepoConfig } from "../repo-config/parse-repo-config.ts";
 import type { RepoConfig } from "../repo-config/schema.ts";
 import { evaluatePullApprovals, publishApprovalCheck, teamsOfUser } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
@@ -32,6 +33,7 @@ interface Context {
 export async function runCommentJob(intent: CommentIntent, deps: JobDeps): Promise<{ ran: string[]; refused: number }> {
   const log = deps.log.child({ delivery: intent.deliveryId, pr: `${intent.repo.owner}/${intent.repo.name}#${intent.pullNumber}`, user: intent.user });
   const gh = await deps.github.forRepo(intent.repo);
+  if (intent.driftProject !== undefined) return driftCommand(intent, intent.driftProject, deps, gh);
   const pull = await gh.getPull(intent.pullNumber);
   const token = await gh.token();
   const configs = await loadConfigs(deps.workspaces, { pull: pull.facts, token });
@@ -69,6 +71,45 @@ export async function runCommentJob(intent: CommentIntent, deps: JobDeps): Promi
   }
   if (ctx.replies.length > 0) await gh.createComment(intent.pullNumber, ctx.replies.join("\n"));
   return { ran, refused };
+}
+
+/**
+ * A comment on a drift issue: `/apply` by an approver of the project's environment repairs the
+ * drift (the drift job re-plans and applies it, under the locks). Other commands are refused.
+ */
+async function driftCommand(intent: CommentIntent, project: string, deps: JobDeps, gh: RepoGitHub): Promise<{ ran: string[]; refused: number }> {
+  const parsed = parseCommands(intent.body);
+  const reply = (text: string) => gh.createComment(intent.pullNumber, text);
+  if (parsed.errors.length > 0) await reply(renderCommandErrors(parsed.errors));
+  const command = parsed.commands[0];
+  if (!command) return { ran: [], refused: parsed.errors.length };
+  if (command.kind !== "apply" || command.targets.length > 0) {
+    await reply(renderRefusal(commandLabel(command.kind), "on a drift issue, only a bare `/apply` (repair the drift) is understood."));
+    return { ran: [], refused: 1 };
+  }
+  const level = (await deps.people.remember(`perm:${intent.repo.owner}/${intent.repo.name}:${intent.user}`, () => gh.permission(intent.user))) as PermissionLevel;
+  const decision = decideCommand({ user: intent.user, command: "apply", level });
+  const token = await gh.token();
+  const repoInfo = { owner: intent.repo.owner, repo: intent.repo.name, token };
+  const branch = intent.defaultBranch ?? "main";
+  const text = await deps.workspaces.readFileAt({ ...repoInfo, rev: await deps.workspaces.branchHead({ ...repoInfo, branch }), path: ".slipway.yml" });
+  const parsedConfig = text === null ? null : parseRepoConfig(text, ".slipway.yml");
+  const config = parsedConfig?.ok ? parsedConfig.config : null;
+  const environment = config?.projects.find((p) => p.name === project)?.environment;
+  const gate = effectiveGates(config ?? undefined, undefined).environment(environment ?? "");
+  const teams = await teamsOfUser(deps, gh, intent.user, [gate.approvers, ...(gate.alsoApprovers ?? [])].flat());
+  const reason = !decision.allow
+    ? decision.reason
+    : environment && !isApprover(intent.user, gate, { [intent.user]: teams })
+      ? `@${intent.user} is not an approver of \`${environment}\`, which \`${project}\` belongs to.`
+      : undefined;
+  if (reason) {
+    await reply(renderRefusal("/apply", reason));
+    return { ran: [], refused: 1 };
+  }
+  await gh.addReaction(intent.commentId, "eyes");
+  await deps.dispatcher.drift({ kind: "drift", deliveryId: intent.deliveryId, repo: intent.repo, branch, remediate: { project, by: intent.user, issueNumber: intent.pullNumber } });
+  return { ran: ["apply"], refused: 0 };
 }
 
 async function carryOut(ctx: Context, command: Command): Promise<void> {

@@ -39,6 +39,9 @@ export async function runDeployJob(intent: DeployIntent, deps: JobDeps): Promise
   try {
     const configText = await deps.workspaces.readFileAt({ owner: intent.repo.owner, repo: intent.repo.name, token, rev: intent.sha, path: CONFIG_FILE });
     const parsed = configText === null ? null : parseRepoConfig(configText, CONFIG_FILE);
+    const superseded = !(await deps.heads.isCurrent(`${repoName}@default`, intent.sha));
+    // The drift schedule follows the default branch's config, commit after commit.
+    if (intent.branch && !intent.release && !superseded) await deps.dispatcher.scheduleDrift(intent.repo, intent.branch, parsed?.ok ? parsed.config.drift.schedule : undefined);
     if (!parsed?.ok) {
       log.info({ config: parsed ? "invalid" : "missing" }, "nothing to deploy");
       return { state: {} };
@@ -46,7 +49,6 @@ export async function runDeployJob(intent: DeployIntent, deps: JobDeps): Promise
     const config = parsed.config;
     if (config.apply === "before_merge") return { state: {} }; // applied on the pull request already
     const gates = effectiveGates(config, undefined);
-    const superseded = !(await deps.heads.isCurrent(`${repoName}@default`, intent.sha));
 
     let state = await deps.deploys.get(repoName, intent.sha);
     if (!state) {
@@ -163,10 +165,10 @@ async function setEnv(deps: JobDeps, gh: RepoGitHub, repoName: string, sha: stri
 }
 
 /** Plans at the merge commit (so the plan file matches it), then applies that plan. */
-async function applyAtCommit(
+export async function applyAtCommit(
   deps: JobDeps,
   gh: RepoGitHub,
-  intent: DeployIntent,
+  intent: { repo: DeployIntent["repo"]; sha: string },
   config: RepoConfig,
   project: ProjectConfig,
   pull: PullFacts,
@@ -218,7 +220,7 @@ export async function postOnPull(deps: JobDeps, gh: RepoGitHub, state: DeploySta
 }
 
 /** Step environment facts for a commit of the default branch (SLIPWAY_PR is the merged PR, if any). */
-function pseudoPull(intent: DeployIntent, pullNumber: number | undefined): PullFacts {
+export function pseudoPull(intent: { repo: DeployIntent["repo"]; sha: string }, pullNumber: number | undefined): PullFacts {
   return { repo: intent.repo, number: pullNumber ?? 0, headSha: intent.sha, headRef: "", baseRef: "", baseSha: intent.sha, author: "", draft: false, fromFork: false, updatedAt: 0 };
 }
 

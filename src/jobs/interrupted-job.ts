@@ -1,13 +1,15 @@
 // An apply or deploy whose worker died mid-way (BullMQ found its job stalled). It is never run
 // again on its own — the world may be half-changed — so it is reported where people look, the
 // project stays locked, and a human decides: `/apply` (again) or `/unlock`.
-import type { ApplyIntent, DeployIntent } from "../domain/intent.ts";
+import type { WorldIntent } from "../domain/intent.ts";
 import type { JobDeps } from "./deps.ts";
 import { postOnPull } from "./deploy-job.ts";
 
 const INTERRUPTED = "interrupted, not re-run automatically";
 
-export async function reportInterrupted(intent: ApplyIntent | DeployIntent, deps: JobDeps): Promise<void> {
+export async function reportInterrupted(intent: WorldIntent, deps: JobDeps): Promise<void> {
+  // A drift run that dies changed nothing unless it was remediating; the next tick runs again.
+  if (intent.kind === "drift") return;
   const repo = intent.kind === "deploy" ? intent.repo : intent.pull.repo;
   const gh = await deps.github.forRepo(repo);
   const log = deps.log.child({ delivery: intent.deliveryId, repo: `${repo.owner}/${repo.name}` });

@@ -1,17 +1,18 @@
 // Turns intents into jobs. For a new head it also records the head and tells every worker,
 // so the plan of the old head stops (the "supersede" guarantee) wherever it runs.
 import type { Queue } from "bullmq";
-import type { ApplyIntent, DeployIntent, EventIntent, Intent, PlanIntent } from "../domain/intent.ts";
+import type { ApplyIntent, DeployIntent, DriftIntent, EventIntent, Intent, PlanIntent, WorldIntent } from "../domain/intent.ts";
+import type { RepoRef } from "../domain/types.ts";
 import type { CancelBus } from "./cancel-bus.ts";
 import type { DeployStore } from "./deploy-store.ts";
-import { applyJobOptions, deployJobOptions, eventJobOptions, planJobOptions, pullKey } from "./jobs.ts";
+import { applyJobOptions, deployJobOptions, driftJobOptions, driftSchedulerId, eventJobOptions, KEEP_COMPLETED, KEEP_FAILED, planJobOptions, pullKey } from "./jobs.ts";
 import type { PullHeadStore } from "./pull-head-store.ts";
 
 export interface Queues {
   plans: Queue<PlanIntent>;
   events: Queue<EventIntent>;
-  /** Both change the world: never retried automatically. */
-  applies: Queue<ApplyIntent | DeployIntent>;
+  /** They change the world: never retried automatically. */
+  applies: Queue<WorldIntent>;
 }
 
 export class Dispatcher {
@@ -45,6 +46,25 @@ export class Dispatcher {
       if (current === intent.pull.headSha) await this.cancel.announceHead(pull, current);
     }
     await this.queues.plans.add("plan", intent, planJobOptions(intent));
+  }
+
+  async drift(intent: DriftIntent): Promise<void> {
+    await this.queues.applies.add("drift", intent, driftJobOptions(intent));
+  }
+
+  /**
+   * Keeps the repository's drift schedule in step with `drift.schedule` on its default branch:
+   * BullMQ job schedulers live in Redis, so the schedule survives restarts and fires once per tick
+   * whatever the number of workers. No schedule removes it.
+   */
+  async scheduleDrift(repo: RepoRef, branch: string, pattern: string | undefined): Promise<void> {
+    const id = driftSchedulerId(repo);
+    if (!pattern) {
+      await this.queues.applies.removeJobScheduler(id);
+      return;
+    }
+    const template: DriftIntent = { kind: "drift", deliveryId: "scheduled", repo, branch };
+    await this.queues.applies.upsertJobScheduler(id, { pattern }, { name: "drift", data: template, opts: { attempts: 1, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } });
   }
 
   async apply(intent: ApplyIntent): Promise<void> {

@@ -1,7 +1,7 @@
 // Queue names, job ids and options. Job ids are deterministic so that a redelivered webhook, or
 // the `push` that accompanies `pull_request.opened`, adds nothing: BullMQ ignores an add whose id
 // already exists while that job is kept.
-import type { ApplyIntent, DeployIntent, EventIntent, PlanIntent } from "../domain/intent.ts";
+import type { ApplyIntent, DeployIntent, DriftIntent, EventIntent, PlanIntent } from "../domain/intent.ts";
 import type { JobsOptions } from "bullmq";
 
 export const PLAN_QUEUE = "plans";
@@ -64,6 +64,15 @@ export function deployJobOptions(intent: DeployIntent): JobsOptions {
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: KEEP_FAILED,
   };
+}
+
+export function driftJobOptions(intent: DriftIntent): JobsOptions {
+  return { jobId: `drift/${intent.repo.owner}/${intent.repo.name}/${intent.deliveryId}`, attempts: 1, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED };
+}
+
+/** One drift schedule per repository: re-registering it replaces the old one. */
+export function driftSchedulerId(repo: { owner: string; name: string }): string {
+  return `drift/${repo.owner}/${repo.name}`;
 }
 
 /** Identifies one pull request across the stores (latest head, sticky comment, cancellation). */

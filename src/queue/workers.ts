@@ -2,16 +2,16 @@
 // closed pull requests) and applies (never retried: an interrupted apply is for a human to judge).
 import { Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import type { ApplyIntent, DeployIntent, EventIntent, PlanIntent } from "../domain/intent.ts";
+import type { EventIntent, PlanIntent, WorldIntent } from "../domain/intent.ts";
 import type { CancelBus } from "./cancel-bus.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE, pullKey } from "./jobs.ts";
 
 export interface Processors {
   plan: (intent: PlanIntent, signal: AbortSignal) => Promise<unknown>;
   event: (intent: EventIntent) => Promise<unknown>;
-  apply: (intent: ApplyIntent | DeployIntent) => Promise<unknown>;
+  apply: (intent: WorldIntent) => Promise<unknown>;
   /** An apply or deploy whose worker died mid-way: reported, never run again on its own. */
-  interrupted: (intent: ApplyIntent | DeployIntent) => Promise<unknown>;
+  interrupted: (intent: WorldIntent) => Promise<unknown>;
 }
 
 interface Running {
@@ -50,10 +50,10 @@ export async function startWorkers(opts: {
   );
   const events = new Worker<EventIntent>(EVENT_QUEUE, (job) => opts.processors.event(job.data), common);
   // maxStalledCount 0: a worker that dies mid-apply leaves the job failed, not re-run elsewhere.
-  const applies = new Worker<ApplyIntent | DeployIntent>(APPLY_QUEUE, (job) => opts.processors.apply(job.data), { ...common, maxStalledCount: 0 });
+  const applies = new Worker<WorldIntent>(APPLY_QUEUE, (job) => opts.processors.apply(job.data), { ...common, maxStalledCount: 0 });
   applies.on("stalled", (jobId) => {
     // With maxStalledCount 0 BullMQ has failed the job; whoever notices reports it.
-    void Job.fromId<ApplyIntent | DeployIntent>(applies, jobId)
+    void Job.fromId<WorldIntent>(applies, jobId)
       .then((job) => (job ? opts.processors.interrupted(job.data) : undefined))
       .catch((err: Error) => opts.onFailed(APPLY_QUEUE, undefined, err));
   });
