@@ -122,28 +122,32 @@ async function applyReady(deps: JobDeps, gh: RepoGitHub, intent: DeployIntent, c
   const repoName = `${intent.repo.owner}/${intent.repo.name}`;
   const redact = createRedactor(secretValues(deps.stepEnv, deps.secretEnvNames));
   const pull = pseudoPull(intent, state.pullNumber);
-  for (const { name, environment } of state.projects) {
-    const project = config.projects.find((p) => p.name === name)!;
-    const env = state.environments[environment ?? NO_ENVIRONMENT]!;
-    if (state.results[name] || (env.state !== "queued" && env.state !== "in_progress")) continue;
-    const upstream = project.depends_on.map((d) => ({ name: d, result: state.results[d], planned: state.projects.some((p) => p.name === d) }));
+  const projects = state.projects.map((p) => config.projects.find((c) => c.name === p.name)!);
+
+  const applyOne = async (project: ProjectConfig): Promise<void> => {
+    const name = project.name;
+    const current = (await deps.deploys.get(repoName, intent.sha))!;
+    const env = current.environments[project.environment ?? NO_ENVIRONMENT]!;
+    if (current.results[name] || (env.state !== "queued" && env.state !== "in_progress")) return;
+    const upstream = project.depends_on.map((d) => ({ name: d, result: current.results[d], planned: current.projects.some((p) => p.name === d) }));
     const failedUpstream = upstream.find((u) => u.result && u.result.status !== "changes" && u.result.status !== "no_changes");
-    if (upstream.some((u) => u.planned && !u.result) && !failedUpstream) continue; // its upstream waits: so does it
+    if (upstream.some((u) => u.planned && !u.result) && !failedUpstream) return; // its upstream waits: so does it
     let result: ProjectRunResult;
     if (failedUpstream) {
-      result = { project: name, dir: project.dir, environment, status: "error", reason: `not applied: ${failedUpstream.name} failed to apply`, output: "", truncated: false, durationMs: 0 };
+      result = { project: name, dir: project.dir, environment: project.environment, status: "error", reason: `not applied: ${failedUpstream.name} failed to apply`, output: "", truncated: false, durationMs: 0 };
     } else {
-      if (env.state === "queued") await setEnv(deps, gh, repoName, intent.sha, env.name, "in_progress");
-      await deps.deploys.update(repoName, intent.sha, (s) => ({ ...s!, inFlight: name }));
+      await markInFlight(deps, gh, repoName, intent.sha, env.name, name);
       result = await applyAtCommit(deps, gh, intent, config, project, pull, worktree, redact);
       // A lock taken when an earlier attempt was interrupted is done with once this one finished.
-      if (state.pullNumber !== undefined) await deps.locks.release({ owner: intent.repo.owner, repo: intent.repo.name, project: name }, state.pullNumber);
+      if (current.pullNumber !== undefined) await deps.locks.release({ owner: intent.repo.owner, repo: intent.repo.name, project: name }, current.pullNumber);
     }
-    state = await deps.deploys.update(repoName, intent.sha, (s) => {
-      const { inFlight: _, ...rest } = s!;
-      return { ...rest, results: { ...s!.results, [name]: result } };
-    });
+    await deps.deploys.update(repoName, intent.sha, (s) => ({ ...s!, inFlight: (s!.inFlight ?? []).filter((p) => p !== name), results: { ...s!.results, [name]: result } }));
+  };
+  // Independent projects apply in parallel; a wave starts once the one before it is done.
+  for (const wave of applyOrder(projects, config.projects)) {
+    await Promise.all(wave.map((name) => applyOne(projects.find((p) => p.name === name)!)));
   }
+  state = (await deps.deploys.get(repoName, intent.sha))!;
   for (const env of Object.values(state.environments)) {
     if (env.state !== "in_progress" && env.state !== "queued") continue;
     const own = state.projects.filter((p) => (p.environment ?? NO_ENVIRONMENT) === env.name).map((p) => state.results[p.name]);
@@ -154,7 +158,20 @@ async function applyReady(deps: JobDeps, gh: RepoGitHub, intent: DeployIntent, c
   return state;
 }
 
-async function setEnv(deps: JobDeps, gh: RepoGitHub, repoName: string, sha: string, name: string, next: "in_progress" | "success" | "failure"): Promise<DeployState> {
+/** Records the project as being applied, and its environment as in progress (once). */
+async function markInFlight(deps: JobDeps, gh: RepoGitHub, repoName: string, sha: string, envName: string, project: string): Promise<void> {
+  let started = false;
+  const state = await deps.deploys.update(repoName, sha, (s) => {
+    const env = s!.environments[envName]!;
+    started = env.state === "queued";
+    if (started) env.state = "in_progress";
+    return { ...s!, inFlight: [...(s!.inFlight ?? []), project] };
+  });
+  const env = state.environments[envName]!;
+  if (started && env.deploymentId !== undefined) await gh.setDeploymentStatus(env.deploymentId, "in_progress", `${envName}: in progress`);
+}
+
+async function setEnv(deps: JobDeps, gh: RepoGitHub, repoName: string, sha: string, name: string, next: "success" | "failure"): Promise<DeployState> {
   const state = await deps.deploys.update(repoName, sha, (s) => {
     s!.environments[name]!.state = next;
     return s!;

@@ -24,7 +24,8 @@ export async function reportInterrupted(intent: WorldIntent, deps: JobDeps): Pro
     for (const env of Object.values(s!.environments)) {
       if (env.state !== "in_progress") continue;
       env.state = "waiting";
-      env.reason = `${env.name} was ${INTERRUPTED}${s!.inFlight ? ` while applying ${s!.inFlight}` : ""}: an approver comments \`/apply ${env.name}\` on the merged pull request to run it again`;
+      const applying = (s!.inFlight ?? []).join(", ");
+      env.reason = `${env.name} was ${INTERRUPTED}${applying ? ` while applying ${applying}` : ""}: an approver comments \`/apply ${env.name}\` on the merged pull request to run it again`;
     }
     return s!;
   });
@@ -33,10 +34,12 @@ export async function reportInterrupted(intent: WorldIntent, deps: JobDeps): Pro
       await gh.setDeploymentStatus(env.deploymentId, "error", `${env.name}: ${INTERRUPTED}`);
     }
   }
-  if (state.inFlight && state.pullNumber !== undefined) {
+  if (state.pullNumber !== undefined) {
     // Held until a human runs it again or unlocks it: nobody else may change a half-applied project.
     // The merge commit as headSha marks it as a deploy's lock, not a stale one (see plan-job.ts).
-    await deps.locks.tryAcquire({ owner: repo.owner, repo: repo.name, project: state.inFlight }, { pull: state.pullNumber, headSha: intent.sha, since: Date.now() });
+    for (const project of state.inFlight ?? []) {
+      await deps.locks.tryAcquire({ owner: repo.owner, repo: repo.name, project }, { pull: state.pullNumber, headSha: intent.sha, since: Date.now() });
+    }
     await postOnPull(deps, gh, state);
   }
   log.warn({ sha: intent.sha, project: state.inFlight }, "deploy interrupted");

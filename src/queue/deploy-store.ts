@@ -24,8 +24,8 @@ export interface DeployState {
   projects: { name: string; environment?: string }[];
   environments: Record<string, EnvironmentDeploy>;
   results: Record<string, ProjectRunResult>;
-  /** The project being applied right now: what a worker that dies leaves half-done. */
-  inFlight?: string;
+  /** The projects being applied right now: what a worker that dies leaves half-done. */
+  inFlight?: string[];
   /** The pull request opened to revert this deploy's merge (`on_apply_failure: revert_pr`). */
   revertPull?: number;
 }

@@ -112,6 +112,35 @@ describe("merge to deploy", () => {
     assert.notEqual(await readWorld("production.txt"), "after-fail\n");
   });
 
+  test("a direct push to the default branch deploys too; gated environments wait and say why", async () => {
+    const repo = await newRepo();
+    const { after: sha } = await e2e.gh.pushToDefaultBranch(repo, { "staging/desired.txt": "pushed\n", "production/desired.txt": "pushed\n" });
+    await waitFor(async () => (await readWorld("staging.txt")) === "pushed\n", { timeoutMs: 30_000, what: "staging applied from a push" });
+    await waitFor(() => statuses(repo, "staging").at(-1) === "success", { what: "staging deployment success" });
+    assert.deepEqual(statuses(repo, "production"), ["queued"], "production waits: nobody approved a direct push");
+    const production = e2e.gh.deployments(repo).find((d) => d.environment === "production")!;
+    assert.equal(production.sha, sha);
+    assert.match(e2e.gh.deploymentStatuses(repo, production.id)[0]!.description, /pushed straight to the default branch/);
+    assert.notEqual(await readWorld("production.txt"), "pushed\n");
+  });
+
+  test("an older deploy still waiting when main moved on is skipped, never applied over the newer state", async () => {
+    const repo = await newRepo();
+    const first = await plannedAndApproved(repo, { "production/desired.txt": "older\n" });
+    await e2e.gh.merge(first, "alice");
+    await waitFor(() => statuses(repo, "production").length === 1, { timeoutMs: 30_000, what: "the first deploy waiting" });
+    const second = await plannedAndApproved(repo, { "production/desired.txt": "newer\n" });
+    await e2e.gh.merge(second, "alice");
+    await waitFor(() => e2e.gh.deployments(repo).filter((d) => d.environment === "production").length === 2, { timeoutMs: 30_000, what: "the second deploy waiting" });
+
+    await e2e.gh.comment(first, "carol", "/apply production");
+    const older = e2e.gh.deployments(repo).filter((d) => d.environment === "production")[0]!;
+    await waitFor(() => e2e.gh.deploymentStatuses(repo, older.id).at(-1)?.state === "inactive", { timeoutMs: 30_000, what: "the older deploy skipped" });
+    assert.notEqual(await readWorld("production.txt"), "older\n");
+    await e2e.gh.comment(second, "carol", "/apply production");
+    await waitFor(async () => (await readWorld("production.txt")) === "newer\n", { timeoutMs: 30_000, what: "the newer deploy applied" });
+  });
+
   test("/rollback opens a revert pull request whose merge restores the world", async () => {
     const repo = await newRepo();
     const pr = await plannedAndApproved(repo, { "staging/desired.txt": "rolled-forward\n" });
