@@ -80,7 +80,7 @@ async function start(deps: JobDeps, gh: RepoGitHub, intent: DeployIntent, config
   const projects = affectedProjects(config, changed);
   const ordered = applyOrder(projects, config.projects).flat().map((name) => projects.find((p) => p.name === name)!);
   const envNames = [...new Set(ordered.map((p) => p.environment).filter((e): e is string => !!e))];
-  const missing = pullNumber === undefined ? null : await missingApprovals(deps, gh, intent, pullNumber, gates);
+  const missing = pullNumber === undefined ? null : await missingApprovals(deps, gh, pullNumber, gates);
   const starts = startStates(envNames, gates.environment, missing);
   const environments: Record<string, EnvironmentDeploy> = {};
   for (const name of envNames) {
@@ -96,7 +96,7 @@ async function start(deps: JobDeps, gh: RepoGitHub, intent: DeployIntent, config
 }
 
 /** Approvals still missing per environment for the merged pull request's last approved head. */
-async function missingApprovals(deps: JobDeps, gh: RepoGitHub, intent: DeployIntent, pullNumber: number, gates: Gates): Promise<Map<string, number>> {
+async function missingApprovals(deps: JobDeps, gh: RepoGitHub, pullNumber: number, gates: Gates): Promise<Map<string, number>> {
   const pull = await gh.getPull(pullNumber);
   const evaluation = await evaluatePullApprovals(deps, gh, pull.facts, gates);
   return new Map((evaluation?.perEnvironment ?? []).map((e) => [e.name, e.missing]));

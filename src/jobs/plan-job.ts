@@ -1,6 +1,5 @@
 // The plan job: one pull request head → one check run per changed project and one sticky
 // comment. Orchestration only: config, detection, running and rendering live in their modules.
-import path from "node:path";
 import type { PlanIntent, PullFacts } from "../domain/intent.ts";
 import type { ProjectRunResult } from "../domain/types.ts";
 import type { RepoGitHub } from "../github/port.ts";

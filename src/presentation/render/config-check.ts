@@ -9,16 +9,7 @@ import {
 } from "./github-limits.ts";
 import { escapeHtml, inlineCode, oneLine } from "./markdown.ts";
 import { STICKY_MARKER } from "./plan-comment.ts";
-
-export interface ConfigErrorView {
-  file: string;
-  line: number;
-  column: number;
-  /** Key path inside the file, e.g. `projects[0].workflow`; "" for the document itself. */
-  path: string;
-  message: string;
-  hint: string;
-}
+import type { ConfigError } from "../../repo-config/parse-repo-config.ts";
 
 export interface RenderedConfigCheck {
   name: "slipway/config";
@@ -30,18 +21,18 @@ export interface RenderedConfigCheck {
 
 const SUMMARY_ERRORS = 20;
 
-function location(e: ConfigErrorView): string {
+function location(e: ConfigError): string {
   return `${oneLine(e.file, 200)}:${e.line}:${e.column}`;
 }
 
 // Messages quote the user's keys and values: escaped so a key like `<img>` stays text.
-function errorBlock(e: ConfigErrorView): string {
+function errorBlock(e: ConfigError): string {
   const at = e.path ? ` (at ${inlineCode(oneLine(e.path, 200))})` : "";
   const hint = e.hint ? `\n  - Fix: ${escapeHtml(oneLine(e.hint, 1_000))}` : "";
   return `- ${inlineCode(location(e))} — ${escapeHtml(oneLine(e.message, 1_000))}${at}${hint}\n`;
 }
 
-export function renderConfigCheck(errors: ConfigErrorView[]): RenderedConfigCheck {
+export function renderConfigCheck(errors: ConfigError[]): RenderedConfigCheck {
   const n = errors.length;
   const first = errors[0];
   const title = first
