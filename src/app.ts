@@ -20,6 +20,7 @@ import { CancelBus } from "./queue/cancel-bus.ts";
 import { DeployStore } from "./queue/deploy-store.ts";
 import { Dispatcher, type Queues } from "./queue/dispatcher.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
+import { OpenCheckStore } from "./queue/open-check-store.ts";
 import { PermissionCache } from "./queue/permission-cache.ts";
 import { PlanFileStore } from "./queue/plan-file-store.ts";
 import { PullHeadStore } from "./queue/pull-head-store.ts";
@@ -78,6 +79,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
       locks: new RedisLockStore(producer, prefix),
       planFiles: new PlanFileStore(producer, prefix),
       deploys,
+      openChecks: new OpenCheckStore(producer, prefix),
       redis: producer,
       prefix,
       dataDir: settings.dataDir,

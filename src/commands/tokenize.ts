@@ -8,7 +8,9 @@
 // `／`, division slash…) or invisible characters before `/` in front of one of our words are also
 // reported rather than silently ignored or silently accepted.
 
-const WORD_CHAR = /[A-Za-z_-]/;
+// Any letter, not only ASCII: `/plаn` with a Cyrillic "а" reads as /plan to its author, so it
+// must be answered ("did you mean /plan?"), not passed over as prose.
+const WORD_CHAR = /[\p{L}\p{M}_-]/u;
 // Slashes that render like `/` but are other code points.
 const LOOKALIKE_SLASHES = new Set(["\uFF0F", "\u2215", "\u2044", "\u29F8", "\u2571"]);
 const INVISIBLE = /^[\p{Cf}\s]+/u;

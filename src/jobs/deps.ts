@@ -6,6 +6,7 @@ import type { LockStore } from "../locks/lock-store.ts";
 import type { ApprovalStore } from "../queue/approval-store.ts";
 import type { DeployStore } from "../queue/deploy-store.ts";
 import type { Dispatcher } from "../queue/dispatcher.ts";
+import type { OpenCheckStore } from "../queue/open-check-store.ts";
 import type { PermissionCache } from "../queue/permission-cache.ts";
 import type { PlanFileStore } from "../queue/plan-file-store.ts";
 import type { PullHeadStore } from "../queue/pull-head-store.ts";
@@ -25,6 +26,7 @@ export interface JobDeps {
   locks: LockStore;
   planFiles: PlanFileStore;
   deploys: DeployStore;
+  openChecks: OpenCheckStore;
   /** For the cross-process apply mutex (locks/apply-mutex.ts). */
   redis: Redis;
   prefix: string;

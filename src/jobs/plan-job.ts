@@ -32,6 +32,7 @@ export async function runPlanJob(intent: PlanIntent, deps: JobDeps, signal: Abor
     log.info("head superseded before the plan started: skipped");
     return { outcome: "superseded" };
   }
+  log.info({ trigger: intent.trigger }, "plan started");
   const gh = await deps.github.forRepo(pull.repo);
   const token = await gh.token();
   const worktree = await deps.workspaces.checkout({
@@ -79,7 +80,7 @@ export async function runPlanJob(intent: PlanIntent, deps: JobDeps, signal: Abor
       return { outcome: "no_projects" };
     }
 
-    const checks = await startPlanChecks(gh, pull.headSha, projects.map((p) => p.name));
+    const checks = await startPlanChecks(gh, deps.openChecks, key, pull.headSha, projects.map((p) => p.name));
     const redact = createRedactor(secretValues(deps.stepEnv, deps.secretEnvNames));
     const runDir = runDirOf(deps.dataDir, pull);
     const results: ProjectRunResult[] = [];
@@ -94,7 +95,7 @@ export async function runPlanJob(intent: PlanIntent, deps: JobDeps, signal: Abor
       log.info({ project: project.name, status: result.status, ms: result.durationMs }, "project planned");
       results.push(result);
     }
-    await Promise.all(results.map((r, i) => finishPlanCheck(gh, checks[i]!, r, pull.headSha)));
+    await Promise.all(results.map((r, i) => finishPlanCheck(gh, deps.openChecks, key, checks[i]!, r, pull.headSha)));
 
     // A newer head owns the comment now; writing ours would show stale results.
     if (signal.aborted || !(await deps.heads.isCurrent(key, pull.headSha))) {

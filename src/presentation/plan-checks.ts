@@ -1,28 +1,40 @@
 // Check runs of a plan: created `in_progress` when the plan starts, completed with its result.
 import type { ProjectRunResult } from "../domain/types.ts";
 import type { CheckConclusion, RepoGitHub } from "../github/port.ts";
+import type { OpenCheckStore } from "../queue/open-check-store.ts";
 import { renderPlanCheck } from "./render/plan-check.ts";
 
 export function planCheckName(project: string): string {
   return `slipway/plan: ${project}`;
 }
 
-export async function startPlanChecks(gh: RepoGitHub, headSha: string, projects: string[]): Promise<number[]> {
+/**
+ * Opens one `in_progress` check per project. Checks an earlier attempt left open (its worker
+ * died) are closed first, so the pull request never keeps a check that spins forever.
+ */
+export async function startPlanChecks(gh: RepoGitHub, open: OpenCheckStore, pull: string, headSha: string, projects: string[]): Promise<number[]> {
+  const names = projects.map(planCheckName);
+  for (const [, id] of await open.leftOpen(pull, headSha, names)) {
+    await gh.completeCheckRun(id, "neutral", { title: "Interrupted", summary: "The worker running this plan stopped; the plan was run again (see the newer check)." });
+  }
   return Promise.all(
-    projects.map((project) =>
-      gh.createCheckRun({
-        name: planCheckName(project),
+    projects.map(async (project, i) => {
+      const id = await gh.createCheckRun({
+        name: names[i]!,
         headSha,
         status: "in_progress",
         output: { title: "Planning…", summary: `Planning \`${project}\` at ${headSha.slice(0, 7)}.` },
-      }),
-    ),
+      });
+      await open.opened(pull, headSha, names[i]!, id);
+      return id;
+    }),
   );
 }
 
-export async function finishPlanCheck(gh: RepoGitHub, checkId: number, result: ProjectRunResult, headSha: string): Promise<void> {
+export async function finishPlanCheck(gh: RepoGitHub, open: OpenCheckStore, pull: string, checkId: number, result: ProjectRunResult, headSha: string): Promise<void> {
   const check = renderPlanCheck(result, { phase: "plan", headSha });
   await gh.completeCheckRun(checkId, check.conclusion as CheckConclusion, { title: check.title, summary: check.summary, text: check.text });
+  await open.completed(pull, headSha, planCheckName(result.project));
 }
 
 export async function writeConfigCheck(

@@ -31,9 +31,9 @@ export async function buildServer(deps: ServerDeps) {
     scope.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => done(null, body));
     scope.post(WEBHOOK_PATH, { bodyLimit: 25 * 1024 * 1024 }, async (req, reply) => {
       const body = req.body as string;
-      // A correctly signed body that is not JSON would surface as a 500 from the middleware;
-      // it is the sender's fault, so answer 400 before anything else looks at it.
-      if (!isJson(body)) return reply.code(400).send({ error: "body is not valid JSON" });
+      // A correctly signed body that is not a JSON object would surface as a 500 from the
+      // middleware; it is the sender's fault, so answer 400 before anything else looks at it.
+      if (!isJsonObject(body)) return reply.code(400).send({ error: "body is not a JSON object" });
       (req.raw as unknown as { body: string }).body = body;
       reply.hijack();
       await middleware(req.raw, reply.raw);
@@ -48,10 +48,10 @@ export async function buildServer(deps: ServerDeps) {
   return fastify;
 }
 
-function isJson(text: string): boolean {
+function isJsonObject(text: string): boolean {
   try {
-    JSON.parse(text);
-    return true;
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value);
   } catch {
     return false;
   }

@@ -7,6 +7,7 @@ import { startE2E, type E2E } from "../support/e2e.ts";
 import type { PullInfo } from "../support/scenario/scenario.ts";
 import { waitFor } from "../support/scenario/wait-for.ts";
 import { configVariants, type ConfigVariant } from "../integration/faults/malformed-configs.ts";
+import { keepLogs } from "./change-control-helpers.ts";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -37,6 +38,7 @@ describe("malformed .slipway.yml variants", () => {
     }
   });
   after(async () => {
+    await keepLogs("faults-config", [e2e?.slipway.logs() ?? ""]);
     await e2e?.stop();
   });
 
@@ -64,7 +66,7 @@ describe("malformed .slipway.yml variants", () => {
       assert.deepEqual(planChecks.map((c) => c.name), [], "nothing planned from an invalid config");
       const comments = await waitFor(() => {
         const all = e2e.gh.comments(REPO, pr.number);
-        return all.length > 0 && all;
+        return all.length > 0 ? all : null;
       }, { timeoutMs: 15_000, what: "the sticky comment" });
       assert.equal(comments.length, 1, "one comment");
       assert.match(comments[0]!.body, /\.slipway\.yml:\d+:\d+/, "the comment names the file and line too");

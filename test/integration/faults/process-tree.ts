@@ -1,0 +1,40 @@
+// Which processes descend from a pid, read from /proc (Linux): tells which worker process is
+// running a plan step, since the step is its child. Processes that end while being read are skipped.
+import { readdir, readFile } from "node:fs/promises";
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** Process group: plan steps run detached, in a group of their own. */
+  pgid: number;
+  /** argv joined with spaces. */
+  cmd: string;
+}
+
+async function readProcess(pid: number): Promise<ProcessInfo | null> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // The command name in parentheses may itself hold spaces or parentheses: parse after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const cmd = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0").filter(Boolean).join(" ");
+    return { pid, ppid: Number(fields[1]), pgid: Number(fields[2]), cmd };
+  } catch {
+    return null;
+  }
+}
+
+export async function descendantsOf(root: number): Promise<ProcessInfo[]> {
+  const pids = (await readdir("/proc")).filter((n) => /^\d+$/.test(n)).map(Number);
+  const all = (await Promise.all(pids.map(readProcess))).filter((p): p is ProcessInfo => p !== null);
+  const children = new Map<number, ProcessInfo[]>();
+  for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  const out: ProcessInfo[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    for (const child of children.get(stack.pop()!) ?? []) {
+      out.push(child);
+      stack.push(child.pid);
+    }
+  }
+  return out;
+}
