@@ -8,7 +8,7 @@ import { planIntentFromPullRequest } from "../../../src/intake/pull-request-inte
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as { name: string; examples: Record<string, any>[] }[];
 
-function example(event: string, action: string): Record<string, any> {
+function example(event: string, action: string | undefined): Record<string, any> {
   const found = examples.find((e) => e.name === event)?.examples.find((x) => x.action === action);
   assert.ok(found, `example ${event}.${action}`);
   // The examples lack `installation`; GitHub always sends it to an app.
@@ -59,8 +59,51 @@ test("a payload without an installation yields nothing instead of a broken job",
 });
 
 test("events Slipway does not handle yield no intent", () => {
+  const handled = new Set(["pull_request", "push", "issue_comment", "pull_request_review"]);
   for (const e of examples) {
-    if (e.name === "pull_request") continue;
-    for (const x of e.examples) assert.deepEqual(intentsFor({ id: "d", name: e.name, payload: x }), [], `${e.name}.${x.action}`);
+    if (handled.has(e.name)) continue;
+    for (const x of e.examples) assert.deepEqual(intentsFor({ id: "d", name: e.name, payload: { ...x, installation: { id: 1 } } }), [], `${e.name}.${x.action}`);
   }
+});
+
+test("a push to the default branch deploys its head; to another branch, or a deletion, nothing", () => {
+  const push = example("push", undefined);
+  const onMain = { ...push, ref: `refs/heads/${push.repository.default_branch}` };
+  const [intent] = intentsFor({ id: "d", name: "push", payload: onMain });
+  assert.equal(intent?.kind, "deploy");
+  assert.equal(intent?.kind === "deploy" && intent.sha, push.after);
+  assert.deepEqual(intentsFor({ id: "d", name: "push", payload: { ...onMain, ref: "refs/heads/feature" } }), []);
+  assert.deepEqual(intentsFor({ id: "d", name: "push", payload: { ...onMain, deleted: true } }), []);
+});
+
+test("a merged pull request into the default branch releases its locks and deploys its merge commit", () => {
+  const closed = example("pull_request", "closed");
+  closed.pull_request.merged = true;
+  closed.pull_request.merge_commit_sha = "a".repeat(40);
+  closed.pull_request.base.ref = closed.repository.default_branch;
+  const kinds = intentsFor({ id: "d", name: "pull_request", payload: closed }).map((i) => i.kind);
+  assert.deepEqual(kinds, ["pull_closed", "deploy"]);
+  closed.pull_request.merged = false;
+  assert.deepEqual(intentsFor({ id: "d", name: "pull_request", payload: closed }).map((i) => i.kind), ["pull_closed"], "closed unmerged: no deploy");
+});
+
+test("comments: commands on pull requests and drift issues; never from bots, never edits", () => {
+  const created = example("issue_comment", "created");
+  created.issue.pull_request = { url: "x" };
+  created.comment.body = "thanks!\n/plan";
+  created.comment.user = { login: "alice", type: "User" };
+  created.sender = { login: "alice", type: "User" };
+  assert.equal(intentsFor({ id: "d", name: "issue_comment", payload: created })[0]?.kind, "comment");
+  assert.deepEqual(intentsFor({ id: "d", name: "issue_comment", payload: { ...created, comment: { ...created.comment, body: "no command here" } } }), []);
+  assert.deepEqual(intentsFor({ id: "d", name: "issue_comment", payload: { ...created, action: "edited" } }), [], "edits are ignored");
+  const bot = { login: "slipway[bot]", type: "Bot" };
+  assert.deepEqual(intentsFor({ id: "d", name: "issue_comment", payload: { ...created, sender: bot, comment: { ...created.comment, user: bot } } }), [], "bots are ignored");
+
+  const onIssue = structuredClone(created);
+  delete onIssue.issue.pull_request;
+  assert.deepEqual(intentsFor({ id: "d", name: "issue_comment", payload: onIssue }), [], "an ordinary issue takes no command");
+  onIssue.issue.labels = [{ name: "drift" }];
+  onIssue.issue.body = "<!-- slipway:drift:net%2Fcore -->\nDrift";
+  const [drift] = intentsFor({ id: "d", name: "issue_comment", payload: onIssue });
+  assert.equal(drift?.kind === "comment" && drift.driftProject, "net/core");
 });
