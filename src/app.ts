@@ -68,7 +68,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
     // Worktrees of a worker that was killed; a day is far longer than any job may run.
     await workspaces.removeStale(24 * 3600 * 1000);
     const deps: JobDeps = {
-      github: new AppGitHubClients(app, settings.apiBaseUrl, log),
+      github: new AppGitHubClients(app, settings.apiBaseUrl, log, settings.githubThrottle),
       workspaces,
       dispatcher,
       heads,

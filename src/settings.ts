@@ -41,6 +41,7 @@ const envSchema = z.object({
   SLIPWAY_DATA_DIR: z.string().min(1).default("./.slipway"),
   SLIPWAY_SECRET_ENV: z.string().default(""),
   SLIPWAY_STEP_TIMEOUT_SECONDS: intFrom("SLIPWAY_STEP_TIMEOUT_SECONDS", 1, 86_400, 3600),
+  SLIPWAY_GITHUB_THROTTLE: z.enum(["on", "off"], { message: "SLIPWAY_GITHUB_THROTTLE must be on or off" }).optional(),
   SLIPWAY_JOB_LOCK_SECONDS: intFrom("SLIPWAY_JOB_LOCK_SECONDS", 2, 3600, 30),
   SLIPWAY_QUEUE_PREFIX: z
     .string()
@@ -71,6 +72,11 @@ export interface Settings {
   dataDir: string;
   secretEnvNames: string[];
   stepTimeoutMs: number;
+  /**
+   * Space GitHub writes as github.com asks (1 s between writes, 3 s between new comments, per
+   * installation). Off by default on GitHub Enterprise Server, where rate limits are off by default.
+   */
+  githubThrottle: boolean;
   /** How long a dead worker's job stays claimed before another worker notices it (BullMQ lock). */
   jobLockMs: number;
   /** Prefix of every Redis key Slipway writes: lets several installs (or test runs) share one Redis. */
@@ -126,6 +132,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
       secretEnvNames: e.SLIPWAY_SECRET_ENV.split(",").map((s) => s.trim()).filter(Boolean),
       stepTimeoutMs: e.SLIPWAY_STEP_TIMEOUT_SECONDS * 1000,
       jobLockMs: e.SLIPWAY_JOB_LOCK_SECONDS * 1000,
+      githubThrottle: (e.SLIPWAY_GITHUB_THROTTLE ?? (e.GHE_HOST ? "off" : "on")) === "on",
       queuePrefix: e.SLIPWAY_QUEUE_PREFIX,
       logLevel: e.LOG_LEVEL,
       stepEnv: stepEnvironment(env),

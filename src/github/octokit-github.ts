@@ -18,6 +18,7 @@ export class AppGitHubClients implements GitHubClients {
     private readonly app: GitHubAppCredentials,
     private readonly apiBaseUrl: string,
     private readonly log: Logger,
+    private readonly throttle: boolean,
   ) {}
 
   async forRepo(repo: RepoRef): Promise<RepoGitHub> {
@@ -40,6 +41,9 @@ export class AppGitHubClients implements GitHubClients {
           request: request.defaults({ baseUrl: this.apiBaseUrl }),
         },
         log: this.log.child({ name: "octokit", installation: installationId }),
+        // One limiter per installation (the plugin's default id puts every installation of the
+        // process behind one queue); GitHub counts its secondary limits per installation too.
+        throttle: { enabled: this.throttle, id: `installation-${installationId}` },
       });
       this.byInstallation.set(installationId, octokit);
     }

@@ -13,6 +13,12 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return ARGV[1]
 `;
 
+declare module "ioredis" {
+  interface RedisCommander {
+    recordHeadIfNewer?(key: string, sha: string, at: string, ttl: string): Promise<unknown>;
+  }
+}
+
 /** Open pull requests are rarely quiet this long; an expired entry only costs a skipped check. */
 const TTL_SECONDS = 90 * 24 * 3600;
 
@@ -24,7 +30,9 @@ export class PullHeadStore {
 
   /** Records `sha` as the head unless a newer one is known; returns the head now stored. */
   async record(pull: string, sha: string, updatedAt: number): Promise<string> {
-    return (await this.redis.eval(RECORD_IF_NEWER, 1, this.key(pull), sha, String(updatedAt), String(TTL_SECONDS))) as string;
+    // EVALSHA after the first call: the webhook path should not resend the script each time.
+    if (!this.redis.recordHeadIfNewer) this.redis.defineCommand("recordHeadIfNewer", { numberOfKeys: 1, lua: RECORD_IF_NEWER });
+    return (await this.redis.recordHeadIfNewer!(this.key(pull), sha, String(updatedAt), String(TTL_SECONDS))) as string;
   }
 
   async latest(pull: string): Promise<string | null> {

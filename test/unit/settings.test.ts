@@ -74,3 +74,14 @@ test("SLIPWAY_SECRET_ENV is split on commas", () => {
   assert.ok(r.ok);
   assert.deepEqual(r.settings.secretEnvNames, ["DB_URL", "VAULT_ADDR"]);
 });
+
+test("GitHub write spacing is on for github.com and off for Enterprise Server unless set", () => {
+  const dotCom = readSettings({});
+  const ghes = readSettings({ GHE_HOST: "ghe.example.com" });
+  const forced = readSettings({ GHE_HOST: "ghe.example.com", SLIPWAY_GITHUB_THROTTLE: "on" });
+  assert.ok(dotCom.ok && ghes.ok && forced.ok);
+  assert.equal(dotCom.settings.githubThrottle, true);
+  assert.equal(ghes.settings.githubThrottle, false);
+  assert.equal(forced.settings.githubThrottle, true);
+  assert.equal(readSettings({ SLIPWAY_GITHUB_THROTTLE: "maybe" }).ok, false);
+});
