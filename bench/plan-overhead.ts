@@ -1,0 +1,125 @@
+// plan_overhead: 200 PRs, one project each, plan step `true`, from the `pull_request.opened`
+// delivery to Slipway's final comment — beside the floor measured in the same run: per PR, a
+// fresh shallow fetch of the same commit from the simulator's git URL with the installation
+// token, checkout, and the same step, from a shell script (bench/floor-plan.sh). Both run with
+// 2 PRs in flight, the same parallelism as Slipway's 2 slots (SLIPWAY_CONCURRENCY=2).
+// Bounded in time: no new PR is started on Slipway after BUDGET_MS; the figures are then over the
+// PRs that ran (the table says how many), and the floor runs the same PRs.
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { gitAuthEnv } from "../src/workspace/git.ts";
+import type { PullInfo } from "../test/support/github-simulator/index.ts";
+import { inLanes, openPulls, projectName, projectsRepoFiles } from "./lib/bench-repos.ts";
+import { startBenchStack } from "./lib/bench-stack.ts";
+import { CallWatch, sleep } from "./lib/call-watch.ts";
+import { createDeliveryClient, findDelivery } from "./lib/deliveries.ts";
+import { median, ms, percentile, progress, ratio, round } from "./lib/stats.ts";
+import type { Bench, BenchResult } from "./lib/types.ts";
+
+const PRS = 200;
+const SLOTS = 2;
+const STEP = "true";
+const GOAL_RATIO = 1.5;
+const PER_PR_TIMEOUT_MS = 30_000;
+const BUDGET_MS = 75_000;
+const FLOOR_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), "floor-plan.sh");
+const run$ = promisify(execFile);
+
+function summary(values: number[]) {
+  return { p50_ms: round(median(values), 1), p90_ms: round(percentile(values, 90), 1), p99_ms: round(percentile(values, 99), 1), max_ms: round(percentile(values, 100), 1), mean_ms: round(values.reduce((a, b) => a + b, 0) / values.length, 1) };
+}
+
+async function run(): Promise<BenchResult> {
+  const stack = await startBenchStack("plan-overhead");
+  const floorRoot = await mkdtemp(path.join(tmpdir(), "slipway-bench-floor-"));
+  try {
+    const { sim } = stack;
+    const gh = sim.scenario;
+    gh.addUser("alice", { permission: "write" });
+    const projects = Array.from({ length: PRS }, (_, i) => projectName(i));
+    const repo = await gh.createRepo({ owner: "acme", name: "infra", files: projectsRepoFiles(projects, { plan: [STEP] }) });
+    // Prepared with no webhook target: the deliveries are recorded, and sent below one by one.
+    const prepared = Date.now();
+    const pulls = await openPulls(gh, projects.map((p) => ({ repo: repo.fullName, branch: `change-${p}`, files: { [`${p}/main.tf`]: `# ${p} v2\n` } })), "alice");
+    progress("plan_overhead", `${PRS} PRs prepared in ${((Date.now() - prepared) / 1000).toFixed(1)} s`);
+
+    const slipway = await stack.slipway({ concurrency: SLOTS });
+    const hookUrl = `${slipway.url}/api/github/webhooks`;
+    sim.setWebhookTarget(hookUrl); // GitHub's echoes of Slipway's own writes reach it, as in production
+    const client = createDeliveryClient(hookUrl, SLOTS * 2);
+    const watch = new CallWatch(sim);
+    const budgetEnd = Date.now() + BUDGET_MS;
+    const toFiles: number[] = [];
+    const timed = await inLanes(pulls, SLOTS, async (pr: PullInfo): Promise<number | undefined> => {
+      if (Date.now() > budgetEnd) return undefined;
+      await client.post(findDelivery(sim, pr, "push"));
+      const opened = await client.post(findDelivery(sim, pr, "pull_request", "opened"));
+      if (opened.status !== 200) throw new Error(`opened delivery of #${pr.number} answered ${opened.status}`);
+      const deadline = Date.now() + PER_PR_TIMEOUT_MS;
+      for (;;) {
+        const at = watch.firstAt("comment", pr.repo, pr.number);
+        if (at !== undefined) {
+          const files = watch.firstAt("files", pr.repo, pr.number);
+          if (files !== undefined) toFiles.push(files - opened.sentAt);
+          return at - opened.sentAt;
+        }
+        if (Date.now() > deadline) throw new Error(`no comment on #${pr.number} within ${PER_PR_TIMEOUT_MS / 1000} s:\n${slipway.logs().slice(-3000)}`);
+        await sleep(5);
+      }
+    });
+    client.close();
+    const ran = pulls.filter((_, i) => timed[i] !== undefined);
+    const slipwayMs = timed.filter((t): t is number => t !== undefined);
+    progress("plan_overhead", `Slipway planned ${ran.length} of ${PRS} PRs (median ${ms(median(slipwayMs))})`);
+    await sim.idle();
+    const wrong = ran.filter((pr) => !gh.comments(pr.repo, pr.number)[0]?.body.includes(pr.headSha.slice(0, 7)));
+    if (wrong.length > 0) throw new Error(`${wrong.length} PRs have no comment naming their head, e.g. #${wrong[0]!.number}`);
+    const stepMs = [...slipway.logs().matchAll(/"status":"[a-z_]+","ms":(\d+),"msg":"project planned"/g)].map((m) => Number(m[1]));
+
+    // The floor, with the same token Slipway uses (minted once, as Slipway caches it).
+    const authEnv = { ...process.env, ...gitAuthEnv(sim.installationToken(repo.installationId)) } as NodeJS.ProcessEnv;
+    const floorMs = await inLanes(ran, SLOTS, async (pr: PullInfo, i) => {
+      const started = performance.now();
+      const project = projects[pulls.indexOf(pr)]!;
+      const dir = path.join(floorRoot, String(i));
+      await run$(FLOOR_SCRIPT, [dir, repo.cloneUrl, `refs/pull/${pr.number}/head`, project, STEP], { env: authEnv });
+      const took = performance.now() - started;
+      // Not timed, as Slipway removes its worktree after the comment; the disk stays as small as Slipway's.
+      await rm(dir, { recursive: true, force: true });
+      return took;
+    });
+
+    const s = summary(slipwayMs);
+    const f = summary(floorMs);
+    const overhead = ratio(median(slipwayMs), median(floorMs));
+    return {
+      headline: { plan_overhead_ratio: overhead },
+      goals: [{ what: "p50 webhook → final comment, Slipway ÷ floor", target: `≤ ${GOAL_RATIO}`, value: String(overhead), met: overhead <= GOAL_RATIO }],
+      table: {
+        title: `plan_overhead — ${ran.length}${ran.length < PRS ? ` of ${PRS}` : ""} PRs, one project each, plan step \`${STEP}\`, ${SLOTS} in flight`,
+        headers: ["path", "p50", "p90", "p99", "max", "mean"],
+        rows: [
+          ["Slipway: opened delivery → final comment", ms(s.p50_ms), ms(s.p90_ms), ms(s.p99_ms), ms(s.max_ms), ms(s.mean_ms)],
+          ["floor: shallow fetch + checkout + step (shell)", ms(f.p50_ms), ms(f.p90_ms), ms(f.p99_ms), ms(f.max_ms), ms(f.mean_ms)],
+          ["  of which before Slipway's first request (ack, queue, checkout, config)", ms(median(toFiles)), ms(percentile(toFiles, 90)), ms(percentile(toFiles, 99)), ms(percentile(toFiles, 100)), ""],
+          ["ratio Slipway ÷ floor", overhead, ratio(s.p90_ms, f.p90_ms), ratio(s.p99_ms, f.p99_ms), "", ratio(s.mean_ms, f.mean_ms)],
+        ],
+        notes: [
+          ...(ran.length < PRS ? [`Only ${ran.length} of ${PRS} PRs were started within the ${BUDGET_MS / 1000} s budget; both sides are measured over those.`] : []),
+          `Both sides run ${SLOTS} PRs at a time (Slipway: SLIPWAY_CONCURRENCY=${SLOTS}, one process); each PR is timed alone, no queueing.`,
+          `Inside Slipway the plan step itself took a median of ${ms(median(stepMs))} (its own log); the floor does not post a comment or check run.`,
+        ],
+      },
+      detail: { prs: PRS, prs_measured: ran.length, budget_s: BUDGET_MS / 1000, slots: SLOTS, step: STEP, slipway: s, floor: f, slipway_step_p50_ms: median(stepMs), slipway_to_first_request_p50_ms: round(median(toFiles), 1), floor_method: "per PR: git init + git fetch --depth 1 refs/pull/N/head + checkout + sh -c true, 2 at a time" },
+    };
+  } finally {
+    await stack.stop();
+    await rm(floorRoot, { recursive: true, force: true });
+  }
+}
+
+export const planOverhead: Bench = { name: "plan_overhead", summary: "webhook → final comment for 200 one-project PRs vs fetch + step in a shell", run };
