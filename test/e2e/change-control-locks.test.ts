@@ -46,6 +46,19 @@ describe("project locks", () => {
     await planned(g.gh, second, "app");
   });
 
+  test("a lock whose PR was closed while Slipway missed the event is freed on first use", async () => {
+    const repo = await g.newRepo();
+    const first = await g.gh.openPullRequest({ repo, author: "alice", branch: "missed-first", files: { "app/desired.txt": "first\n" } });
+    await planned(g.gh, first, "app");
+    // The close event never reaches Slipway (a failed delivery nobody redelivered).
+    g.e2e.sim.setWebhookTarget(undefined);
+    await g.gh.closePullRequest(first, "alice");
+    g.e2e.sim.setWebhookTarget(`${g.e2e.slipway.url}/api/github/webhooks`);
+    const second = await g.gh.openPullRequest({ repo, author: "erin", branch: "missed-second", files: { "app/notes.txt": "second\n" } });
+    const check = await planned(g.gh, second, "app");
+    assert.doesNotMatch(checkText(check), /locked/i);
+  });
+
   test("a project the holder does not touch stays free for others", async () => {
     const repo = await g.newRepo();
     const first = await g.gh.openPullRequest({ repo, author: "alice", branch: "app-only", files: { "app/desired.txt": "app\n" } });
