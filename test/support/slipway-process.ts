@@ -65,8 +65,19 @@ export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: Star
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
 
-  const url = role === "worker" ? "" : await waitForListening(child, () => output);
-  if (role === "worker") await waitForLine(child, () => output, /workers started/);
+  const cleanUp = async () => {
+    if (opts.prefix === undefined) await deleteKeysWithPrefix(prefix);
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+  let url = "";
+  try {
+    if (role === "worker") await waitForLine(child, () => output, /workers started/);
+    else url = await waitForListening(child, () => output);
+  } catch (err) {
+    // waitForLine has stopped the child; what it created goes too.
+    await cleanUp();
+    throw err;
+  }
 
   return {
     url,
@@ -76,8 +87,7 @@ export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: Star
     logs: () => output,
     async stop() {
       await stopChild(child);
-      if (opts.prefix === undefined) await deleteKeysWithPrefix(prefix);
-      if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+      await cleanUp();
     },
   };
 }
