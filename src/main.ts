@@ -4,9 +4,10 @@ import { pino } from "pino";
 import { run as runProbotSetup } from "probot";
 import { startSlipway } from "./app.ts";
 import { createRedis, redisAnswers } from "./queue/redis.ts";
-import { readSettings } from "./settings.ts";
+import { loadDotEnv, readSettings } from "./settings.ts";
 
 async function main(): Promise<void> {
+  loadDotEnv();
   const result = readSettings();
   if (!result.ok) {
     for (const problem of result.problems) console.error(`slipway: invalid setting: ${problem}`);

@@ -1,6 +1,6 @@
 // The one place that reads process.env. Every setting is validated here, once, at start:
 // a bad value stops the process with one line per problem instead of failing later in a job.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { z } from "zod";
 
 const ROLES = ["all", "server", "worker"] as const;
@@ -92,10 +92,20 @@ export interface Settings {
  */
 const SLIPWAY_OWN_VARIABLES = ["APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "REDIS_URL", "GITHUB_TOKEN"];
 
+/**
+ * Loads `.env` from the working directory when there is one, as `docker compose` does with
+ * `env_file`: `npm start` then runs from the same file. Variables already set win.
+ */
+export function loadDotEnv(file = ".env"): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
 export type SettingsResult = { ok: true; settings: Settings } | { ok: false; problems: string[] };
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResult {
-  const parsed = envSchema.safeParse(env);
+  // `NAME=` in a copied .env.example means "not set", not an empty value to validate.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     return { ok: false, problems: parsed.error.issues.map((i) => i.message) };
   }

@@ -22,7 +22,7 @@ import type { Worktree } from "../workspace/workspaces.ts";
 import { evaluatePullApprovals } from "./approval-status.ts";
 import { applyProject } from "./apply-project.ts";
 import type { JobDeps } from "./deps.ts";
-import { CONFIG_FILE } from "./load-configs.ts";
+import { CONFIG_FILE, readConfigText } from "./load-configs.ts";
 import { planProject, runDirOf } from "./plan-project.ts";
 import { openRevertPull } from "./revert-pull.ts";
 
@@ -37,7 +37,7 @@ export async function runDeployJob(intent: DeployIntent, deps: JobDeps): Promise
   const token = await gh.token();
   const worktree = await deps.workspaces.checkout({ owner: intent.repo.owner, repo: intent.repo.name, token, sha: intent.sha });
   try {
-    const configText = await deps.workspaces.readFileAt({ owner: intent.repo.owner, repo: intent.repo.name, token, rev: intent.sha, path: CONFIG_FILE });
+    const configText = await readConfigText(worktree.path);
     const parsed = configText === null ? null : parseRepoConfig(configText, CONFIG_FILE);
     const superseded = !(await deps.heads.isCurrent(`${repoName}@default`, intent.sha));
     // The drift schedule follows the default branch's config, commit after commit.

@@ -24,7 +24,7 @@ export async function loadConfigs(
   req: { pull: PullFacts; token: string; worktreePath?: string },
 ): Promise<Configs> {
   const headText = req.worktreePath
-    ? await readOptional(path.join(req.worktreePath, CONFIG_FILE))
+    ? await readConfigText(req.worktreePath)
     : await workspaces.readFileAt({ owner: req.pull.repo.owner, repo: req.pull.repo.name, token: req.token, rev: req.pull.headSha, path: CONFIG_FILE });
   const baseText = await workspaces.readFileAt({
     owner: req.pull.repo.owner,
@@ -40,6 +40,11 @@ function interpret(text: string | null): LoadedConfig {
   if (text === null) return { kind: "missing" };
   const parsed = parseRepoConfig(text, CONFIG_FILE);
   return parsed.ok ? { kind: "valid", config: parsed.config } : { kind: "invalid", errors: parsed.errors };
+}
+
+/** `.slipway.yml` of a checked-out worktree, or null when it has none. */
+export function readConfigText(worktreePath: string): Promise<string | null> {
+  return readOptional(path.join(worktreePath, CONFIG_FILE));
 }
 
 async function readOptional(file: string): Promise<string | null> {

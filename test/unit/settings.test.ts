@@ -85,3 +85,10 @@ test("GitHub write spacing is on for github.com and off for Enterprise Server un
   assert.equal(forced.settings.githubThrottle, true);
   assert.equal(readSettings({ SLIPWAY_GITHUB_THROTTLE: "maybe" }).ok, false);
 });
+
+test("empty values, as in a freshly copied .env.example, count as not set", () => {
+  const r = readSettings({ APP_ID: "", PRIVATE_KEY: "", WEBHOOK_SECRET: "", PORT: "", SLIPWAY_SECRET_ENV: "" });
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.problems));
+  assert.equal(r.settings.app, undefined, "registration mode");
+  assert.equal(r.settings.port, 3000);
+});
