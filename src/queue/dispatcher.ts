@@ -38,14 +38,17 @@ export class Dispatcher {
   }
 
   async plan(intent: PlanIntent): Promise<void> {
-    if (intent.trigger === "autoplan") {
-      const pull = pullKey(intent.pull);
-      const current = await this.heads.record(pull, intent.pull.headSha, intent.pull.updatedAt);
-      // An out-of-order delivery of an older head is still enqueued (it may be a redelivery the
-      // job id absorbs), and the job skips itself when it sees a newer head.
-      if (current === intent.pull.headSha) await this.cancel.announceHead(pull, current);
+    const enqueue = () => this.queues.plans.add("plan", intent, planJobOptions(intent));
+    if (intent.trigger !== "autoplan") {
+      await enqueue();
+      return;
     }
-    await this.queues.plans.add("plan", intent, planJobOptions(intent));
+    const pull = pullKey(intent.pull);
+    const current = await this.heads.record(pull, intent.pull.headSha, intent.pull.updatedAt);
+    // An out-of-order delivery of an older head is still enqueued (it may be a redelivery the
+    // job id absorbs), and the job skips itself when it sees a newer head. The notice and the
+    // job do not depend on each other: both round trips overlap on the webhook's clock.
+    await Promise.all([current === intent.pull.headSha ? this.cancel.announceHead(pull, current) : undefined, enqueue()]);
   }
 
   async drift(intent: DriftIntent): Promise<void> {
