@@ -86,6 +86,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
       stepEnv: settings.stepEnv,
       secretEnvNames: settings.secretEnvNames,
       stepTimeoutMs: settings.stepTimeoutMs,
+      jobLockMs: settings.jobLockMs,
       log,
     };
     const workers = await startWorkers({

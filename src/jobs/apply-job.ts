@@ -100,7 +100,7 @@ async function applyOnce(deps: JobDeps, gh: RepoGitHub, intent: ApplyIntent, pro
       await gh.completeCheckRun(checkId, check.conclusion, { title: check.title, summary: check.summary, text: check.text });
       return result;
     },
-    { waitMs: MUTEX_WAIT_MS },
+    { waitMs: MUTEX_WAIT_MS, ttlMs: deps.jobLockMs },
   );
   return outcome.acquired ? outcome.value : notApplied(project, "not applied: another apply of this project did not finish in time");
 }

@@ -24,6 +24,7 @@ import { applyProject } from "./apply-project.ts";
 import type { JobDeps } from "./deps.ts";
 import { CONFIG_FILE, readConfigText } from "./load-configs.ts";
 import { planProject, runDirOf } from "./plan-project.ts";
+import { releaseLocks } from "./release-locks.ts";
 import { openRevertPull } from "./revert-pull.ts";
 
 /** Projects without an environment deploy without a GitHub deployment, under this key. */
@@ -138,8 +139,9 @@ async function applyReady(deps: JobDeps, gh: RepoGitHub, intent: DeployIntent, c
     } else {
       await markInFlight(deps, gh, repoName, intent.sha, env.name, name);
       result = await applyAtCommit(deps, gh, intent, config, project, pull, worktree, redact);
-      // A lock taken when an earlier attempt was interrupted is done with once this one finished.
-      if (current.pullNumber !== undefined) await deps.locks.release({ owner: intent.repo.owner, repo: intent.repo.name, project: name }, current.pullNumber);
+      // A lock taken when an earlier attempt was interrupted is done with once this one finished;
+      // pull requests that waited for it are planned again.
+      if (current.pullNumber !== undefined) await releaseLocks(deps, gh, intent.repo, current.pullNumber, [name], intent.deliveryId);
     }
     await deps.deploys.update(repoName, intent.sha, (s) => ({ ...s!, inFlight: (s!.inFlight ?? []).filter((p) => p !== name), results: { ...s!.results, [name]: result } }));
   };
@@ -211,7 +213,7 @@ export async function applyAtCommit(
       await gh.completeCheckRun(checkId, check.conclusion, { title: check.title, summary: check.summary, text: check.text });
       return result;
     },
-    { waitMs: 30 * 60 * 1000 },
+    { waitMs: 30 * 60 * 1000, ttlMs: deps.jobLockMs },
   );
   return outcome.acquired ? outcome.value : { project: project.name, dir: project.dir, environment: project.environment, status: "error", reason: "another apply of this project did not finish in time", output: "", truncated: false, durationMs: 0 };
 }

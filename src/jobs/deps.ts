@@ -34,5 +34,7 @@ export interface JobDeps {
   stepEnv: Record<string, string>;
   secretEnvNames: string[];
   stepTimeoutMs: number;
+  /** How long a dead worker's claims last (its BullMQ job lock, its apply mutex). */
+  jobLockMs: number;
   log: Logger;
 }

@@ -22,7 +22,7 @@ export async function runDriftJob(intent: DriftIntent, deps: JobDeps): Promise<R
   const log = deps.log.child({ delivery: intent.deliveryId, repo: `${intent.repo.owner}/${intent.repo.name}`, drift: true });
   const gh = await deps.github.forRepo(intent.repo);
   // Never two drift runs of one repository at once, whichever workers the schedule lands on.
-  const run = await withApplyMutex(deps.redis, deps.prefix, { owner: intent.repo.owner, repo: intent.repo.name, project: "(drift run)" }, () => driftRun(intent, deps, gh), { waitMs: 0 });
+  const run = await withApplyMutex(deps.redis, deps.prefix, { owner: intent.repo.owner, repo: intent.repo.name, project: "(drift run)" }, () => driftRun(intent, deps, gh), { waitMs: 0, ttlMs: deps.jobLockMs });
   if (!run.acquired) {
     log.info("a drift run of this repository is already going: skipped");
     return {};

@@ -65,9 +65,16 @@ describe("a worker killed mid-apply", () => {
     const locked = await waitFor(() => gh.checkRuns(repo, { headSha: other.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), { timeoutMs: 30_000, what: "the other PR's plan" });
     assert.match(`${locked.output.title} ${locked.output.summary} ${locked.output.text}`, new RegExp(`locked by #${pr.number}`), "the project stays locked");
 
-    const before = (await appliesOf(mergeCommitSha)).length;
+    // Released by a human: it runs again (its plan decides whether anything is left to change:
+    // the killed worker's own step may have finished its one apply meanwhile).
     await gh.comment(pr, "carol", "/apply staging");
-    await waitFor(async () => (await appliesOf(mergeCommitSha)).length === before + 1, { timeoutMs: 30_000, what: "the human-requested re-run" });
-    await waitFor(() => gh.deploymentStatuses(repo, staging()!.id).at(-1)?.state === "success", { what: "the deployment success after the re-run" });
+    await waitFor(() => gh.deploymentStatuses(repo, staging()!.id).at(-1)?.state === "success", { timeoutMs: 60_000, what: "the deployment success after the re-run" });
+    assert.equal(await readFile(path.join(world, "staging.txt"), "utf8"), "SLOW\n", "the world matches main");
+    assert.ok((await appliesOf(mergeCommitSha)).length <= 2, "at most the interrupted apply and the one a human asked for");
+    const relocked = await gh.openPullRequest({ repo, author: "alice", branch: "after", files: { "staging/desired.txt": "after\n" } });
+    const free = await waitFor(() => gh.checkRuns(repo, { headSha: relocked.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), { timeoutMs: 30_000, what: "a later PR's plan" });
+    assert.doesNotMatch(`${free.output.title} ${free.output.summary}`, new RegExp(`locked by #${pr.number}`), "the lock is released once the re-run succeeded");
+    const replanned = await waitFor(() => gh.checkRuns(repo, { headSha: other.headSha, name: "slipway/plan: staging" }).filter((c) => c.status === "completed").length >= 2, { timeoutMs: 30_000, what: "the waiting PR planned again" });
+    assert.ok(replanned);
   });
 });
