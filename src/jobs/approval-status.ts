@@ -5,6 +5,7 @@ import type { PullFacts } from "../domain/intent.ts";
 import type { RepoGitHub } from "../github/port.ts";
 import { evaluateApprovals, type ApprovalEvaluation, type EnvironmentGate, type UserTeams } from "../policy/approvals.ts";
 import type { Gates } from "../policy/gates.ts";
+import type { PermissionLevel } from "../policy/permissions.ts";
 import { renderApprovalCheck } from "../presentation/render/approval-check.ts";
 import { pullKey } from "../queue/jobs.ts";
 import type { RepoConfig } from "../repo-config/schema.ts";
@@ -55,6 +56,11 @@ async function teamsOf(deps: JobDeps, gh: RepoGitHub, users: string[], gates: En
   const out: UserTeams = {};
   for (const user of new Set(users)) out[user] = await teamsOfUser(deps, gh, user, named);
   return out;
+}
+
+/** The user's permission on the repository, looked up through the API and kept a minute. */
+export async function repoPermission(deps: JobDeps, gh: RepoGitHub, user: string): Promise<PermissionLevel> {
+  return (await deps.people.remember(`perm:${gh.repo.owner}/${gh.repo.name}:${user}`, () => gh.permission(user))) as PermissionLevel;
 }
 
 /** Which of the `@org/team` entries among `approvers` the user is an active member of. */

@@ -7,13 +7,13 @@ import type { PullStatus, RepoGitHub } from "../github/port.ts";
 import { isApprover, type Approval } from "../policy/approvals.ts";
 import { decideApply } from "../policy/apply-gate.ts";
 import { effectiveGates, type Gates } from "../policy/gates.ts";
-import { commandLabel, decideCommand, type PermissionLevel } from "../policy/permissions.ts";
+import { commandLabel, decideCommand } from "../policy/permissions.ts";
 import { describeMissing } from "../presentation/render/approval-check.ts";
 import { renderCommandErrors, renderHelp, renderRefusal } from "../presentation/render/command-reply.ts";
 import { pullKey } from "../queue/jobs.ts";
 import { parseRepoConfig } from "../repo-config/parse-repo-config.ts";
 import type { RepoConfig } from "../repo-config/schema.ts";
-import { evaluatePullApprovals, publishApprovalCheck, teamsOfUser } from "./approval-status.ts";
+import { evaluatePullApprovals, publishApprovalCheck, repoPermission, teamsOfUser } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
 import { loadConfigs, validConfig } from "./load-configs.ts";
 import { releaseLocks } from "./release-locks.ts";
@@ -52,7 +52,7 @@ export async function runCommentJob(intent: CommentIntent, deps: JobDeps): Promi
   const ran: string[] = [];
   let refused = errors.length;
   if (parsed.commands.length > 0) {
-    const level = (await deps.people.remember(`perm:${intent.repo.owner}/${intent.repo.name}:${intent.user}`, () => gh.permission(intent.user))) as PermissionLevel;
+    const level = await repoPermission(deps, gh, intent.user);
     const allowed = parsed.commands.filter((command) => {
       const decision = decideCommand({ user: intent.user, command: command.kind, level });
       if (!decision.allow) {
@@ -87,7 +87,7 @@ async function driftCommand(intent: CommentIntent, project: string, deps: JobDep
     await reply(renderRefusal(commandLabel(command.kind), "on a drift issue, only a bare `/apply` (repair the drift) is understood."));
     return { ran: [], refused: 1 };
   }
-  const level = (await deps.people.remember(`perm:${intent.repo.owner}/${intent.repo.name}:${intent.user}`, () => gh.permission(intent.user))) as PermissionLevel;
+  const level = await repoPermission(deps, gh, intent.user);
   const decision = decideCommand({ user: intent.user, command: "apply", level });
   const token = await gh.token();
   const repoInfo = { owner: intent.repo.owner, repo: intent.repo.name, token };

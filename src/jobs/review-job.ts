@@ -2,9 +2,9 @@
 // (CHANGES_REQUESTED), for the commit the review was made on.
 import type { ReviewIntent } from "../domain/intent.ts";
 import { effectiveGates } from "../policy/gates.ts";
-import { canRunCommands, type PermissionLevel } from "../policy/permissions.ts";
+import { canRunCommands } from "../policy/permissions.ts";
 import { pullKey } from "../queue/jobs.ts";
-import { publishApprovalCheck, usesApprovals } from "./approval-status.ts";
+import { publishApprovalCheck, repoPermission, usesApprovals } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
 import { loadConfigs, validConfig } from "./load-configs.ts";
 
@@ -18,7 +18,7 @@ export async function runReviewJob(intent: ReviewIntent, deps: JobDeps): Promise
     await deps.approvals.withdraw(key, intent.user);
   } else {
     // Anyone may review a public repository; only people who may run commands may approve.
-    const level = (await deps.people.remember(`perm:${intent.repo.owner}/${intent.repo.name}:${intent.user}`, () => gh.permission(intent.user))) as PermissionLevel;
+    const level = await repoPermission(deps, gh, intent.user);
     const plan = await deps.plans.get(key);
     if (!canRunCommands(level) || !plan || plan.headSha !== intent.commitId) {
       log.info({ level, planned: plan?.headSha, reviewed: intent.commitId }, "review approval not recorded");
