@@ -101,7 +101,7 @@ async function run(): Promise<BenchResult> {
 
     // Every 2xx must be a job in Redis (unique SHAs, so none is absorbed as a duplicate).
     const redis = new Redis(TEST_REDIS_URL);
-    const queued = await redis.llen(`${stack.prefix}:plans:wait`).finally(() => redis.disconnect());
+    const queued = await redis.xlen(`${stack.prefix}:intake`).finally(() => redis.disconnect());
 
     const p99Ratio = ratio(percentile(s.latencies, 99), percentile(b.latencies, 99));
     const errors = s.errorCount;

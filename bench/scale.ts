@@ -10,6 +10,7 @@ import type { SlipwayProcess } from "../test/support/slipway-process.ts";
 import { openPulls, projectName, projectsRepoFiles, type PullSpec } from "./lib/bench-repos.ts";
 import { startBenchStack } from "./lib/bench-stack.ts";
 import { CallWatch, sleep } from "./lib/call-watch.ts";
+import { cpuSince, readCpuTimes, type CpuTimes } from "./lib/cpu-times.ts";
 import { createDeliveryClient, findDelivery } from "./lib/deliveries.ts";
 import { sampleRss } from "./lib/rss-sampler.ts";
 import { ms, progress, ratio, round, sum } from "./lib/stats.ts";
@@ -56,6 +57,10 @@ async function run(): Promise<BenchResult> {
     const watch = new CallWatch(sim);
     const client = createDeliveryClient(hookUrl, 64);
 
+    // Where the 2 cores go: Slipway's processes and their git children, and this process (the
+    // simulator, whose git http-backend children serve every fetch, and the delivery client).
+    const cpuPids = [...workers.map((w) => w.pid), server.pid, process.pid];
+    const cpuStart = new Map<number, CpuTimes>(cpuPids.map((pid) => [pid, readCpuTimes(pid)]));
     // "Opened at once": every PR's push and opened deliveries, as fast as the server takes them.
     const t0 = Date.now();
     const sent = await Promise.all(
@@ -83,6 +88,15 @@ async function run(): Promise<BenchResult> {
     }
     const stoppedAt = Date.now();
     rss.stop();
+    const cpu = new Map(cpuPids.map((pid) => [pid, cpuSince(pid, cpuStart.get(pid)!)]));
+    const workersCpu = workers.map((w) => cpu.get(w.pid)!);
+    const cpuSeconds = {
+      workers_node: round(sum(workersCpu.map((c) => c.own)), 1),
+      workers_children: round(sum(workersCpu.map((c) => c.children)), 1),
+      server: round(cpu.get(server.pid)!.own, 1),
+      simulator_and_bench: round(cpu.get(process.pid)!.own, 1),
+      simulator_git: round(cpu.get(process.pid)!.children, 1),
+    };
     const finished = done.length === pulls.length;
     const elapsed = ((finished ? Math.max(...done) : stoppedAt) - t0) / 1000;
     // Unfinished: the rate of the run so far, extended to every PR.
@@ -112,6 +126,8 @@ async function run(): Promise<BenchResult> {
           ["median step time inside Slipway", ms(steps.length ? [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)]! : Number.NaN)],
           ...perWorker.map((w) => [`worker ${w.worker}: plans run, peak RSS (at start)`, `${w.plans}, ${w.peak_rss_mb} MB (${w.start_rss_mb} MB)`]),
           ["webhook server peak RSS", `${round(peaks.get(server.pid) ?? 0, 1)} MB`],
+          ["CPU s: workers (node) / their children (git, steps)", `${cpuSeconds.workers_node} / ${cpuSeconds.workers_children}`],
+          ["CPU s: webhook server / simulator + bench / simulator's git", `${cpuSeconds.server} / ${cpuSeconds.simulator_and_bench} / ${cpuSeconds.simulator_git}`],
         ],
         notes: finished
           ? [`All ${pulls.length} PRs planned; deliveries sent over ${round((lastSent - t0) / 1000, 1)} s.`]
@@ -131,6 +147,7 @@ async function run(): Promise<BenchResult> {
         deliveries_not_200: rejected,
         per_worker: perWorker,
         server_peak_rss_mb: round(peaks.get(server.pid) ?? 0, 1),
+        cpu_seconds: cpuSeconds,
       },
     };
   } finally {

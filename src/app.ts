@@ -1,5 +1,7 @@
 // Wires the parts for one process according to SLIPWAY_ROLE: the webhook server, the workers,
 // or both. Everything shared between processes goes through Redis.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { Queue } from "bullmq";
 import type { Logger } from "pino";
 import { Probot } from "probot";
@@ -19,6 +21,8 @@ import { ApprovalStore } from "./queue/approval-store.ts";
 import { CancelBus } from "./queue/cancel-bus.ts";
 import { DeployStore } from "./queue/deploy-store.ts";
 import { Dispatcher, type Queues } from "./queue/dispatcher.ts";
+import { startForwarder } from "./queue/forwarder.ts";
+import { IntakeStream } from "./queue/intake-stream.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
 import { OpenCheckStore } from "./queue/open-check-store.ts";
 import { PermissionCache } from "./queue/permission-cache.ts";
@@ -28,6 +32,7 @@ import { PullPlanStore } from "./queue/pull-plan-store.ts";
 import { createRedis, redisAnswers } from "./queue/redis.ts";
 import { StickyCommentStore } from "./queue/sticky-comment-store.ts";
 import { startWorkers } from "./queue/workers.ts";
+import { intakeOctokit } from "./server/intake-octokit.ts";
 import { buildServer } from "./server/build-server.ts";
 import type { GitHubAppCredentials, Settings } from "./settings.ts";
 import { Workspaces } from "./workspace/workspaces.ts";
@@ -49,13 +54,13 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
   for (const q of Object.values(queues)) q.on("error", () => {}); // surfaced per request as a 503
   const heads = new PullHeadStore(producer, prefix);
   const deploys = new DeployStore(producer, prefix);
-  const dispatcher = new Dispatcher(queues, heads, new CancelBus(producer, undefined, prefix), deploys);
+  const dispatcher = new Dispatcher(queues, heads, new CancelBus(undefined, prefix), deploys);
   const closers: (() => Promise<unknown>)[] = [];
   let url: string | undefined;
 
   if (settings.role !== "worker") {
-    const probot = new Probot({ appId: app.appId, privateKey: app.privateKey, secret: app.webhookSecret, baseUrl: settings.apiBaseUrl, log: log.child({ name: "probot" }) });
-    const server = await buildServer({ probot, sink: dispatcher, log, ready: () => redisAnswers(producer) });
+    const probot = new Probot({ appId: app.appId, privateKey: app.privateKey, secret: app.webhookSecret, baseUrl: settings.apiBaseUrl, log: log.child({ name: "probot" }), Octokit: intakeOctokit });
+    const server = await buildServer({ probot, sink: new IntakeStream(producer, prefix), log, ready: () => redisAnswers(producer) });
     url = await server.listen({ port: settings.port, host: settings.host });
     log.info({ url }, "webhook server listening");
     closers.push(() => server.close());
@@ -89,12 +94,22 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
       jobLockMs: settings.jobLockMs,
       log,
     };
+    // Intents from the webhook servers become jobs here; it stops before the workers do.
+    const intakeReader = createRedis(settings.redisUrl, "worker");
+    const forwarder = startForwarder({
+      stream: new IntakeStream(workerConnection, prefix, intakeReader),
+      jobs: dispatcher,
+      consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
+      log,
+      interruptRead: () => intakeReader.disconnect(),
+    });
+    closers.push(() => forwarder.close());
     const workers = await startWorkers({
       connection: workerConnection,
       prefix,
       concurrency: settings.concurrency,
       lockMs: settings.jobLockMs,
-      cancel: new CancelBus(producer, subscriber, prefix),
+      cancel: new CancelBus(subscriber, prefix),
       processors: {
         plan: (intent, signal) => runPlanJob(intent, deps, signal),
         event: (intent) => {

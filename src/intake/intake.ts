@@ -15,19 +15,19 @@ export interface WebhookEvent {
   payload: unknown;
 }
 
+const present = <T>(i: T | null): i is T => i !== null;
+
 export function intentsFor(event: WebhookEvent): Intent[] {
-  const some = (...intents: (Intent | null)[]) => intents.filter((i): i is Intent => i !== null);
-  const one = (intent: Intent | null) => some(intent);
   switch (event.name) {
     case "pull_request":
-      return some(planIntentFromPullRequest(event.payload, event.id), pullClosedIntent(event.payload, event.id), mergeDeployIntent(event.payload, event.id));
+      return [planIntentFromPullRequest(event.payload, event.id), pullClosedIntent(event.payload, event.id), mergeDeployIntent(event.payload, event.id)].filter(present);
     case "issue_comment":
-      return one(commentIntent(event.payload, event.id));
+      return [commentIntent(event.payload, event.id)].filter(present);
     case "pull_request_review":
-      return one(reviewIntent(event.payload, event.id));
+      return [reviewIntent(event.payload, event.id)].filter(present);
     case "push":
       // A push to a PR branch is covered by pull_request.synchronize.
-      return one(pushDeployIntent(event.payload, event.id));
+      return [pushDeployIntent(event.payload, event.id)].filter(present);
     default:
       return [];
   }

@@ -2,21 +2,21 @@
 // holding the job, and a push can land on any webhook server, so supersede notices go through
 // Redis pub/sub to every worker; each aborts its local jobs for that pull request.
 import type { Redis } from "ioredis";
+import type { Notice } from "./pull-head-store.ts";
 
-interface Notice {
+interface HeadNotice {
   pull: string;
   /** The head that is now current: running jobs of any other head are superseded. */
   headSha: string;
 }
 
-type Listener = (notice: Notice) => void;
+type Listener = (notice: HeadNotice) => void;
 
 export class CancelBus {
   private readonly listeners = new Set<Listener>();
   private subscribed = false;
 
   constructor(
-    private readonly publisher: Redis,
     private readonly subscriber: Redis | undefined,
     private readonly prefix: string,
   ) {}
@@ -25,8 +25,9 @@ export class CancelBus {
     return `${this.prefix}:supersede`;
   }
 
-  async announceHead(pull: string, headSha: string): Promise<void> {
-    await this.publisher.publish(this.channel, JSON.stringify({ pull, headSha } satisfies Notice));
+  /** The notice that `headSha` is now current; PullHeadStore publishes it with the record. */
+  noticeOf(pull: string, headSha: string): Notice {
+    return { channel: this.channel, message: JSON.stringify({ pull, headSha } satisfies HeadNotice) };
   }
 
   /** Calls `listener` for every announced head; returns a function that stops listening. */
@@ -36,9 +37,9 @@ export class CancelBus {
       this.subscribed = true;
       this.subscriber.on("message", (channel: string, message: string) => {
         if (channel !== this.channel) return;
-        let notice: Notice;
+        let notice: HeadNotice;
         try {
-          notice = JSON.parse(message) as Notice;
+          notice = JSON.parse(message) as HeadNotice;
         } catch {
           return; // not ours: someone else published on the channel
         }

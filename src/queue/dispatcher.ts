@@ -44,11 +44,11 @@ export class Dispatcher {
       return;
     }
     const pull = pullKey(intent.pull);
-    const current = await this.heads.record(pull, intent.pull.headSha, intent.pull.updatedAt);
-    // An out-of-order delivery of an older head is still enqueued (it may be a redelivery the
-    // job id absorbs), and the job skips itself when it sees a newer head. The notice and the
-    // job do not depend on each other: both round trips overlap on the webhook's clock.
-    await Promise.all([current === intent.pull.headSha ? this.cancel.announceHead(pull, current) : undefined, enqueue()]);
+    // The record tells every worker when this head became current, in the same round trip. An
+    // out-of-order delivery of an older head is still enqueued (it may be a redelivery the job id
+    // absorbs), and the job skips itself when it sees a newer head.
+    await this.heads.record(pull, intent.pull.headSha, intent.pull.updatedAt, this.cancel.noticeOf(pull, intent.pull.headSha));
+    await enqueue();
   }
 
   async drift(intent: DriftIntent): Promise<void> {

@@ -5,9 +5,9 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
-import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "../../../src/queue/jobs.ts";
+import { EVENT_QUEUE, PLAN_QUEUE } from "../../../src/queue/jobs.ts";
+import { forwardIntake, type IntakeForwarding } from "../../support/intake-forwarding.ts";
 import { TEST_REDIS_URL } from "../../support/redis.ts";
 import { startSlipwayProcess, type SlipwayProcess } from "../../support/slipway-process.ts";
 import { forgedDeliveries, openedPull, signedHeaders } from "./forged-deliveries.ts";
@@ -49,24 +49,27 @@ async function inBatches<T, R>(items: T[], width: number, fn: (item: T) => Promi
 describe("webhook faults: GitHub's example payloads and forged deliveries", () => {
   let slipway: SlipwayProcess;
   let redis: Redis;
-  let queues: Queue[];
+  // The workers' side of intake: what the server appended becomes jobs.
+  let forwarding: IntakeForwarding;
 
   before(async () => {
     slipway = await startSlipwayProcess(app, { role: "server" });
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 2 });
-    queues = [PLAN_QUEUE, EVENT_QUEUE, APPLY_QUEUE].map((name) => new Queue(name, { connection: redis, prefix: slipway.prefix }));
+    forwarding = await forwardIntake(slipway.prefix);
   });
   after(async () => {
-    for (const q of queues ?? []) await q.close();
+    await forwarding?.stop();
     redis?.disconnect();
     await slipway?.stop(); // deletes every key under the process's prefix
   });
 
+  /** Jobs in each queue once everything appended so far is forwarded. */
   async function jobCounts(): Promise<Record<string, number>> {
+    await forwarding.drained();
     const counts: Record<string, number> = {};
-    for (const q of queues) {
+    for (const q of Object.values(forwarding.queues)) {
       const c = await q.getJobCounts("waiting", "active", "delayed", "completed", "failed", "prioritized");
-      counts[q.name] = Object.values(c).reduce((a, b) => a + b, 0);
+      counts[q.name] = Object.values(c as Record<string, number>).reduce((a, b) => a + b, 0);
     }
     return counts;
   }

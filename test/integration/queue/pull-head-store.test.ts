@@ -33,3 +33,22 @@ test("another process sees the same head", async () => {
   await new PullHeadStore(redis, prefix).record("o/r#2", "ccc", 5);
   assert.equal(await new PullHeadStore(other, prefix).latest("o/r#2"), "ccc");
 });
+
+test("recording a current head tells subscribers in the same call; a refused older head tells nobody", async () => {
+  const subscriber = new Redis(TEST_REDIS_URL);
+  try {
+    const channel = `${prefix}:notices`;
+    const heard: string[] = [];
+    subscriber.on("message", (_channel: string, message: string) => heard.push(message));
+    await subscriber.subscribe(channel);
+    const heads = new PullHeadStore(redis, prefix);
+    await heads.record("o/r#3", "new", 2000, { channel, message: "new is current" });
+    await heads.record("o/r#3", "old", 1000, { channel, message: "old is current" });
+    await heads.record("o/r#3", "new", 2000, { channel, message: "redelivery of new" });
+    const deadline = Date.now() + 5000;
+    while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(heard, ["new is current", "redelivery of new"]);
+  } finally {
+    subscriber.disconnect();
+  }
+});

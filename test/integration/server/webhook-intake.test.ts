@@ -4,11 +4,8 @@ import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { after, before, describe, test } from "node:test";
 import { sign } from "@octokit/webhooks-methods";
-import { Queue } from "bullmq";
-import { Redis } from "ioredis";
-import { PLAN_QUEUE } from "../../../src/queue/jobs.ts";
+import { forwardIntake, type IntakeForwarding } from "../../support/intake-forwarding.ts";
 import { startPrivateRedis, type PrivateRedis } from "../../support/private-redis.ts";
-import { TEST_REDIS_URL } from "../../support/redis.ts";
 import { startSlipwayProcess, type SlipwayProcess } from "../../support/slipway-process.ts";
 
 const require = createRequire(import.meta.url);
@@ -38,17 +35,15 @@ async function deliver(url: string, event: string, body: string, opts: { id?: st
 
 describe("webhook intake", () => {
   let slipway: SlipwayProcess;
-  let plans: Queue;
-  let redis: Redis;
+  // The workers' side of intake: what the server appended becomes jobs.
+  let forwarding: IntakeForwarding;
 
   before(async () => {
     slipway = await startSlipwayProcess(app, { role: "server" });
-    redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    plans = new Queue(PLAN_QUEUE, { connection: redis, prefix: slipway.prefix });
+    forwarding = await forwardIntake(slipway.prefix);
   });
   after(async () => {
-    await plans?.close();
-    redis?.disconnect();
+    await forwarding?.stop();
     await slipway?.stop();
   });
 
@@ -64,7 +59,8 @@ describe("webhook intake", () => {
     const again = await deliver(slipway.url, "pull_request", body, { id });
     assert.equal(first.status, 200, first.text);
     assert.equal(again.status, 200, again.text);
-    const jobs = await plans.getJobs(["waiting", "active", "delayed", "completed", "failed"]);
+    await forwarding.drained();
+    const jobs = await forwarding.queues.plans.getJobs(["waiting", "active", "delayed", "completed", "failed"]);
     assert.equal(jobs.length, 1);
     const p = openedPayload().pull_request;
     assert.equal(jobs[0]!.id, `plan/Codertocat/Hello-World/${p.number}/${p.head.sha}`);
@@ -72,14 +68,15 @@ describe("webhook intake", () => {
   });
 
   test("a bad signature or a body that is not JSON gets 4xx and enqueues nothing", async () => {
-    const before = await plans.count();
+    const before = await forwarding.queues.plans.count();
     const wrong = await deliver(slipway.url, "pull_request", JSON.stringify({ ...openedPayload(), number: 999 }), { secret: "not-the-secret" });
     assert.ok(wrong.status >= 400 && wrong.status < 500, `bad signature → ${wrong.status}`);
     const garbage = await deliver(slipway.url, "pull_request", "{not json");
     assert.equal(garbage.status, 400);
     const unsigned = await fetch(`${slipway.url}/api/github/webhooks`, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "push", "x-github-delivery": "x" }, body: "{}" });
     assert.ok(unsigned.status >= 400 && unsigned.status < 500);
-    assert.equal(await plans.count(), before);
+    await forwarding.drained();
+    assert.equal(await forwarding.queues.plans.count(), before);
   });
 
   test("events Slipway does not handle still get 2xx", async () => {

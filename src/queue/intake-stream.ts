@@ -1,0 +1,134 @@
+// The intake stream: the webhook server appends intents here and the workers' forwarders
+// (forwarder.ts) turn them into BullMQ jobs. An intent is durable in Redis as soon as its append
+// returns, which is when the server answers 2xx. Adding a BullMQ job costs the server more CPU
+// than checking the signature does, so that cost moves to the workers; and the intents of
+// deliveries that arrive together share one entry (one XADD), flushed at the end of the event
+// loop turn. A consumer group gives each entry to one forwarder; an entry stays pending until its
+// forwarder has added its jobs, and is then deleted.
+import type { Redis } from "ioredis";
+import type { Intent } from "../domain/intent.ts";
+import type { IntentSink } from "../intake/intake.ts";
+
+export const FORWARDER_GROUP = "forwarders";
+
+export interface IntakeEntry {
+  id: string;
+  /** In the order they were appended; undefined when the entry is not a list of intents (written by something else): dropped. */
+  intents: Intent[] | undefined;
+}
+
+export interface ConsumerInfo {
+  name: string;
+  pending: number;
+  idleMs: number;
+}
+
+/** Fields are null for an entry deleted while it was pending. */
+type RawEntry = [id: string, fields: string[] | null];
+
+const isIntent = (x: unknown): x is Intent => typeof x === "object" && x !== null && typeof (x as { kind?: unknown }).kind === "string";
+
+function toEntry([id, fields]: RawEntry): IntakeEntry {
+  const at = fields?.indexOf("intents") ?? -1;
+  if (at < 0 || at % 2 !== 0) return { id, intents: undefined };
+  try {
+    const intents = JSON.parse(fields![at + 1]!) as unknown;
+    return { id, intents: Array.isArray(intents) && intents.every(isIntent) ? intents : undefined };
+  } catch {
+    return { id, intents: undefined };
+  }
+}
+
+interface Waiting {
+  json: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class IntakeStream implements IntentSink {
+  private readonly key: string;
+  private waiting: Waiting[] = [];
+
+  /**
+   * @param redis  appends, acknowledgements and group management
+   * @param reader a connection of its own for blocking reads (forwarders only)
+   */
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly reader: Redis = redis,
+  ) {
+    this.key = `${prefix}:intake`;
+  }
+
+  /** The webhook server's sink: resolves once the intent is in Redis, with those appended in the same turn. */
+  dispatch(intent: Intent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.waiting.length === 0) setImmediate(() => void this.flush());
+      this.waiting.push({ json: JSON.stringify(intent), resolve, reject });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.waiting;
+    this.waiting = [];
+    try {
+      await this.redis.xadd(this.key, "*", "intents", `[${batch.map((w) => w.json).join(",")}]`);
+      for (const w of batch) w.resolve();
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    }
+  }
+
+  /** Creates the stream and the group if missing; from the start, so nothing appended before is skipped. */
+  async ensureGroup(): Promise<void> {
+    try {
+      await this.redis.xgroup("CREATE", this.key, FORWARDER_GROUP, "0", "MKSTREAM");
+    } catch (err) {
+      if (!/BUSYGROUP/.test((err as Error).message)) throw err;
+    }
+  }
+
+  /** Entries never given to any forwarder, waiting up to `blockMs` for one. */
+  async readNew(consumer: string, count: number, blockMs: number): Promise<IntakeEntry[]> {
+    const res = (await this.reader.xreadgroup("GROUP", FORWARDER_GROUP, consumer, "COUNT", count, "BLOCK", blockMs, "STREAMS", this.key, ">")) as [string, RawEntry[]][] | null;
+    return res?.[0]?.[1].map(toEntry) ?? [];
+  }
+
+  /** Entries this forwarder was given but has not acknowledged (after a failure part-way). */
+  async readOwnPending(consumer: string, count: number): Promise<IntakeEntry[]> {
+    const res = (await this.redis.xreadgroup("GROUP", FORWARDER_GROUP, consumer, "COUNT", count, "STREAMS", this.key, "0")) as [string, RawEntry[]][] | null;
+    return res?.[0]?.[1].map(toEntry) ?? [];
+  }
+
+  /** Takes over entries another forwarder (or this one, before a failure) has held longer than `idleMs`. */
+  async claimStale(consumer: string, idleMs: number, count: number): Promise<IntakeEntry[]> {
+    const [, entries] = (await this.redis.xautoclaim(this.key, FORWARDER_GROUP, consumer, idleMs, "0-0", "COUNT", count)) as [string, (RawEntry | null)[]];
+    // Entries deleted while pending come back as null.
+    return entries.filter((e): e is RawEntry => e !== null).map(toEntry);
+  }
+
+  /** Acknowledges and deletes forwarded entries. */
+  async done(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.redis.multi().xack(this.key, FORWARDER_GROUP, ...ids).xdel(this.key, ...ids).exec();
+  }
+
+  async consumers(): Promise<ConsumerInfo[]> {
+    const rows = (await this.redis.xinfo("CONSUMERS", this.key, FORWARDER_GROUP)) as (string | number)[][];
+    return rows.map((row) => {
+      const field = (name: string) => row[row.indexOf(name) + 1];
+      return { name: String(field("name")), pending: Number(field("pending")), idleMs: Number(field("idle")) };
+    });
+  }
+
+  /** Forgets a consumer; only call it for one with nothing pending (its pending entries would be lost). */
+  async removeConsumer(name: string): Promise<void> {
+    await this.redis.xgroup("DELCONSUMER", this.key, FORWARDER_GROUP, name);
+  }
+
+  /** Every entry still in the stream, oldest first: not yet forwarded, or in a forwarder's hands. */
+  async entries(): Promise<IntakeEntry[]> {
+    return ((await this.redis.xrange(this.key, "-", "+")) as RawEntry[]).map(toEntry);
+  }
+}
