@@ -92,6 +92,7 @@ async function run(): Promise<BenchResult> {
     const workersCpu = workers.map((w) => cpu.get(w.pid)!);
     const cpuSeconds = {
       workers_node: round(sum(workersCpu.map((c) => c.own)), 1),
+      workers_node_system: round(sum(workersCpu.map((c) => c.system)), 1),
       workers_children: round(sum(workersCpu.map((c) => c.children)), 1),
       server: round(cpu.get(server.pid)!.own, 1),
       simulator_and_bench: round(cpu.get(process.pid)!.own, 1),
@@ -126,7 +127,7 @@ async function run(): Promise<BenchResult> {
           ["median step time inside Slipway", ms(steps.length ? [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)]! : Number.NaN)],
           ...perWorker.map((w) => [`worker ${w.worker}: plans run, peak RSS (at start)`, `${w.plans}, ${w.peak_rss_mb} MB (${w.start_rss_mb} MB)`]),
           ["webhook server peak RSS", `${round(peaks.get(server.pid) ?? 0, 1)} MB`],
-          ["CPU s: workers (node) / their children (git, steps)", `${cpuSeconds.workers_node} / ${cpuSeconds.workers_children}`],
+          ["CPU s: workers (node, of which system) / their children (git, steps)", `${cpuSeconds.workers_node} (${cpuSeconds.workers_node_system}) / ${cpuSeconds.workers_children}`],
           ["CPU s: webhook server / simulator + bench / simulator's git", `${cpuSeconds.server} / ${cpuSeconds.simulator_and_bench} / ${cpuSeconds.simulator_git}`],
         ],
         notes: finished

@@ -1,6 +1,7 @@
 // The one place that reads process.env. Every setting is validated here, once, at start:
 // a bad value stops the process with one line per problem instead of failing later in a job.
 import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { z } from "zod";
 
 const ROLES = ["all", "server", "worker"] as const;
@@ -38,7 +39,13 @@ const envSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   SLIPWAY_ROLE: z.enum(ROLES, { message: `SLIPWAY_ROLE must be one of ${ROLES.join(", ")}` }).default("all"),
   SLIPWAY_CONCURRENCY: intFrom("SLIPWAY_CONCURRENCY", 1, 64, 2),
-  SLIPWAY_DATA_DIR: z.string().min(1).default("./.slipway"),
+  // Absolute from here on: git runs with `-C <mirror>`, where a relative worktree path would land
+  // inside the mirror instead of where Slipway looks for it.
+  SLIPWAY_DATA_DIR: z
+    .string()
+    .min(1)
+    .default("./.slipway")
+    .transform((dir) => resolve(dir)),
   SLIPWAY_SECRET_ENV: z.string().default(""),
   SLIPWAY_STEP_TIMEOUT_SECONDS: intFrom("SLIPWAY_STEP_TIMEOUT_SECONDS", 1, 86_400, 3600),
   SLIPWAY_GITHUB_THROTTLE: z.enum(["on", "off"], { message: "SLIPWAY_GITHUB_THROTTLE must be on or off" }).optional(),

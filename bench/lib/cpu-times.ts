@@ -5,6 +5,8 @@ import { readFileSync } from "node:fs";
 export interface CpuTimes {
   /** Seconds of user + system time of the process itself. */
   own: number;
+  /** The system part of `own` (for a parent of many children, largely fork). */
+  system: number;
   /** Seconds of its reaped children (and their children). */
   children: number;
 }
@@ -15,10 +17,10 @@ export function readCpuTimes(pid: number): CpuTimes {
   // Fields after "(comm) ": state is [0]; utime, stime, cutime, cstime are [11]..[14].
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   const n = (i: number) => Number(fields[i]) / TICKS_PER_SECOND;
-  return { own: n(11) + n(12), children: n(13) + n(14) };
+  return { own: n(11) + n(12), system: n(12), children: n(13) + n(14) };
 }
 
 export function cpuSince(pid: number, start: CpuTimes): CpuTimes {
   const now = readCpuTimes(pid);
-  return { own: now.own - start.own, children: now.children - start.children };
+  return { own: now.own - start.own, system: now.system - start.system, children: now.children - start.children };
 }

@@ -6,8 +6,8 @@
 // first writes a placeholder HEAD that a concurrent fetch reads as a bad object. Other repos never
 // wait. Another process sharing the data dir can still collide: those commands are retried once.
 import { randomUUID } from "node:crypto";
-import { access, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { access, mkdir, readFile, readdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import { SlipwayError } from "../domain/types.ts";
 import { GitError, git, gitRetryingLocks } from "./git.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
@@ -48,9 +48,11 @@ const NAME = /^[A-Za-z0-9_.-]+$/;
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const REF = /^refs\/[A-Za-z0-9_.\/-]+$/;
 const REV = /^[A-Za-z0-9_.\/-]+$/;
+const FILES_KEPT = 500;
 
 export class Workspaces {
   private readonly repoLock = new KeyedMutex();
+  private readonly filesAtCommits = new Map<string, string | null>();
 
   constructor(private readonly opts: WorkspacesOptions) {}
 
@@ -68,14 +70,14 @@ export class Workspaces {
     const mirror = this.mirrorPath(req.owner, req.repo);
     const key = mirror;
 
-    await this.repoLock.run(key, async () => {
+    const found = await this.repoLock.run(key, async () => {
       await this.ensureMirror(mirror);
       if (refspecs.length > 0) await this.fetchRefs(mirror, req, refspecs);
-      if (!(await hasCommit(mirror, sha))) await this.fetchSha(mirror, req, sha);
+      if (await hasCommit(mirror, sha)) return true;
+      await this.fetchSha(mirror, req, sha);
+      return hasCommit(mirror, sha);
     });
-    if (!(await hasCommit(mirror, sha))) {
-      throw new SlipwayError("sha_not_found", `commit ${sha} not found in ${req.owner}/${req.repo}`);
-    }
+    if (!found) throw new SlipwayError("sha_not_found", `commit ${sha} not found in ${req.owner}/${req.repo}`);
 
     const path = join(this.opts.dataDir, "worktrees", `${safe(req.owner)}-${safe(req.repo)}-${sha.slice(0, 12)}-${randomUUID().slice(0, 8)}`);
     await mkdir(join(this.opts.dataDir, "worktrees"), { recursive: true });
@@ -98,20 +100,29 @@ export class Workspaces {
   async readFileAt(req: ReadFileRequest): Promise<string | null> {
     if (!REV.test(req.rev) || req.rev.startsWith("-")) throw new SlipwayError("invalid_rev", `not a revision: ${req.rev}`);
     const mirror = this.mirrorPath(req.owner, req.repo);
-    await this.repoLock.run(mirror, async () => {
+    const path = req.path.replace(/^\/+/, "");
+    // What a commit holds never changes: a file read at a full SHA is kept (a plan reads the
+    // base's `.slipway.yml`, and every pull request on that base reads the same one).
+    const cacheKey = FULL_SHA.test(req.rev) ? `${mirror}\0${req.rev.toLowerCase()}\0${path}` : undefined;
+    if (cacheKey !== undefined && this.filesAtCommits.has(cacheKey)) return this.filesAtCommits.get(cacheKey)!;
+    const commit = await this.repoLock.run(mirror, async () => {
       await this.ensureMirror(mirror);
-      if (await resolveCommit(mirror, req.rev)) return;
+      const present = await resolveCommit(mirror, req.rev);
+      if (present) return present;
       if (FULL_SHA.test(req.rev)) await this.fetchSha(mirror, req, req.rev);
       else await this.fetchRefs(mirror, req, [toRefspec(req.rev)]);
+      return resolveCommit(mirror, req.rev);
     });
-    const commit = await resolveCommit(mirror, req.rev);
     if (!commit) throw new SlipwayError("rev_not_found", `revision ${req.rev} not found in ${req.owner}/${req.repo}`);
-    const path = req.path.replace(/^\/+/, "");
-    const object = await revParse(mirror, `${commit}:${path}`);
-    if (!object) return null;
-    const type = (await git(["cat-file", "-t", object], { dir: mirror })).stdout.trim();
-    if (type !== "blob") return null; // a directory is not a file
-    return (await git(["cat-file", "blob", object], { dir: mirror })).stdout;
+    const content = await readBlob(mirror, commit, path);
+    if (cacheKey !== undefined) this.rememberFile(cacheKey, content);
+    return content;
+  }
+
+  private rememberFile(key: string, content: string | null): void {
+    // Small and bounded: config files, oldest forgotten first.
+    if (this.filesAtCommits.size >= FILES_KEPT) this.filesAtCommits.delete(this.filesAtCommits.keys().next().value!);
+    this.filesAtCommits.set(key, content);
   }
 
   /**
@@ -221,11 +232,24 @@ export class Workspaces {
   }
 
   private async removeWorktree(mirror: string, path: string): Promise<void> {
-    // Deleting the directory first keeps the slow part outside the lock; prune then drops the
-    // mirror's record of it (and of any worktree whose directory vanished another way).
+    // What `git worktree prune` would do for this one worktree, without a git process per plan:
+    // its `.git` file names its record in the mirror (`<mirror>/worktrees/<id>`, see
+    // gitrepository-layout), deleted with the directory. Deleting the directory, the slow part,
+    // runs outside the lock; the record, which `worktree add` reads, under it.
+    const record = await worktreeRecord(mirror, path);
     await rm(path, { recursive: true, force: true });
-    await this.repoLock.run(mirror, () => gitRetryingLocks(["worktree", "prune"], { dir: mirror }));
+    if (record) await this.repoLock.run(mirror, () => rm(record, { recursive: true, force: true }));
   }
+}
+
+/** The mirror's record of a worktree, from the worktree's `.git` file; undefined if unreadable or elsewhere. */
+async function worktreeRecord(mirror: string, path: string): Promise<string | undefined> {
+  const gitFile = await readFile(join(path, ".git"), "utf8").catch(() => "");
+  const m = /^gitdir: (.+)$/m.exec(gitFile);
+  if (!m) return undefined;
+  const record = resolve(path, m[1]!.trim());
+  // Never delete anything but a record directly under this mirror's worktrees/.
+  return dirname(record) === join(resolve(mirror), "worktrees") ? record : undefined;
 }
 
 function checkName(name: string, what: string): void {
@@ -267,6 +291,17 @@ async function revParse(mirror: string, rev: string): Promise<string | undefined
 
 function resolveCommit(mirror: string, rev: string): Promise<string | undefined> {
   return revParse(mirror, `${rev}^{commit}`);
+}
+
+/** A file's content at a commit known to exist; null when the path is missing or not a file. */
+async function readBlob(mirror: string, commit: string, path: string): Promise<string | null> {
+  try {
+    return (await git(["cat-file", "blob", `${commit}:${path}`], { dir: mirror })).stdout;
+  } catch (error) {
+    // "path 'x' does not exist in '<sha>'", or "bad file" for a directory.
+    if (error instanceof GitError && error.exitCode === 128 && /does not exist in|bad file|exists on disk, but not in/.test(error.stderr)) return null;
+    throw error;
+  }
 }
 
 async function hasCommit(mirror: string, sha: string): Promise<boolean> {

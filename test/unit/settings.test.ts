@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
+import path from "node:path";
 import { test } from "node:test";
 import { readSettings } from "../../src/settings.ts";
 
@@ -15,7 +16,7 @@ test("defaults follow SPEC §2 when nothing is set", () => {
   assert.equal(s.host, "0.0.0.0");
   assert.equal(s.role, "all");
   assert.equal(s.concurrency, 2);
-  assert.equal(s.dataDir, "./.slipway");
+  assert.equal(s.dataDir, path.resolve(".slipway"), "absolute: git runs in the mirror, where a relative path would point elsewhere");
   assert.equal(s.apiBaseUrl, "https://api.github.com");
   assert.equal(s.githubBaseUrl, "https://github.com");
 });
