@@ -12,7 +12,7 @@ import { renderPlanComment } from "../presentation/render/plan-comment.ts";
 import { writeStickyComment } from "../presentation/sticky-comment.ts";
 import { affectedProjects } from "../projects/affected-projects.ts";
 import { applyOrder } from "../projects/dependency-graph.ts";
-import type { DeployState, EnvironmentDeploy } from "../queue/deploy-store.ts";
+import type { DeployState, EnvironmentDeploy } from "../state/deploy-store.ts";
 import { pullKey } from "../queue/jobs.ts";
 import { parseRepoConfig } from "../repo-config/parse-repo-config.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";

@@ -3,15 +3,15 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { GitHubClients } from "../github/port.ts";
 import type { LockStore } from "../locks/lock-store.ts";
-import type { ApprovalStore } from "../queue/approval-store.ts";
-import type { DeployStore } from "../queue/deploy-store.ts";
+import type { ApprovalStore } from "../state/approval-store.ts";
+import type { DeployStore } from "../state/deploy-store.ts";
 import type { Dispatcher } from "../queue/dispatcher.ts";
-import type { OpenCheckStore } from "../queue/open-check-store.ts";
-import type { PermissionCache } from "../queue/permission-cache.ts";
-import type { PlanFileStore } from "../queue/plan-file-store.ts";
-import type { PullHeadStore } from "../queue/pull-head-store.ts";
-import type { PullPlanStore } from "../queue/pull-plan-store.ts";
-import type { StickyCommentStore } from "../queue/sticky-comment-store.ts";
+import type { OpenCheckStore } from "../state/open-check-store.ts";
+import type { PermissionCache } from "../state/permission-cache.ts";
+import type { PlanFileStore } from "../state/plan-file-store.ts";
+import type { PullHeadStore } from "../state/pull-head-store.ts";
+import type { PullPlanStore } from "../state/pull-plan-store.ts";
+import type { StickyCommentStore } from "../state/sticky-comment-store.ts";
 import type { Workspaces } from "../workspace/workspaces.ts";
 
 export interface JobDeps {

@@ -1,7 +1,7 @@
 // Check runs of a plan: created `in_progress` when the plan starts, completed with its result.
 import type { ProjectRunResult } from "../domain/types.ts";
 import type { CheckConclusion, RepoGitHub } from "../github/port.ts";
-import type { OpenCheckStore } from "../queue/open-check-store.ts";
+import type { OpenCheckStore } from "../state/open-check-store.ts";
 import { renderPlanCheck } from "./render/plan-check.ts";
 
 export function planCheckName(project: string): string {

@@ -1,7 +1,7 @@
 // Writes the one sticky comment of a pull request: edited in place, never one per push.
 // Its id lives in Redis (no API call to find it); a deleted comment is simply created again.
 import type { RepoGitHub } from "../github/port.ts";
-import type { StickyCommentStore } from "../queue/sticky-comment-store.ts";
+import type { StickyCommentStore } from "../state/sticky-comment-store.ts";
 
 export async function writeStickyComment(
   gh: RepoGitHub,

@@ -2,7 +2,7 @@
 // holding the job, and a push can land on any webhook server, so supersede notices go through
 // Redis pub/sub to every worker; each aborts its local jobs for that pull request.
 import type { Redis } from "ioredis";
-import type { Notice } from "./pull-head-store.ts";
+import type { Notice } from "../state/pull-head-store.ts";
 
 interface HeadNotice {
   pull: string;

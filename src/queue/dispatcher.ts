@@ -4,9 +4,9 @@ import type { Queue } from "bullmq";
 import type { ApplyIntent, DeployIntent, DriftIntent, EventIntent, Intent, PlanIntent, WorldIntent } from "../domain/intent.ts";
 import type { RepoRef } from "../domain/types.ts";
 import type { CancelBus } from "./cancel-bus.ts";
-import type { DeployStore } from "./deploy-store.ts";
+import type { DeployStore } from "../state/deploy-store.ts";
 import { applyJobOptions, deployJobOptions, driftJobOptions, driftSchedulerId, eventJobOptions, KEEP_COMPLETED, KEEP_FAILED, planJobOptions, pullKey } from "./jobs.ts";
-import type { PullHeadStore } from "./pull-head-store.ts";
+import type { PullHeadStore } from "../state/pull-head-store.ts";
 
 export interface Queues {
   plans: Queue<PlanIntent>;

@@ -6,12 +6,12 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { CancelBus } from "../../src/queue/cancel-bus.ts";
-import { DeployStore } from "../../src/queue/deploy-store.ts";
+import { DeployStore } from "../../src/state/deploy-store.ts";
 import { Dispatcher, type Queues } from "../../src/queue/dispatcher.ts";
 import { startForwarder } from "../../src/queue/forwarder.ts";
 import { IntakeStream } from "../../src/queue/intake-stream.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "../../src/queue/jobs.ts";
-import { PullHeadStore } from "../../src/queue/pull-head-store.ts";
+import { PullHeadStore } from "../../src/state/pull-head-store.ts";
 import { TEST_REDIS_URL } from "./redis.ts";
 
 export interface IntakeForwarding {

@@ -7,12 +7,12 @@ import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { CommentIntent, Intent, PlanIntent } from "../../../src/domain/intent.ts";
 import { CancelBus } from "../../../src/queue/cancel-bus.ts";
-import { DeployStore } from "../../../src/queue/deploy-store.ts";
+import { DeployStore } from "../../../src/state/deploy-store.ts";
 import { Dispatcher, type Queues } from "../../../src/queue/dispatcher.ts";
 import { startForwarder, type Forwarder, type ForwarderOptions } from "../../../src/queue/forwarder.ts";
 import { IntakeStream } from "../../../src/queue/intake-stream.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "../../../src/queue/jobs.ts";
-import { PullHeadStore } from "../../../src/queue/pull-head-store.ts";
+import { PullHeadStore } from "../../../src/state/pull-head-store.ts";
 import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix } from "../../support/redis.ts";
 
 const repo = { owner: "acme", name: "infra", installationId: 1 };

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Redis } from "ioredis";
-import { PullHeadStore } from "../../../src/queue/pull-head-store.ts";
+import { PullHeadStore } from "../../../src/state/pull-head-store.ts";
 import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix } from "../../support/redis.ts";
 
 const prefix = uniquePrefix("heads");
