@@ -59,3 +59,8 @@ export class SlipwayError extends Error {
     this.name = "SlipwayError";
   }
 }
+
+/** Identifies one pull request across the stores (latest head, sticky comment, cancellation). */
+export function pullKey(p: { repo: { owner: string; name: string }; number: number }): string {
+  return `${p.repo.owner}/${p.repo.name}#${p.number}`;
+}

@@ -9,7 +9,7 @@ import { renderPlanComment } from "../presentation/render/plan-comment.ts";
 import { renderRefusal } from "../presentation/render/command-reply.ts";
 import { writeStickyComment } from "../presentation/sticky-comment.ts";
 import { applyOrder } from "../projects/dependency-graph.ts";
-import { pullKey } from "../queue/jobs.ts";
+import { pullKey } from "../domain/types.ts";
 import type { ProjectConfig } from "../repo-config/schema.ts";
 import { createRedactor, secretValues } from "../runner/redact.ts";
 import { applyProject } from "./apply-project.ts";

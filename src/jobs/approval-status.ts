@@ -7,7 +7,7 @@ import { evaluateApprovals, type ApprovalEvaluation, type EnvironmentGate, type 
 import type { Gates } from "../policy/gates.ts";
 import type { PermissionLevel } from "../policy/permissions.ts";
 import { renderApprovalCheck } from "../presentation/render/approval-check.ts";
-import { pullKey } from "../queue/jobs.ts";
+import { pullKey } from "../domain/types.ts";
 import type { RepoConfig } from "../repo-config/schema.ts";
 import type { JobDeps } from "./deps.ts";
 

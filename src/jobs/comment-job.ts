@@ -10,7 +10,7 @@ import { effectiveGates, type Gates } from "../policy/gates.ts";
 import { commandLabel, decideCommand } from "../policy/permissions.ts";
 import { describeMissing } from "../presentation/render/approval-check.ts";
 import { renderCommandErrors, renderHelp, renderRefusal } from "../presentation/render/command-reply.ts";
-import { pullKey } from "../queue/jobs.ts";
+import { pullKey } from "../domain/types.ts";
 import { parseRepoConfig } from "../repo-config/parse-repo-config.ts";
 import type { RepoConfig } from "../repo-config/schema.ts";
 import { evaluatePullApprovals, publishApprovalCheck, repoPermission, teamsOfUser } from "./approval-status.ts";

@@ -13,7 +13,7 @@ import { writeStickyComment } from "../presentation/sticky-comment.ts";
 import { affectedProjects } from "../projects/affected-projects.ts";
 import { applyOrder } from "../projects/dependency-graph.ts";
 import type { DeployState, EnvironmentDeploy } from "../state/deploy-store.ts";
-import { pullKey } from "../queue/jobs.ts";
+import { pullKey } from "../domain/types.ts";
 import { parseRepoConfig } from "../repo-config/parse-repo-config.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
 import { createRedactor, secretValues } from "../runner/redact.ts";

@@ -10,7 +10,7 @@ import { renderConfigCheck, renderNoConfigComment, renderSkippedComment } from "
 import { renderPlanComment } from "../presentation/render/plan-comment.ts";
 import { writeStickyComment } from "../presentation/sticky-comment.ts";
 import { affectedProjects } from "../projects/affected-projects.ts";
-import { pullKey } from "../queue/jobs.ts";
+import { pullKey } from "../domain/types.ts";
 import { createRedactor, secretValues } from "../runner/redact.ts";
 import { publishApprovalCheck, usesApprovals } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";

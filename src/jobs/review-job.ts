@@ -3,7 +3,7 @@
 import type { ReviewIntent } from "../domain/intent.ts";
 import { effectiveGates } from "../policy/gates.ts";
 import { canRunCommands } from "../policy/permissions.ts";
-import { pullKey } from "../queue/jobs.ts";
+import { pullKey } from "../domain/types.ts";
 import { publishApprovalCheck, repoPermission, usesApprovals } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
 import { loadConfigs, validConfig } from "./load-configs.ts";

@@ -5,7 +5,8 @@ import type { ApplyIntent, DeployIntent, DriftIntent, EventIntent, Intent, PlanI
 import type { RepoRef } from "../domain/types.ts";
 import type { CancelBus } from "./cancel-bus.ts";
 import type { DeployStore } from "../state/deploy-store.ts";
-import { applyJobOptions, deployJobOptions, driftJobOptions, driftSchedulerId, eventJobOptions, KEEP_COMPLETED, KEEP_FAILED, planJobOptions, pullKey } from "./jobs.ts";
+import { applyJobOptions, deployJobOptions, driftJobOptions, driftSchedulerId, eventJobOptions, KEEP_COMPLETED, KEEP_FAILED, planJobOptions } from "./jobs.ts";
+import { pullKey } from "../domain/types.ts";
 import type { PullHeadStore } from "../state/pull-head-store.ts";
 
 export interface Queues {

@@ -74,8 +74,3 @@ export function driftJobOptions(intent: DriftIntent): JobsOptions {
 export function driftSchedulerId(repo: { owner: string; name: string }): string {
   return `drift/${repo.owner}/${repo.name}`;
 }
-
-/** Identifies one pull request across the stores (latest head, sticky comment, cancellation). */
-export function pullKey(p: { repo: { owner: string; name: string }; number: number }): string {
-  return `${p.repo.owner}/${p.repo.name}#${p.number}`;
-}

@@ -4,7 +4,8 @@ import { Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { EventIntent, PlanIntent, WorldIntent } from "../domain/intent.ts";
 import type { CancelBus } from "./cancel-bus.ts";
-import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE, pullKey } from "./jobs.ts";
+import { pullKey } from "../domain/types.ts";
+import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./jobs.ts";
 
 export interface Processors {
   plan: (intent: PlanIntent, signal: AbortSignal) => Promise<unknown>;
