@@ -7,7 +7,7 @@ import { projectsRepoFiles } from "./lib/bench-repos.ts";
 import { sleep } from "./lib/call-watch.ts";
 import type { Bench, BenchResult } from "./lib/types.ts";
 
-const GOAL = 5;
+const GOAL = 4;
 
 async function plannedCalls(sim: GitHubSimulator, open: () => Promise<PullInfo>): Promise<ApiCall[]> {
   const mark = sim.mark();

@@ -12,7 +12,7 @@ import type { Bench, BenchResult } from "./lib/types.ts";
 const OUTPUT_MB = 50;
 const LINE = `+ resource "null_resource" "r" { id = "${"a".repeat(57)}" }`; // 100 bytes with its newline
 const LINES = Math.floor((OUTPUT_MB * 1024 * 1024) / (LINE.length + 1));
-const GOAL_MB = 64;
+const GOAL_MB = 32;
 
 const BIG_SH = `#!/bin/sh
 # ${OUTPUT_MB} MB of plan output: ${LINES} lines of ${LINE.length + 1} bytes, as fast as the pipe takes them.

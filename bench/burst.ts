@@ -11,7 +11,7 @@ import type { Bench, BenchResult } from "./lib/types.ts";
 
 const PUSHES = 20;
 const WINDOW_MS = 2000;
-const GOAL_PLANS = 2;
+const GOAL_PLANS = 1;
 const SETTLE_MS = 3000;
 
 const PLAN_SH = `#!/bin/sh

@@ -2,15 +2,12 @@
 // `at` of each request, on the benchmark's own clock), scanned incrementally so that waiting on
 // hundreds of PRs stays cheap for the simulator that shares this process.
 //   comment: the PR's sticky comment written (created or edited) — the "final comment"
-//   files:   the PR's changed files listed — Slipway's first request for a plan, made after the
-//            queue, the checkout and the config load, before any write
 import type { GitHubSimulator } from "../../test/support/github-simulator/index.ts";
 
-export type CallKind = "comment" | "files";
+export type CallKind = "comment";
 
 const CREATE_COMMENT = /^\/repos\/([^/]+\/[^/]+)\/issues\/(\d+)\/comments$/;
 const UPDATE_COMMENT = /^\/repos\/([^/]+\/[^/]+)\/issues\/comments\/(\d+)$/;
-const LIST_FILES = /^\/repos\/([^/]+\/[^/]+)\/pulls\/(\d+)\/files$/;
 
 export class CallWatch {
   private scanned: number;
@@ -46,7 +43,6 @@ export class CallWatch {
   private classify(method: string, path: string): string | undefined {
     let m: RegExpExecArray | null;
     if (method === "POST" && (m = CREATE_COMMENT.exec(path))) return key("comment", m[1]!, Number(m[2]));
-    if (method === "GET" && (m = LIST_FILES.exec(path))) return key("files", m[1]!, Number(m[2]));
     if (method === "PATCH" && (m = UPDATE_COMMENT.exec(path))) {
       const comment = this.sim.core.state.comments.get(Number(m[2]));
       if (comment) return key("comment", comment.repo, comment.issueNumber);

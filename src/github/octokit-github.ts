@@ -68,17 +68,6 @@ class OctokitRepoGitHub implements RepoGitHub {
     return auth.token;
   }
 
-  async listPullFiles(pullNumber: number): Promise<string[]> {
-    const files = await this.octokit.paginate(this.octokit.rest.pulls.listFiles, {
-      owner: this.owner,
-      repo: this.name,
-      pull_number: pullNumber,
-      per_page: 100,
-    });
-    // A rename moves a file out of one project and into another: both count as changed.
-    return files.flatMap((f) => (f.previous_filename ? [f.filename, f.previous_filename] : [f.filename]));
-  }
-
   async createCheckRun(check: NewCheckRun): Promise<number> {
     const now = new Date().toISOString();
     const { data } = await this.octokit.rest.checks.create({

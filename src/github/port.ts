@@ -38,8 +38,6 @@ export interface RepoGitHub {
   readonly repo: RepoRef;
   /** Installation token for git over HTTPS; cached by the auth layer until near expiry. */
   token(): Promise<string>;
-  /** Every file the pull request changes (all pages), including the old name of a renamed file. */
-  listPullFiles(pullNumber: number): Promise<string[]>;
   createCheckRun(check: NewCheckRun): Promise<number>;
   completeCheckRun(id: number, conclusion: CheckConclusion, output: CheckOutput): Promise<void>;
   createComment(issueNumber: number, body: string): Promise<number>;

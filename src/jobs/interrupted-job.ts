@@ -1,46 +1,44 @@
 // An apply or deploy whose worker died mid-way (BullMQ found its job stalled). It is never run
 // again on its own — the world may be half-changed — so it is reported where people look, the
 // project stays locked, and a human decides: `/apply` (again) or `/unlock`.
-import type { WorldIntent } from "../domain/intent.ts";
+import { deploymentUpdates, INTERRUPTED } from "../domain/deploy-state.ts";
+import type { ApplyIntent, DeployIntent, WorldIntent } from "../domain/intent.ts";
+import { writeDeployComment } from "../presentation/deploy-comment.ts";
 import type { JobDeps } from "./deps.ts";
-import { postOnPull } from "./deploy-job.ts";
 
-const INTERRUPTED = "interrupted, not re-run automatically";
+type InterruptedDeps = Pick<JobDeps, "github" | "deploys" | "locks" | "sticky" | "log">;
 
-export async function reportInterrupted(intent: WorldIntent, deps: JobDeps): Promise<void> {
+export async function reportInterrupted(intent: WorldIntent, deps: InterruptedDeps): Promise<void> {
   // A drift run that dies changed nothing unless it was remediating; the next tick runs again.
   if (intent.kind === "drift") return;
-  const repo = intent.kind === "deploy" ? intent.repo : intent.pull.repo;
+  if (intent.kind === "apply") return applyInterrupted(intent, deps);
+  return deployInterrupted(intent, deps);
+}
+
+async function applyInterrupted(intent: ApplyIntent, deps: InterruptedDeps): Promise<void> {
+  const gh = await deps.github.forRepo(intent.pull.repo);
+  const projects = intent.projects.map((p) => `\`${p}\``).join(", ");
+  await gh.createComment(
+    intent.pull.number,
+    `The apply of ${projects} at ${intent.pull.headSha.slice(0, 7)} was ${INTERRUPTED}: the worker running it stopped. Check the infrastructure, then comment \`/apply\` to run it again, or \`/unlock\`.`,
+  );
+  deps.log.warn({ delivery: intent.deliveryId, pr: intent.pull.number, projects: intent.projects }, "apply interrupted");
+}
+
+async function deployInterrupted(intent: DeployIntent, deps: InterruptedDeps): Promise<void> {
+  const repo = intent.repo;
   const gh = await deps.github.forRepo(repo);
-  const log = deps.log.child({ delivery: intent.deliveryId, repo: `${repo.owner}/${repo.name}` });
-  if (intent.kind === "apply") {
-    const projects = intent.projects.map((p) => `\`${p}\``).join(", ");
-    await gh.createComment(intent.pull.number, `The apply of ${projects} at ${intent.pull.headSha.slice(0, 7)} was ${INTERRUPTED}: the worker running it stopped. Check the infrastructure, then comment \`/apply\` to run it again, or \`/unlock\`.`);
-    log.warn({ pr: intent.pull.number, projects: intent.projects }, "apply interrupted");
-    return;
-  }
   const repoName = `${repo.owner}/${repo.name}`;
-  const state = await deps.deploys.update(repoName, intent.sha, (s) => {
-    for (const env of Object.values(s!.environments)) {
-      if (env.state !== "in_progress") continue;
-      env.state = "waiting";
-      const applying = (s!.inFlight ?? []).join(", ");
-      env.reason = `${env.name} was ${INTERRUPTED}${applying ? ` while applying ${applying}` : ""}: an approver comments \`/apply ${env.name}\` on the merged pull request to run it again`;
-    }
-    return s!;
-  });
-  for (const env of Object.values(state.environments)) {
-    if (env.state === "waiting" && env.reason?.includes(INTERRUPTED) && env.deploymentId !== undefined) {
-      await gh.setDeploymentStatus(env.deploymentId, "error", `${env.name}: ${INTERRUPTED}`);
-    }
-  }
-  if (state.pullNumber !== undefined) {
+  if (!(await deps.deploys.get(repoName, intent.sha))) return; // died before the deploy started: nothing changed
+  const { before, after } = await deps.deploys.apply(repoName, intent.sha, { type: "interrupted" });
+  for (const u of deploymentUpdates(before, after)) await gh.setDeploymentStatus(u.deploymentId, u.state, u.description);
+  if (after.pullNumber !== undefined) {
     // Held until a human runs it again or unlocks it: nobody else may change a half-applied project.
     // The merge commit as headSha marks it as a deploy's lock, not a stale one (see plan-job.ts).
-    for (const project of state.inFlight ?? []) {
-      await deps.locks.tryAcquire({ owner: repo.owner, repo: repo.name, project }, { pull: state.pullNumber, headSha: intent.sha, since: Date.now() });
+    for (const project of after.inFlight ?? []) {
+      await deps.locks.tryAcquire({ owner: repo.owner, repo: repo.name, project }, { pull: after.pullNumber, headSha: intent.sha, since: Date.now() });
     }
-    await postOnPull(deps, gh, state);
   }
-  log.warn({ sha: intent.sha, project: state.inFlight }, "deploy interrupted");
+  await writeDeployComment(gh, deps.sticky, after);
+  deps.log.warn({ delivery: intent.deliveryId, repo: repoName, sha: intent.sha, projects: after.inFlight }, "deploy interrupted");
 }

@@ -11,11 +11,13 @@ import { renderPlanComment } from "../presentation/render/plan-comment.ts";
 import { writeStickyComment } from "../presentation/sticky-comment.ts";
 import { affectedProjects } from "../projects/affected-projects.ts";
 import { pullKey } from "../domain/types.ts";
+import { pullChangedFiles } from "../workspace/changed-files.ts";
 import { createRedactor, secretValues } from "../runner/redact.ts";
 import { publishApprovalCheck, usesApprovals } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
 import { loadConfigs, validConfig } from "./load-configs.ts";
-import { planProject, planFilePath, runDirOf } from "./plan-project.ts";
+import { planFilePath, planProject } from "../runner/plan-project.ts";
+import { pullTarget, runDirOf } from "../domain/run-target.ts";
 
 export type PlanJobOutcome =
   | { outcome: "superseded" }
@@ -71,7 +73,7 @@ export async function runPlanJob(intent: PlanIntent, deps: JobDeps, signal: Abor
       return { outcome: "not_planned", reason: decision.reason };
     }
 
-    const changed = await gh.listPullFiles(pull.number);
+    const changed = await pullChangedFiles(worktree.path, pull.baseRef, pull.headSha);
     const projects = affectedProjects(config, changed).filter((p) => !intent.projects || intent.projects.includes(p.name));
     if (projects.length === 0) {
       if ((await deps.sticky.get(key)) !== null) {
@@ -82,14 +84,15 @@ export async function runPlanJob(intent: PlanIntent, deps: JobDeps, signal: Abor
 
     const checks = await startPlanChecks(gh, deps.openChecks, key, pull.headSha, projects.map((p) => p.name));
     const redact = createRedactor(secretValues(deps.stepEnv, deps.secretEnvNames));
-    const runDir = runDirOf(deps.dataDir, pull);
+    const target = pullTarget(pull);
+    const runDir = runDirOf(deps.dataDir, target);
     const results: ProjectRunResult[] = [];
     for (const project of projects) {
       const lock = await lockProject(deps, gh, pull, project.name);
       const result = signal.aborted
         ? supersededResult(project.name, project.dir, project.environment)
         : lock.acquired
-          ? await planProject({ config, project, pull, worktreePath: worktree.path, runDir, env: deps.stepEnv, redact, defaultTimeoutMs: deps.stepTimeoutMs, signal })
+          ? await planProject({ config, project, target, worktreePath: worktree.path, runDir, env: deps.stepEnv, redact, defaultTimeoutMs: deps.stepTimeoutMs, signal })
           : lockedResult(project.name, project.dir, project.environment, lock.heldBy);
       if (result.status === "changes") await deps.planFiles.save(key, pull.headSha, project.name, planFilePath(runDir, project.name));
       log.info({ project: project.name, status: result.status, ms: result.durationMs }, "project planned");

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Redis } from "ioredis";
-import { repoId, type ProjectKey } from "./lock-store.ts";
+import { repoId, type ProjectKey, type RepoKey } from "./lock-store.ts";
 
 const RELEASE_IF_OURS = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -46,17 +46,21 @@ export function applyMutexKey(prefix: string, project: ProjectKey): string {
   return `${prefix}:apply-mutex:{${repoId(project)}}:${project.project}`;
 }
 
-export async function acquireApplyMutex(
-  redis: Redis,
-  prefix: string,
-  project: ProjectKey,
-  options: ApplyMutexOptions = {},
-): Promise<ApplyMutexResult> {
+/** One drift run of a repository at a time: two would race to open the same drift issue. */
+export function driftRunMutexKey(prefix: string, repo: RepoKey): string {
+  return `${prefix}:drift-run:{${repoId(repo)}}`;
+}
+
+export function acquireApplyMutex(redis: Redis, prefix: string, project: ProjectKey, options: ApplyMutexOptions = {}): Promise<ApplyMutexResult> {
+  return acquireMutex(redis, applyMutexKey(prefix, project), options);
+}
+
+/** The same short-lived, heartbeat-renewed mutex, under any key. */
+export async function acquireMutex(redis: Redis, key: string, options: ApplyMutexOptions = {}): Promise<ApplyMutexResult> {
   const ttlMs = options.ttlMs ?? 30_000;
   const renewEveryMs = options.renewEveryMs ?? Math.max(1, Math.floor(ttlMs / 3));
   const pollMs = options.pollMs ?? 100;
   const deadline = Date.now() + (options.waitMs ?? 0);
-  const key = applyMutexKey(prefix, project);
   // The token names the process, so a refusal can say who holds the mutex.
   const token = `${hostname()}:${process.pid}:${randomUUID()}`;
 
@@ -71,14 +75,23 @@ export async function acquireApplyMutex(
  * Runs `fn` while holding the project's apply mutex, releasing it afterwards even if `fn` throws.
  * `fn` receives the `lost` signal to stop early if exclusivity is lost.
  */
-export async function withApplyMutex<T>(
+export function withApplyMutex<T>(
   redis: Redis,
   prefix: string,
   project: ProjectKey,
   fn: (lost: AbortSignal) => Promise<T>,
   options: ApplyMutexOptions = {},
 ): Promise<{ acquired: true; value: T } | { acquired: false; holderToken: string | null }> {
-  const mutex = await acquireApplyMutex(redis, prefix, project, options);
+  return withMutex(redis, applyMutexKey(prefix, project), fn, options);
+}
+
+export async function withMutex<T>(
+  redis: Redis,
+  key: string,
+  fn: (lost: AbortSignal) => Promise<T>,
+  options: ApplyMutexOptions = {},
+): Promise<{ acquired: true; value: T } | { acquired: false; holderToken: string | null }> {
+  const mutex = await acquireMutex(redis, key, options);
   if (!mutex.acquired) return mutex;
   try {
     return { acquired: true, value: await fn(mutex.lost) };

@@ -2,33 +2,12 @@
 // GitHub deployment ids and states, its projects with their results. Shared by every worker,
 // so a `/apply <environment>` on any of them continues the same deploy.
 import type { Redis } from "ioredis";
-import type { ProjectRunResult } from "../domain/types.ts";
+import { reduceDeploy, type DeployEvent, type DeployState } from "../domain/deploy-state.ts";
 import { withRedisMutex } from "./redis-mutex.ts";
 
 const TTL_SECONDS = 90 * 24 * 3600;
 
-export type EnvironmentState = "waiting" | "queued" | "in_progress" | "success" | "failure" | "skipped";
-
-export interface EnvironmentDeploy {
-  name: string;
-  deploymentId?: number;
-  state: EnvironmentState;
-  /** Why it waits or was skipped, for the comment and the deployment status. */
-  reason?: string;
-}
-
-export interface DeployState {
-  sha: string;
-  pullNumber?: number;
-  /** Projects of this deploy in apply order. */
-  projects: { name: string; environment?: string }[];
-  environments: Record<string, EnvironmentDeploy>;
-  results: Record<string, ProjectRunResult>;
-  /** The projects being applied right now: what a worker that dies leaves half-done. */
-  inFlight?: string[];
-  /** The pull request opened to revert this deploy's merge (`on_apply_failure: revert_pr`). */
-  revertPull?: number;
-}
+export type { DeployState, EnvironmentDeploy, EnvironmentState } from "../domain/deploy-state.ts";
 
 export class DeployStore {
   constructor(
@@ -50,6 +29,27 @@ export class DeployStore {
       await this.redis.set(key, JSON.stringify(next), "EX", TTL_SECONDS);
       return next;
     });
+  }
+
+  /** Starts the deploy unless another worker already did; returns the state that holds. */
+  async create(repo: string, sha: string, initial: DeployState): Promise<{ created: boolean; state: DeployState }> {
+    let created = false;
+    const state = await this.update(repo, sha, (current) => {
+      created = current === null;
+      return current ?? initial;
+    });
+    return { created, state };
+  }
+
+  /** Feeds one event to the deploy's state machine; returns the state before and after. */
+  async apply(repo: string, sha: string, event: DeployEvent): Promise<{ before: DeployState; after: DeployState }> {
+    let before: DeployState | undefined;
+    const after = await this.update(repo, sha, (current) => {
+      if (!current) throw new Error(`no deploy of ${repo}@${sha} to apply ${event.type} to`);
+      before = current;
+      return reduceDeploy(current, event);
+    });
+    return { before: before!, after };
   }
 
   /** The merge event knows the pull request, the push does not: whichever deploys first asks here. */

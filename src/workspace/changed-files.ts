@@ -1,5 +1,6 @@
-// Files a commit range changes, from git itself (no API call, no 300-file cap of the compare API).
-import { git } from "./git.ts";
+// Files a commit range changes, from git itself: no API call, and no cap (the pull request files
+// API stops at 3,000 files, the compare API at 300).
+import { git, type GitError } from "./git.ts";
 
 /**
  * Paths changed between `from` and `to` in the repository at `dir` (a worktree or the mirror),
@@ -23,4 +24,25 @@ export async function changedFiles(dir: string, to: string, from?: string): Prom
 async function firstParent(dir: string, sha: string): Promise<string | undefined> {
   const parents = (await git(["rev-list", "--parents", "-n", "1", sha], { dir })).stdout.trim().split(" ");
   return parents[1];
+}
+
+/**
+ * What a pull request changes, as GitHub shows it: the head against its merge base with the
+ * base branch (`baseRef`, already fetched into the repository at `dir`), so commits that reached
+ * the base branch after the pull request was opened do not count.
+ */
+export async function pullChangedFiles(dir: string, baseRef: string, headSha: string): Promise<string[]> {
+  const base = await mergeBase(dir, `refs/heads/${baseRef}`, headSha);
+  // Unrelated histories have no merge base: compare with the base branch as it is.
+  return base ? changedFiles(dir, headSha, base) : changedFiles(dir, headSha, `refs/heads/${baseRef}`);
+}
+
+async function mergeBase(dir: string, a: string, b: string): Promise<string | undefined> {
+  try {
+    return (await git(["merge-base", a, b], { dir })).stdout.trim() || undefined;
+  } catch (err) {
+    // Exit 1 means "no common ancestor"; anything else is a real failure.
+    if ((err as GitError).exitCode === 1) return undefined;
+    throw err;
+  }
 }

@@ -1,17 +1,17 @@
 // Runs one project's apply phase at the planned commit, with the plan file the plan wrote.
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { PullFacts } from "../domain/intent.ts";
+import type { RunTarget } from "../domain/run-target.ts";
 import type { ProjectRunResult } from "../domain/types.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
-import { runPhase } from "../runner/run-phase.ts";
-import { resolveWorkflow } from "../runner/workflows.ts";
+import { runPhase } from "./run-phase.ts";
+import { resolveWorkflow } from "./workflows.ts";
 import { isDirectory, planFilePath, stepEnvironment } from "./plan-project.ts";
 
 export interface ApplyProjectInput {
   config: RepoConfig;
   project: ProjectConfig;
-  pull: PullFacts;
+  target: RunTarget;
   worktreePath: string;
   runDir: string;
   /** Puts the stored plan file at the given path; false when there is none. */
@@ -22,7 +22,7 @@ export interface ApplyProjectInput {
 }
 
 export async function applyProject(input: ApplyProjectInput): Promise<ProjectRunResult> {
-  const { project, pull } = input;
+  const { project, target } = input;
   const started = Date.now();
   const base = { project: project.name, dir: project.dir, environment: project.environment, truncated: false };
   const cwd = path.join(input.worktreePath, project.dir);
@@ -36,7 +36,7 @@ export async function applyProject(input: ApplyProjectInput): Promise<ProjectRun
     phase: "apply",
     steps: workflow({ planFile }).apply,
     cwd,
-    env: stepEnvironment(input.env, project, pull, planFile),
+    env: stepEnvironment(input.env, project, target, planFile),
     defaultTimeoutMs: input.defaultTimeoutMs,
     // An apply is never cancelled by a newer push: stopping half-way leaves the world half-changed.
     redact: input.redact,

@@ -1,18 +1,18 @@
 // Runs one project's validate and plan phases in a checked-out worktree → a result users read.
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
-import type { PullFacts } from "../domain/intent.ts";
+import type { RunTarget } from "../domain/run-target.ts";
 import type { ProjectRunResult } from "../domain/types.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
-import { runPhase, type PhaseResult } from "../runner/run-phase.ts";
-import { resolveWorkflow } from "../runner/workflows.ts";
+import { runPhase, type PhaseResult } from "./run-phase.ts";
+import { resolveWorkflow } from "./workflows.ts";
 
 export interface PlanProjectInput {
   config: RepoConfig;
   project: ProjectConfig;
-  pull: PullFacts;
+  target: RunTarget;
   worktreePath: string;
-  /** Per pull request and head: plan files and full logs of this run. */
+  /** Plan files and full logs of runs at this target (see runDirOf). */
   runDir: string;
   env: Record<string, string>;
   redact: (line: string) => string;
@@ -21,12 +21,12 @@ export interface PlanProjectInput {
 }
 
 export async function planProject(input: PlanProjectInput): Promise<ProjectRunResult> {
-  const { project, pull } = input;
+  const { project, target } = input;
   const started = Date.now();
   const cwd = path.join(input.worktreePath, project.dir);
   const base = { project: project.name, dir: project.dir, environment: project.environment, truncated: false };
   if (!(await isDirectory(cwd))) {
-    return { ...base, status: "error", reason: `directory ${project.dir} does not exist at ${pull.headSha.slice(0, 7)}`, output: "", durationMs: 0 };
+    return { ...base, status: "error", reason: `directory ${project.dir} does not exist at ${target.sha.slice(0, 7)}`, output: "", durationMs: 0 };
   }
   await mkdir(input.runDir, { recursive: true });
   const fileStem = path.join(input.runDir, safeFileName(project.name));
@@ -35,7 +35,7 @@ export async function planProject(input: PlanProjectInput): Promise<ProjectRunRe
   // The config validator rejects unknown workflow names, so this is a fault, not user input.
   if (!workflow) throw new Error(`workflow ${project.workflow} of ${project.name} passed validation but does not resolve`);
   const steps = workflow({ planFile });
-  const env = stepEnvironment(input.env, project, pull, planFile);
+  const env = stepEnvironment(input.env, project, target, planFile);
   const common = { cwd, env, defaultTimeoutMs: input.defaultTimeoutMs, signal: input.signal, redact: input.redact };
 
   let outcome: PhaseResult | undefined;
@@ -63,13 +63,14 @@ export async function planProject(input: PlanProjectInput): Promise<ProjectRunRe
 }
 
 /** What every step sees besides the worker's own environment (SPEC §4). */
-export function stepEnvironment(base: Record<string, string>, project: ProjectConfig, pull: PullFacts, planFile: string): Record<string, string> {
+export function stepEnvironment(base: Record<string, string>, project: ProjectConfig, target: RunTarget, planFile: string): Record<string, string> {
   return {
     ...base,
     SLIPWAY_PROJECT: project.name,
     SLIPWAY_ENVIRONMENT: project.environment ?? "",
-    SLIPWAY_PR: String(pull.number),
-    SLIPWAY_SHA: pull.headSha,
+    // Empty for a direct push or a drift run: there is no pull request.
+    SLIPWAY_PR: target.pull === undefined ? "" : String(target.pull),
+    SLIPWAY_SHA: target.sha,
     SLIPWAY_PLAN_FILE: planFile,
   };
 }
@@ -80,11 +81,6 @@ export async function isDirectory(p: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** Per pull request and head: where plan files and full logs of its runs go. */
-export function runDirOf(dataDir: string, pull: PullFacts): string {
-  return path.join(dataDir, "runs", pull.repo.owner, pull.repo.name, `pr-${pull.number}`, pull.headSha);
 }
 
 export function planFilePath(runDir: string, project: string): string {

@@ -1,0 +1,50 @@
+// The start of a deploy: which projects the commit changes, in what order, and which of their
+// environments may apply now or wait for a human. One GitHub deployment per environment.
+import { NO_ENVIRONMENT, type DeployState, type EnvironmentDeploy } from "../domain/deploy-state.ts";
+import type { DeployIntent } from "../domain/intent.ts";
+import type { RepoGitHub } from "../github/port.ts";
+import { startStates } from "../policy/deploy-gates.ts";
+import { effectiveGates, type Gates } from "../policy/gates.ts";
+import { affectedProjects } from "../projects/affected-projects.ts";
+import { applyOrder } from "../projects/dependency-graph.ts";
+import type { RepoConfig } from "../repo-config/schema.ts";
+import { changedFiles } from "../workspace/changed-files.ts";
+import { evaluatePullApprovals } from "./approval-status.ts";
+import type { JobDeps } from "./deps.ts";
+
+export async function startDeploy(deps: JobDeps, gh: RepoGitHub, intent: DeployIntent, config: RepoConfig, worktreePath: string): Promise<{ created: boolean; state: DeployState }> {
+  const repoName = `${intent.repo.owner}/${intent.repo.name}`;
+  const pullNumber = intent.pullNumber ?? (await deps.deploys.mergedPull(repoName, intent.sha));
+  const changed = await changedFiles(worktreePath, intent.sha, intent.pullNumber === undefined ? intent.before : undefined);
+  const projects = affectedProjects(config, changed);
+  const ordered = applyOrder(projects, config.projects)
+    .flat()
+    .map((name) => projects.find((p) => p.name === name)!);
+  const envNames = [...new Set(ordered.map((p) => p.environment).filter((e): e is string => !!e))];
+  // A commit of the default branch is its own base: its config holds the gates.
+  const gates = effectiveGates(config, undefined);
+  const missing = pullNumber === undefined ? null : await missingApprovals(deps, gh, pullNumber, gates);
+  const starts = startStates(envNames, gates.environment, missing);
+  const environments: Record<string, EnvironmentDeploy> = {};
+  for (const name of envNames) {
+    const s = starts[name]!;
+    const deploymentId = await gh.createDeployment(intent.sha, name, `Slipway deploy of ${intent.sha.slice(0, 7)}`);
+    environments[name] = { name, deploymentId, state: s.state, ...(s.state === "waiting" ? { reason: s.reason } : {}) };
+  }
+  if (ordered.some((p) => !p.environment)) environments[NO_ENVIRONMENT] = { name: NO_ENVIRONMENT, state: "queued" };
+  const initial: DeployState = {
+    sha: intent.sha,
+    ...(pullNumber !== undefined ? { pullNumber } : {}),
+    projects: ordered.map((p) => ({ name: p.name, environment: p.environment, dependsOn: p.depends_on })),
+    environments,
+    results: {},
+  };
+  return deps.deploys.create(repoName, intent.sha, initial);
+}
+
+/** Approvals still missing per environment for the merged pull request's last approved head. */
+async function missingApprovals(deps: JobDeps, gh: RepoGitHub, pullNumber: number, gates: Gates): Promise<Map<string, number>> {
+  const pull = await gh.getPull(pullNumber);
+  const evaluation = await evaluatePullApprovals(deps, gh, pull.facts, gates);
+  return new Map((evaluation?.perEnvironment ?? []).map((e) => [e.name, e.missing]));
+}

@@ -1,0 +1,24 @@
+// The merged pull request's sticky comment during a deploy: each project's apply result, and a
+// line per environment saying where it stands (and why it waits, when it does).
+import { NO_ENVIRONMENT, type DeployState } from "../domain/deploy-state.ts";
+import { pullKey, type ProjectRunResult } from "../domain/types.ts";
+import type { RepoGitHub } from "../github/port.ts";
+import type { StickyCommentStore } from "../state/sticky-comment-store.ts";
+import { renderPlanComment } from "./render/plan-comment.ts";
+import { writeStickyComment } from "./sticky-comment.ts";
+
+export function renderDeployComment(state: DeployState & { pullNumber: number }): string {
+  const results = state.projects.map((p) => state.results[p.name]).filter((r): r is ProjectRunResult => r !== undefined);
+  const notes = Object.values(state.environments)
+    .filter((e) => e.name !== NO_ENVIRONMENT)
+    .map((e) => `Environment \`${e.name}\`: ${e.state.replace("_", " ")}${e.reason && (e.state === "waiting" || e.state === "skipped") ? ` — ${e.reason}` : ""}.`);
+  return renderPlanComment({ pr: state.pullNumber, headSha: state.sha, results, notes, phase: "apply" });
+}
+
+/** Writes the deploy's state on its merged pull request; a direct push has none to write on. */
+export async function writeDeployComment(gh: RepoGitHub, sticky: StickyCommentStore, state: DeployState): Promise<void> {
+  const pullNumber = state.pullNumber;
+  if (pullNumber === undefined) return;
+  const key = pullKey({ repo: gh.repo, number: pullNumber });
+  await writeStickyComment(gh, sticky, { key, number: pullNumber }, renderDeployComment({ ...state, pullNumber }));
+}
