@@ -100,3 +100,10 @@ export type EventIntent = CommentIntent | ReviewIntent | PullClosedIntent;
 export type Intent = PlanIntent | EventIntent | DeployIntent;
 /** Jobs that change the world run on one queue that never retries. */
 export type WorldIntent = ApplyIntent | DeployIntent | DriftIntent;
+/** Everything a job is made from: what webhooks ask, and what jobs and schedules ask in turn. */
+export type JobIntent = Intent | ApplyIntent | DriftIntent;
+
+/** Where intake puts intents: the intake stream (queue/intake-stream.ts), or a test's recorder. */
+export interface IntentSink {
+  dispatch(intent: Intent): Promise<void>;
+}

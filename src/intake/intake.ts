@@ -1,13 +1,9 @@
 // Webhook → intents → queue. Runs in the request path: no GitHub call, no slow work. A failure
 // to enqueue becomes a 503 so that GitHub records a failed delivery (and it can be redelivered).
 import type { Logger } from "pino";
-import type { Intent } from "../domain/intent.ts";
+import type { Intent, IntentSink } from "../domain/intent.ts";
 import { commentIntent, mergeDeployIntent, pullClosedIntent, pushDeployIntent, reviewIntent } from "./conversation-intents.ts";
 import { planIntentFromPullRequest } from "./pull-request-intent.ts";
-
-export interface IntentSink {
-  dispatch(intent: Intent): Promise<void>;
-}
 
 export interface WebhookEvent {
   id: string;

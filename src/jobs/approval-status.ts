@@ -11,6 +11,8 @@ import { pullKey } from "../domain/types.ts";
 import type { RepoConfig } from "../repo-config/schema.ts";
 import type { JobDeps } from "./deps.ts";
 
+export type ApprovalDeps = Pick<JobDeps, "plans" | "approvals" | "people">;
+
 export interface ApprovalStatus {
   evaluation: ApprovalEvaluation;
   /** False when the plan of the head is not known yet: nothing was published. */
@@ -22,7 +24,7 @@ export function usesApprovals(head: RepoConfig | undefined, base: RepoConfig | u
   return [head, base].some((c) => c !== undefined && (Object.keys(c.environments).length > 0 || c.projects.some((p) => p.environment)));
 }
 
-export async function evaluatePullApprovals(deps: JobDeps, gh: RepoGitHub, pull: PullFacts, gates: Gates): Promise<ApprovalEvaluation | null> {
+export async function evaluatePullApprovals(deps: ApprovalDeps, gh: RepoGitHub, pull: PullFacts, gates: Gates): Promise<ApprovalEvaluation | null> {
   const key = pullKey(pull);
   const plan = await deps.plans.get(key);
   if (!plan || plan.headSha !== pull.headSha) return null;
@@ -36,7 +38,7 @@ export async function evaluatePullApprovals(deps: JobDeps, gh: RepoGitHub, pull:
   return evaluateApprovals({ environments, approvals, author: pull.author, headSha: pull.headSha, currentDigests: digests, survive: gates.survive, userTeams });
 }
 
-export async function publishApprovalCheck(deps: JobDeps, gh: RepoGitHub, pull: PullFacts, gates: Gates): Promise<ApprovalEvaluation | null> {
+export async function publishApprovalCheck(deps: ApprovalDeps, gh: RepoGitHub, pull: PullFacts, gates: Gates): Promise<ApprovalEvaluation | null> {
   const evaluation = await evaluatePullApprovals(deps, gh, pull, gates);
   if (!evaluation) return null;
   const check = renderApprovalCheck(evaluation, pull.headSha);
@@ -51,7 +53,7 @@ export async function publishApprovalCheck(deps: JobDeps, gh: RepoGitHub, pull: 
 }
 
 /** Team memberships of the approving users, only for the teams the gates name. */
-async function teamsOf(deps: JobDeps, gh: RepoGitHub, users: string[], gates: EnvironmentGate[]): Promise<UserTeams> {
+async function teamsOf(deps: ApprovalDeps, gh: RepoGitHub, users: string[], gates: EnvironmentGate[]): Promise<UserTeams> {
   const named = gates.flatMap((g) => [g.approvers, ...(g.alsoApprovers ?? [])].flat());
   const out: UserTeams = {};
   for (const user of new Set(users)) out[user] = await teamsOfUser(deps, gh, user, named);
@@ -59,12 +61,12 @@ async function teamsOf(deps: JobDeps, gh: RepoGitHub, users: string[], gates: En
 }
 
 /** The user's permission on the repository, looked up through the API and kept a minute. */
-export async function repoPermission(deps: JobDeps, gh: RepoGitHub, user: string): Promise<PermissionLevel> {
+export async function repoPermission(deps: ApprovalDeps, gh: RepoGitHub, user: string): Promise<PermissionLevel> {
   return (await deps.people.remember(`perm:${gh.repo.owner}/${gh.repo.name}:${user}`, () => gh.permission(user))) as PermissionLevel;
 }
 
 /** Which of the `@org/team` entries among `approvers` the user is an active member of. */
-export async function teamsOfUser(deps: JobDeps, gh: RepoGitHub, user: string, approvers: string[]): Promise<string[]> {
+export async function teamsOfUser(deps: ApprovalDeps, gh: RepoGitHub, user: string, approvers: string[]): Promise<string[]> {
   const teams: string[] = [];
   for (const team of new Set(approvers.filter((a) => a.startsWith("@")))) {
     const [org, slug] = team.slice(1).split("/");

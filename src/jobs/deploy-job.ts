@@ -20,8 +20,14 @@ import { notRun, runAtCommit } from "./run-at-commit.ts";
 /** A long apply of the same project elsewhere is waited for, within reason. */
 const MUTEX_WAIT_MS = 30 * 60 * 1000;
 
+type DeployDeps = Pick<
+  JobDeps,
+  | "github" | "workspaces" | "heads" | "dispatcher" | "deploys" | "sticky" | "locks" | "plans" | "approvals" | "people"
+  | "redis" | "prefix" | "jobLockMs" | "dataDir" | "stepEnv" | "secretEnvNames" | "stepTimeoutMs" | "log"
+>;
+
 interface Deploy {
-  deps: JobDeps;
+  deps: DeployDeps;
   gh: RepoGitHub;
   intent: DeployIntent;
   repoName: string;
@@ -29,7 +35,7 @@ interface Deploy {
   worktreePath: string;
 }
 
-export async function runDeployJob(intent: DeployIntent, deps: JobDeps): Promise<{ state: Record<string, string> }> {
+export async function runDeployJob(intent: DeployIntent, deps: DeployDeps): Promise<{ state: Record<string, string> }> {
   const repoName = `${intent.repo.owner}/${intent.repo.name}`;
   const log = deps.log.child({ delivery: intent.deliveryId, repo: repoName, sha: intent.sha });
   log.info({ release: intent.release?.environment }, "deploy started");

@@ -9,10 +9,10 @@ import { affectedProjects } from "../projects/affected-projects.ts";
 import { applyOrder } from "../projects/dependency-graph.ts";
 import type { RepoConfig } from "../repo-config/schema.ts";
 import { changedFiles } from "../workspace/changed-files.ts";
-import { evaluatePullApprovals } from "./approval-status.ts";
+import { evaluatePullApprovals, type ApprovalDeps } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
 
-export async function startDeploy(deps: JobDeps, gh: RepoGitHub, intent: DeployIntent, config: RepoConfig, worktreePath: string): Promise<{ created: boolean; state: DeployState }> {
+export async function startDeploy(deps: Pick<JobDeps, "deploys"> & ApprovalDeps, gh: RepoGitHub, intent: DeployIntent, config: RepoConfig, worktreePath: string): Promise<{ created: boolean; state: DeployState }> {
   const repoName = `${intent.repo.owner}/${intent.repo.name}`;
   const pullNumber = intent.pullNumber ?? (await deps.deploys.mergedPull(repoName, intent.sha));
   const changed = await changedFiles(worktreePath, intent.sha, intent.pullNumber === undefined ? intent.before : undefined);
@@ -43,7 +43,7 @@ export async function startDeploy(deps: JobDeps, gh: RepoGitHub, intent: DeployI
 }
 
 /** Approvals still missing per environment for the merged pull request's last approved head. */
-async function missingApprovals(deps: JobDeps, gh: RepoGitHub, pullNumber: number, gates: Gates): Promise<Map<string, number>> {
+async function missingApprovals(deps: ApprovalDeps, gh: RepoGitHub, pullNumber: number, gates: Gates): Promise<Map<string, number>> {
   const pull = await gh.getPull(pullNumber);
   const evaluation = await evaluatePullApprovals(deps, gh, pull.facts, gates);
   return new Map((evaluation?.perEnvironment ?? []).map((e) => [e.name, e.missing]));

@@ -26,7 +26,12 @@ export type PlanJobOutcome =
   | { outcome: "no_projects" }
   | { outcome: "planned"; results: { project: string; status: ProjectRunResult["status"] }[] };
 
-export async function runPlanJob(intent: PlanIntent, deps: JobDeps, signal: AbortSignal): Promise<PlanJobOutcome> {
+type PlanDeps = Pick<
+  JobDeps,
+  "github" | "workspaces" | "heads" | "locks" | "plans" | "planFiles" | "openChecks" | "sticky" | "approvals" | "people" | "dataDir" | "stepEnv" | "secretEnvNames" | "stepTimeoutMs" | "log"
+>;
+
+export async function runPlanJob(intent: PlanIntent, deps: PlanDeps, signal: AbortSignal): Promise<PlanJobOutcome> {
   const pull = intent.pull;
   const key = pullKey(pull);
   const log = deps.log.child({ delivery: intent.deliveryId, pr: key, sha: pull.headSha });
@@ -137,7 +142,7 @@ function lockedResult(project: string, dir: string, environment: string | undefi
  * Takes the project's lock for this pull request. A lock held by a pull request that is closed
  * (its close event was missed) is freed on the spot: locks must not outlive their pull request.
  */
-async function lockProject(deps: JobDeps, gh: RepoGitHub, pull: PullFacts, project: string): Promise<{ acquired: true } | { acquired: false; heldBy: { number: number; url: string } }> {
+async function lockProject(deps: PlanDeps, gh: RepoGitHub, pull: PullFacts, project: string): Promise<{ acquired: true } | { acquired: false; heldBy: { number: number; url: string } }> {
   const key = { owner: pull.repo.owner, repo: pull.repo.name, project };
   const holder = { pull: pull.number, headSha: pull.headSha, author: pull.author, since: Date.now() };
   const first = await deps.locks.tryAcquire(key, holder);

@@ -4,7 +4,9 @@ import type { RepoRef } from "../domain/types.ts";
 import type { RepoGitHub } from "../github/port.ts";
 import type { JobDeps } from "./deps.ts";
 
-export async function releaseLocks(deps: JobDeps, gh: RepoGitHub, repo: RepoRef, pullNumber: number, projects: string[], deliveryId: string): Promise<string[]> {
+export type ReleaseLocksDeps = Pick<JobDeps, "locks" | "dispatcher" | "log">;
+
+export async function releaseLocks(deps: ReleaseLocksDeps, gh: RepoGitHub, repo: RepoRef, pullNumber: number, projects: string[], deliveryId: string): Promise<string[]> {
   const repoKey = { owner: repo.owner, repo: repo.name };
   const released =
     projects.length === 0

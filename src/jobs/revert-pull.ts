@@ -15,7 +15,9 @@ export interface RevertRequest {
   reason: string;
 }
 
-export async function openRevertPull(deps: JobDeps, gh: RepoGitHub, req: RevertRequest): Promise<{ number: number; htmlUrl: string }> {
+export type RevertDeps = Pick<JobDeps, "workspaces" | "log">;
+
+export async function openRevertPull(deps: RevertDeps, gh: RepoGitHub, req: RevertRequest): Promise<{ number: number; htmlUrl: string }> {
   const token = await gh.token();
   const where = { owner: req.repo.owner, repo: req.repo.name, token };
   const head = await deps.workspaces.branchHead({ ...where, branch: req.baseRef });

@@ -3,7 +3,7 @@
 // another one claims its entries once they have been idle `claimIdleMs`. Adding an intent twice
 // is harmless, as job ids are deterministic (jobs.ts) and recording a head is idempotent.
 import type { Logger } from "pino";
-import type { IntentSink } from "../intake/intake.ts";
+import type { IntentSink } from "../domain/intent.ts";
 import type { IntakeEntry, IntakeStream } from "./intake-stream.ts";
 
 export interface ForwarderOptions {

@@ -6,8 +6,7 @@
 // loop turn. A consumer group gives each entry to one forwarder; an entry stays pending until its
 // forwarder has added its jobs, and is then deleted.
 import type { Redis } from "ioredis";
-import type { Intent } from "../domain/intent.ts";
-import type { IntentSink } from "../intake/intake.ts";
+import type { Intent, IntentSink } from "../domain/intent.ts";
 
 export const FORWARDER_GROUP = "forwarders";
 

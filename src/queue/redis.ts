@@ -1,5 +1,6 @@
 // Redis connections, one factory for the three ways Slipway uses Redis.
 import { Redis, type RedisOptions } from "ioredis";
+import type { Logger } from "pino";
 
 export type ConnectionUse =
   /** Webhook path: fail fast so the delivery gets a 503 instead of hanging while Redis is away. */
@@ -9,7 +10,7 @@ export type ConnectionUse =
   /** Pub/sub needs its own connection; it reconnects on its own. */
   | "subscriber";
 
-export function createRedis(url: string, use: ConnectionUse): Redis {
+export function createRedis(url: string, use: ConnectionUse, log?: Logger): Redis {
   const base: RedisOptions = { lazyConnect: false, connectionName: `slipway-${use}` };
   const byUse: Record<ConnectionUse, RedisOptions> = {
     producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: (n) => Math.min(n * 200, 2000) },
@@ -17,9 +18,19 @@ export function createRedis(url: string, use: ConnectionUse): Redis {
     subscriber: { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 200, 2000) },
   };
   const redis = new Redis(url, { ...base, ...byUse[use] });
-  // Connection errors are reported by readiness and by failed commands; an unhandled
-  // 'error' event would otherwise crash the process while Redis restarts.
-  redis.on("error", () => {});
+  // An unhandled 'error' event would crash the process while Redis restarts. ioredis emits one
+  // per reconnection attempt: an outage is logged once when it starts and once when it ends.
+  let down = false;
+  redis.on("error", (err) => {
+    if (down) return;
+    down = true;
+    log?.warn({ connection: use, err: err.message }, "Redis connection lost: retrying");
+  });
+  redis.on("ready", () => {
+    if (!down) return;
+    down = false;
+    log?.info({ connection: use }, "Redis connection back");
+  });
   return redis;
 }
 

@@ -1,18 +1,23 @@
 // BullMQ workers of one process: plans (cancellable by a newer head), events (comments, reviews,
 // closed pull requests) and applies (never retried: an interrupted apply is for a human to judge).
+// Which job runs is the route table's business (jobs/routes.ts): a worker only hands it the intent.
 import { Job, Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import type { EventIntent, PlanIntent, WorldIntent } from "../domain/intent.ts";
-import type { CancelBus } from "./cancel-bus.ts";
+import type { Logger } from "pino";
+import type { JobIntent, PlanIntent, WorldIntent } from "../domain/intent.ts";
 import { pullKey } from "../domain/types.ts";
+import type { CancelBus } from "./cancel-bus.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./jobs.ts";
 
 export interface Processors {
-  plan: (intent: PlanIntent, signal: AbortSignal) => Promise<unknown>;
-  event: (intent: EventIntent) => Promise<unknown>;
-  apply: (intent: WorldIntent) => Promise<unknown>;
+  run: (intent: JobIntent, signal: AbortSignal) => Promise<unknown>;
   /** An apply or deploy whose worker died mid-way: reported, never run again on its own. */
   interrupted: (intent: WorldIntent) => Promise<unknown>;
+}
+
+/** Counters an operator wants to see (and metrics will read). */
+export interface WorkerEvents {
+  lockRenewalFailures: number;
 }
 
 interface Running {
@@ -28,42 +33,58 @@ export async function startWorkers(opts: {
   lockMs: number;
   cancel: CancelBus;
   processors: Processors;
-  onFailed: (queue: string, job: Job | undefined, err: Error) => void;
-}): Promise<Worker[]> {
+  log: Logger;
+}): Promise<{ workers: Worker[]; events: WorkerEvents }> {
   const running = new Set<Running>();
   const stopListening = await opts.cancel.onHead(({ pull, headSha }) => {
     for (const r of running) if (r.pull === pull && r.headSha !== headSha) r.controller.abort();
   });
   // The stalled check runs as often as a lock lasts: a dead worker's job is noticed within ~2 locks.
   const common = { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency, lockDuration: opts.lockMs, stalledInterval: opts.lockMs };
+  const never = new AbortController().signal;
   const plans = new Worker<PlanIntent>(
     PLAN_QUEUE,
     async (job) => {
       const entry: Running = { pull: pullKey(job.data.pull), headSha: job.data.pull.headSha, controller: new AbortController() };
       running.add(entry);
       try {
-        return await opts.processors.plan(job.data, entry.controller.signal);
+        return await opts.processors.run(job.data, entry.controller.signal);
       } finally {
         running.delete(entry);
       }
     },
     common,
   );
-  const events = new Worker<EventIntent>(EVENT_QUEUE, (job) => opts.processors.event(job.data), common);
+  const events = new Worker<JobIntent>(EVENT_QUEUE, (job) => opts.processors.run(job.data, never), common);
   // maxStalledCount 0: a worker that dies mid-apply leaves the job failed, not re-run elsewhere.
-  const applies = new Worker<WorldIntent>(APPLY_QUEUE, (job) => opts.processors.apply(job.data), { ...common, maxStalledCount: 0 });
+  const applies = new Worker<WorldIntent>(APPLY_QUEUE, (job) => opts.processors.run(job.data, never), { ...common, maxStalledCount: 0 });
   applies.on("stalled", (jobId) => {
     // With maxStalledCount 0 BullMQ has failed the job; whoever notices reports it.
     void Job.fromId<WorldIntent>(applies, jobId)
       .then((job) => (job ? opts.processors.interrupted(job.data) : undefined))
-      .catch((err: Error) => opts.onFailed(APPLY_QUEUE, undefined, err));
+      .catch((err: Error) => opts.log.error({ queue: APPLY_QUEUE, job: jobId, err: err.message }, "reporting an interrupted job failed"));
   });
+  const counters: WorkerEvents = { lockRenewalFailures: 0 };
   const workers = [plans, events, applies] as Worker[];
-  for (const w of workers) {
-    w.on("failed", (job, err) => opts.onFailed(w.name, job, err));
-    // Connection errors are retried by ioredis; without a listener BullMQ prints them raw.
-    w.on("error", () => {});
-  }
+  for (const w of workers) watch(w, opts.log, counters);
   plans.on("closed", stopListening);
-  return workers;
+  return { workers, events: counters };
+}
+
+function watch(w: Worker, log: Logger, counters: WorkerEvents): void {
+  w.on("failed", (job, err) => {
+    const data = job?.data as { kind?: string; deliveryId?: string } | undefined;
+    log.error({ queue: w.name, job: job?.id, kind: data?.kind, delivery: data?.deliveryId, attempt: job?.attemptsMade, err: err.message }, "job failed");
+  });
+  // A job whose lock could not be renewed may be taken by another worker as stalled and run twice.
+  w.on("lockRenewalFailed", (jobIds) => {
+    counters.lockRenewalFailures += jobIds.length;
+    log.error({ queue: w.name, jobs: jobIds }, "could not renew job locks: another worker may run these jobs again");
+  });
+  // The rest are connection trouble (ioredis retries on its own); the renewal failures above are
+  // also emitted here, already logged.
+  w.on("error", (err) => {
+    if (/could not renew lock/.test(err.message)) return;
+    log.warn({ queue: w.name, err: err.message }, "worker error");
+  });
 }

@@ -2,7 +2,8 @@
 import Fastify, { LogController } from "fastify";
 import type { Logger } from "pino";
 import { createNodeMiddleware, type Probot } from "probot";
-import { handleWebhook, type IntentSink } from "../intake/intake.ts";
+import type { IntentSink } from "../domain/intent.ts";
+import { handleWebhook } from "../intake/intake.ts";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 
