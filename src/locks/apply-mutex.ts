@@ -51,10 +51,6 @@ export function driftRunMutexKey(prefix: string, repo: RepoKey): string {
   return `${prefix}:drift-run:{${repoId(repo)}}`;
 }
 
-export function acquireApplyMutex(redis: Redis, prefix: string, project: ProjectKey, options: ApplyMutexOptions = {}): Promise<ApplyMutexResult> {
-  return acquireMutex(redis, applyMutexKey(prefix, project), options);
-}
-
 /** The same short-lived, heartbeat-renewed mutex, under any key. */
 export async function acquireMutex(redis: Redis, key: string, options: ApplyMutexOptions = {}): Promise<ApplyMutexResult> {
   const ttlMs = options.ttlMs ?? 30_000;

@@ -166,13 +166,3 @@ export const RepoConfigSchema = z
 export type RepoConfig = z.output<typeof RepoConfigSchema>;
 export type ProjectConfig = z.output<typeof ProjectSchema>;
 export type EnvironmentConfig = z.output<typeof EnvironmentSchema>;
-export type WorkflowConfig = z.output<typeof WorkflowSchema>;
-export type StepConfig = z.output<typeof StepSchema>;
-export type DriftConfig = z.output<typeof DriftSchema>;
-
-/** The gates of `name`: its entry in `environments`, or every default when it has none. */
-export function environmentConfig(config: RepoConfig, name: string | undefined): EnvironmentConfig {
-  // hasOwn: an environment named "constructor" must not find Object.prototype's.
-  if (name !== undefined && Object.hasOwn(config.environments, name)) return config.environments[name] as EnvironmentConfig;
-  return EnvironmentSchema.parse({});
-}

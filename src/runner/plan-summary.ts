@@ -53,12 +53,6 @@ export class ChangeCountScanner {
   }
 }
 
-export function parseChangeCounts(text: string): ChangeCounts | undefined {
-  const scanner = new ChangeCountScanner();
-  for (const line of text.split("\n")) scanner.add(line);
-  return scanner.counts;
-}
-
 /** Lines that differ between two runs of the same plan without saying anything about the change. */
 const NOISE_LINES = [
   /Refreshing state\.\.\./,
@@ -82,7 +76,7 @@ export interface DigestOptions {
   paths?: string[];
 }
 
-/** Streaming form of `planDigest`. */
+/** sha256 (hex) of a plan's lines, normalised so two plans of the same change compare equal. Fed line by line. */
 export class PlanDigest {
   private readonly hash = createHash("sha256");
   private readonly paths: string[];
@@ -102,17 +96,10 @@ export class PlanDigest {
   }
 }
 
-export function normaliseLine(line: string, paths: readonly string[] = []): string | undefined {
+function normaliseLine(line: string, paths: readonly string[] = []): string | undefined {
   let out = line.replace(/\s+$/, "");
   if (out === "" || NOISE_LINES.some((re) => re.test(out))) return undefined;
   for (const p of paths) out = out.split(p).join("<path>");
   for (const [re, by] of REPLACEMENTS) out = out.replace(re, by);
   return out;
-}
-
-/** sha256 (hex) of the plan text normalised so two plans of the same change compare equal. */
-export function planDigest(text: string, opts: DigestOptions = {}): string {
-  const d = new PlanDigest(opts);
-  for (const line of text.split("\n")) d.add(line);
-  return d.digest();
 }

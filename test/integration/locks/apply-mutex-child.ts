@@ -7,7 +7,7 @@
 import { appendFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
-import { acquireApplyMutex } from "../../../src/locks/apply-mutex.ts";
+import { acquireMutex, applyMutexKey } from "../../../src/locks/apply-mutex.ts";
 
 interface Job {
   mode: "contend" | "hold";
@@ -27,7 +27,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const redis = new Redis(job.url, { maxRetriesPerRequest: 2 });
 
 if (job.mode === "hold") {
-  const mutex = await acquireApplyMutex(redis, job.prefix, job.project, { ttlMs: job.ttlMs, renewEveryMs: job.renewEveryMs });
+  const mutex = await acquireMutex(redis, applyMutexKey(job.prefix, job.project), { ttlMs: job.ttlMs, renewEveryMs: job.renewEveryMs });
   if (!mutex.acquired) {
     console.log(`refused ${mutex.holderToken}`);
     process.exit(3);
@@ -41,7 +41,7 @@ if (job.mode === "hold") {
   process.stdin.pause();
   for (let i = 0; i < (job.iterations ?? 1); i++) {
     const asked = now();
-    const mutex = await acquireApplyMutex(redis, job.prefix, job.project, {
+    const mutex = await acquireMutex(redis, applyMutexKey(job.prefix, job.project), {
       ttlMs: job.ttlMs,
       renewEveryMs: job.renewEveryMs,
       waitMs: 60_000,

@@ -8,7 +8,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { acquireApplyMutex, applyMutexKey, withApplyMutex } from "../../../src/locks/apply-mutex.ts";
+import { acquireMutex, applyMutexKey, withApplyMutex } from "../../../src/locks/apply-mutex.ts";
 import { deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from "../../support/redis.ts";
 import { stopChild } from "../../support/slipway-process.ts";
 
@@ -67,29 +67,29 @@ after(async () => {
 describe("apply mutex in one process", () => {
   test("a second apply is refused and told who holds the mutex; release lets it in", async () => {
     const p = project("one");
-    const first = await acquireApplyMutex(redis, prefix, p, { ttlMs: 5000 });
+    const first = await acquireMutex(redis, applyMutexKey(prefix, p), { ttlMs: 5000 });
     assert.ok(first.acquired);
-    const second = await acquireApplyMutex(redis, prefix, p, { ttlMs: 5000 });
+    const second = await acquireMutex(redis, applyMutexKey(prefix, p), { ttlMs: 5000 });
     assert.deepEqual(second, { acquired: false, holderToken: first.token });
     assert.match(first.token, new RegExp(`:${process.pid}:`), "the token names the holding process");
     await first.release();
-    const third = await acquireApplyMutex(redis, prefix, p, { ttlMs: 5000 });
+    const third = await acquireMutex(redis, applyMutexKey(prefix, p), { ttlMs: 5000 });
     assert.ok(third.acquired);
     await third.release();
     assert.equal(await redis.exists(applyMutexKey(prefix, p)), 0);
   });
 
   test("other projects, and the same project name in another repository, are independent", async () => {
-    const a = await acquireApplyMutex(redis, prefix, project("net"), { ttlMs: 5000 });
-    const b = await acquireApplyMutex(redis, prefix, project("db"), { ttlMs: 5000 });
-    const c = await acquireApplyMutex(redis, prefix, { owner: "acme", repo: "other", project: "net" }, { ttlMs: 5000 });
+    const a = await acquireMutex(redis, applyMutexKey(prefix, project("net")), { ttlMs: 5000 });
+    const b = await acquireMutex(redis, applyMutexKey(prefix, project("db")), { ttlMs: 5000 });
+    const c = await acquireMutex(redis, applyMutexKey(prefix, { owner: "acme", repo: "other", project: "net" }), { ttlMs: 5000 });
     assert.ok(a.acquired && b.acquired && c.acquired);
     await Promise.all([a.release(), b.release(), c.release()]);
   });
 
   test("withApplyMutex waits within its bound, and releases even when the apply throws", async () => {
     const p = project("waiting");
-    const holder = await acquireApplyMutex(redis, prefix, p, { ttlMs: 5000 });
+    const holder = await acquireMutex(redis, applyMutexKey(prefix, p), { ttlMs: 5000 });
     assert.ok(holder.acquired);
     const impatient = await withApplyMutex(redis, prefix, p, async () => "ran", { waitMs: 150, pollMs: 20 });
     assert.deepEqual(impatient, { acquired: false, holderToken: holder.token });
@@ -102,10 +102,10 @@ describe("apply mutex in one process", () => {
 
   test("a holder whose mutex expired learns it was lost and cannot release the new holder's mutex", async () => {
     const p = project("expired");
-    const stale = await acquireApplyMutex(redis, prefix, p, { ttlMs: 5000, renewEveryMs: 30 });
+    const stale = await acquireMutex(redis, applyMutexKey(prefix, p), { ttlMs: 5000, renewEveryMs: 30 });
     assert.ok(stale.acquired);
     await redis.del(applyMutexKey(prefix, p)); // as if this process had stalled past the TTL
-    const fresh = await acquireApplyMutex(redis, prefix, p, { ttlMs: 5000 });
+    const fresh = await acquireMutex(redis, applyMutexKey(prefix, p), { ttlMs: 5000 });
     assert.ok(fresh.acquired);
     const lost = await withTimeout(
       new Promise<boolean>((resolve) => stale.lost.addEventListener("abort", () => resolve(true))),
@@ -152,14 +152,14 @@ describe("apply mutex across processes", () => {
 
     // Long past one TTL: the heartbeat is what keeps it held.
     await new Promise((r) => setTimeout(r, ttlMs + 500));
-    assert.deepEqual(await acquireApplyMutex(redis, prefix, p, { ttlMs }), { acquired: false, holderToken: token });
+    assert.deepEqual(await acquireMutex(redis, applyMutexKey(prefix, p), { ttlMs }), { acquired: false, holderToken: token });
 
     run.child.kill("SIGKILL");
     await run.exited;
     const killedAt = Date.now();
-    const refusedRightAfter = await acquireApplyMutex(redis, prefix, p, { ttlMs });
+    const refusedRightAfter = await acquireMutex(redis, applyMutexKey(prefix, p), { ttlMs });
     assert.equal(refusedRightAfter.acquired, false, "the mutex outlives its holder until the TTL runs out");
-    const taken = await acquireApplyMutex(redis, prefix, p, { ttlMs, waitMs: ttlMs + 3000, pollMs: 20 });
+    const taken = await acquireMutex(redis, applyMutexKey(prefix, p), { ttlMs, waitMs: ttlMs + 3000, pollMs: 20 });
     const waited = Date.now() - killedAt;
     assert.ok(taken.acquired, "freed after the TTL");
     assert.ok(waited >= ttlMs - 200 - 250 && waited <= ttlMs + 1000, `freed after ${waited} ms`);

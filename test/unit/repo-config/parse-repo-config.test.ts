@@ -1,7 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { parseRepoConfig, type ConfigError } from "../../../src/repo-config/parse-repo-config.ts";
-import { environmentConfig, type RepoConfig } from "../../../src/repo-config/schema.ts";
+import { effectiveGates } from "../../../src/policy/gates.ts";
+import type { RepoConfig } from "../../../src/repo-config/schema.ts";
 import { SPEC_EXAMPLE } from "./spec-example.ts";
 
 function valid(text: string): RepoConfig {
@@ -90,10 +91,10 @@ describe("parseRepoConfig: valid files", () => {
     assert.deepEqual(config.workflows["custom"]?.plan, [{ run: ["sh", "-c", "exit 2"], env: { TF_LOG: "1" }, timeout_seconds: 30 }]);
     assert.deepEqual(config.drift, { remediate: true });
     // "qa" is used but not listed: not an error, it gets every default.
-    assert.deepEqual(environmentConfig(config, "qa"), { approvals: 0, approvers: [], allow_author: false, manual: false });
-    assert.equal(environmentConfig(config, "prod").approvals, 2);
-    assert.equal(environmentConfig(config, "constructor").approvals, 0);
-    assert.equal(environmentConfig(config, undefined).manual, false);
+    const gates = effectiveGates(config, undefined);
+    assert.deepEqual(gates.environment("qa"), { approvals: 0, approvers: [], allow_author: false, manual: false });
+    assert.equal(gates.environment("prod").approvals, 2);
+    assert.equal(gates.environment("constructor").approvals, 0);
   });
 
   test("YAML merge keys share settings between entries", () => {

@@ -1,6 +1,20 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { parseChangeCounts, planDigest } from "../../../src/runner/plan-summary.ts";
+import { ChangeCountScanner, PlanDigest, type DigestOptions } from "../../../src/runner/plan-summary.ts";
+import type { ChangeCounts } from "../../../src/domain/types.ts";
+
+// The runner feeds both line by line as a step prints; these feed a whole text the same way.
+function parseChangeCounts(text: string): ChangeCounts | undefined {
+  const scanner = new ChangeCountScanner();
+  for (const line of text.split("\n")) scanner.add(line);
+  return scanner.counts;
+}
+
+function planDigest(text: string, opts: DigestOptions = {}): string {
+  const d = new PlanDigest(opts);
+  for (const line of text.split("\n")) d.add(line);
+  return d.digest();
+}
 
 describe("parseChangeCounts", () => {
   test("terraform plan summary", () => {
