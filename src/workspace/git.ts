@@ -9,6 +9,11 @@ export interface GitOptions {
   dir?: string;
   token?: string;
   timeoutMs?: number;
+  /**
+   * The environment git runs with (proxy and CA settings matter for fetches). Local commands
+   * need none of it: without one, git runs with an empty environment.
+   */
+  env?: Record<string, string>;
 }
 
 export interface GitResult {
@@ -59,7 +64,7 @@ export function redactToken(text: string, token: string | undefined): string {
 
 export function git(args: string[], opts: GitOptions = {}): Promise<GitResult> {
   const argv = opts.dir ? ["-C", opts.dir, ...args] : args;
-  const env: NodeJS.ProcessEnv = { ...process.env, ...gitAuthEnv(opts.token) };
+  const env: Record<string, string> = { ...opts.env, ...gitAuthEnv(opts.token) };
   // Inherited from a parent git (a hook, a test runner inside a repo) these would redirect -C.
   for (const name of ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"]) {
     delete env[name];

@@ -23,6 +23,8 @@ export interface WorkspacesOptions {
   /** e.g. "https://github.com"; a repository is `${gitBaseUrl}/${owner}/${repo}.git`. */
   gitBaseUrl: string;
   gitTimeoutMs?: number;
+  /** The environment git runs with: the worker's, without Slipway's credentials (settings.ts). */
+  env?: Record<string, string>;
 }
 
 export interface CheckoutRequest {
@@ -84,11 +86,11 @@ export class Workspaces {
     // Registering the worktree touches the mirror; filling it in only touches the worktree's own
     // index, so the slow checkout runs outside the lock and checkouts of one repo proceed in parallel.
     await this.repoLock.run(key, () =>
-      gitRetryingLocks(["worktree", "add", "--no-checkout", "--detach", path, sha], { dir: mirror, ...this.timeout() }),
+      gitRetryingLocks(["worktree", "add", "--no-checkout", "--detach", path, sha], { dir: mirror, ...this.gitOptions() }),
     );
     const worktree: Worktree = { path, sha, remove: () => this.removeWorktree(mirror, path) };
     try {
-      await gitRetryingLocks(["reset", "--hard", "--quiet"], { dir: path, ...this.timeout() });
+      await gitRetryingLocks(["reset", "--hard", "--quiet"], { dir: path, ...this.gitOptions() });
     } catch (error) {
       await worktree.remove().catch(() => undefined);
       throw error;
@@ -170,11 +172,11 @@ export class Workspaces {
   /** Pushes the worktree's HEAD to a new branch `branch` of the repository, with the token. */
   async pushBranch(worktree: Worktree, req: { owner: string; repo: string; token: string; branch: string }): Promise<void> {
     const ref = toRefspec(req.branch).split(":")[1]!;
-    await git(["push", "--quiet", "--end-of-options", this.url(req.owner, req.repo), `HEAD:${ref}`], { dir: worktree.path, token: req.token, ...this.timeout() });
+    await git(["push", "--quiet", "--end-of-options", this.url(req.owner, req.repo), `HEAD:${ref}`], { dir: worktree.path, token: req.token, ...this.gitOptions() });
   }
 
-  private timeout(): { timeoutMs?: number } {
-    return this.opts.gitTimeoutMs !== undefined ? { timeoutMs: this.opts.gitTimeoutMs } : {};
+  private gitOptions(): { timeoutMs?: number; env?: Record<string, string> } {
+    return { ...(this.opts.gitTimeoutMs !== undefined ? { timeoutMs: this.opts.gitTimeoutMs } : {}), ...(this.opts.env ? { env: this.opts.env } : {}) };
   }
 
   private url(owner: string, repo: string): string {
@@ -227,7 +229,7 @@ export class Workspaces {
   private async fetch(mirror: string, req: { owner: string; repo: string; token?: string }, refspecs: string[]): Promise<void> {
     await gitRetryingLocks(
       ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--end-of-options", this.url(req.owner, req.repo), ...refspecs],
-      { dir: mirror, ...(req.token ? { token: req.token } : {}), ...this.timeout() },
+      { dir: mirror, ...(req.token ? { token: req.token } : {}), ...this.gitOptions() },
     );
   }
 
