@@ -8,7 +8,7 @@ import { cronExpressionProblem } from "./cron-expression.ts";
 export const BUILT_IN_WORKFLOWS = ["terraform", "opentofu", "ansible"] as const;
 
 // Names appear in comment commands (`/plan network-staging`) and check-run titles: no spaces.
-const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]{0,99}$/;
+const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_./-]{0,99}$/;
 const NAME_HINT = "use letters, digits and `_ . / -` (no spaces), starting with a letter, digit or `_`";
 const LOGIN_OR_TEAM = /^(?:[A-Za-z0-9][A-Za-z0-9-]{0,38}|@[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*)$/;
 const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -26,6 +26,7 @@ const EMPTY_BLOCK = "_No output._\n";
 // NUL and other C0 controls make GitHub reject or mangle a body; CR-only progress lines would
 // otherwise overwrite each other. Tabs and newlines stay.
 function sanitize(output: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point here
   const text = output.replace(/\r\n?/g, "\n").replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "");
   return text === "" || text.endsWith("\n") ? text : text + "\n";
 }
@@ -46,9 +47,7 @@ export function prepareOutput(src: OutputSource): PreparedOutput {
 
 function cutNote(p: PreparedOutput, elsewhere: string | undefined): string {
   const size = `${formatBytes(p.totalBytes)}${p.source.truncated ? " kept by the runner" : " in total"}`;
-  const where = p.source.fullLogPath
-    ? `the full log is at ${inlineCode(p.source.fullLogPath)} on the worker`
-    : "the full log was not kept";
+  const where = p.source.fullLogPath ? `the full log is at ${inlineCode(p.source.fullLogPath)} on the worker` : "the full log was not kept";
   return `_Output cut at a line boundary: ${size}; ${where}.${elsewhere ? ` ${elsewhere}` : ""}_\n`;
 }
 

@@ -4,7 +4,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 type Headers = Record<string, string>;
 
 export interface Forged {
@@ -48,7 +48,10 @@ export async function forgedDeliveries(secret: string, examples: { opened: Json;
     {
       label: "random sha256 signature",
       times: 5,
-      make: async (n) => ({ headers: { ...(await signed(genuine(n))), "x-hub-signature-256": `sha256=${Buffer.alloc(32, n).toString("hex")}` }, body: genuine(n) }),
+      make: async (n) => ({
+        headers: { ...(await signed(genuine(n))), "x-hub-signature-256": `sha256=${Buffer.alloc(32, n).toString("hex")}` },
+        body: genuine(n),
+      }),
     },
     {
       label: "truncated signature",
@@ -69,11 +72,22 @@ export async function forgedDeliveries(secret: string, examples: { opened: Json;
     {
       label: "only a legacy sha1 header",
       times: 5,
-      make: async (n) => ({ headers: { ...without(await signed(genuine(n)), "x-hub-signature-256"), "x-hub-signature": `sha1=${"ab".repeat(20)}` }, body: genuine(n) }),
+      make: async (n) => ({
+        headers: { ...without(await signed(genuine(n)), "x-hub-signature-256"), "x-hub-signature": `sha1=${"ab".repeat(20)}` },
+        body: genuine(n),
+      }),
     },
     { label: "no signature", times: 5, make: async (n) => ({ headers: without(await signed(genuine(n)), "x-hub-signature-256"), body: genuine(n) }) },
-    { label: "body changed after signing", times: 5, make: async (n) => ({ headers: await signed(genuine(n)), body: genuine(n).replace('"opened"', '"reopened"') }) },
-    { label: "/apply comment with a wrong secret", times: 5, make: async () => ({ headers: await signedHeaders("issue_comment", applyComment, "nope"), body: applyComment }) },
+    {
+      label: "body changed after signing",
+      times: 5,
+      make: async (n) => ({ headers: await signed(genuine(n)), body: genuine(n).replace('"opened"', '"reopened"') }),
+    },
+    {
+      label: "/apply comment with a wrong secret",
+      times: 5,
+      make: async () => ({ headers: await signedHeaders("issue_comment", applyComment, "nope"), body: applyComment }),
+    },
     { label: "correctly signed body that is not JSON", times: 10, make: async (n) => ({ headers: await signed(notJson[n % 5]!), body: notJson[n % 5]! }) },
     {
       label: "unsigned garbage",
@@ -92,7 +106,11 @@ export async function forgedDeliveries(secret: string, examples: { opened: Json;
         return { headers: await signed(body, `bad-${n}`), body };
       },
     },
-    { label: "correctly signed, no event header", times: 5, make: async (n) => ({ headers: without(await signed(genuine(n)), "x-github-event"), body: genuine(n) }) },
+    {
+      label: "correctly signed, no event header",
+      times: 5,
+      make: async (n) => ({ headers: without(await signed(genuine(n)), "x-github-event"), body: genuine(n) }),
+    },
   ];
 
   const out: Forged[] = [];

@@ -12,7 +12,7 @@ import { TEST_REDIS_URL } from "../../support/redis.ts";
 import { startSlipwayProcess, type SlipwayProcess } from "../../support/slipway-process.ts";
 import { forgedDeliveries, openedPull, signedHeaders } from "./forged-deliveries.ts";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 const require = createRequire(import.meta.url);
 const EXAMPLES = require("@octokit/webhooks-examples/api.github.com/index.json") as { name: string; examples: Json[] }[];
@@ -104,7 +104,11 @@ describe("webhook faults: GitHub's example payloads and forged deliveries", () =
       "SPEC §3: 2xx for every correctly signed delivery, also for events Slipway does not handle",
     );
     const slow = answers.filter((a) => a.answer.ms > SLOW_ANSWER_MS);
-    assert.deepEqual(slow.map((a) => `${a.label}: ${Math.round(a.answer.ms)} ms`), [], "the request path does no slow work");
+    assert.deepEqual(
+      slow.map((a) => `${a.label}: ${Math.round(a.answer.ms)} ms`),
+      [],
+      "the request path does no slow work",
+    );
 
     // Not vacuous: the examples that ask for work did reach the queues.
     const counts = await jobCounts();
@@ -126,7 +130,11 @@ describe("webhook faults: GitHub's example payloads and forged deliveries", () =
     const answers = await inBatches(forged, 10, async (f) => ({ label: f.label, answer: await post(slipway.url, f.headers, f.body) }));
 
     const not4xx = answers.filter((a) => a.answer.status < 400 || a.answer.status >= 500);
-    assert.deepEqual(not4xx.map((a) => `${a.label} → ${a.answer.status} ${a.answer.text}`), [], "SPEC §3: 4xx for a bad signature or body");
+    assert.deepEqual(
+      not4xx.map((a) => `${a.label} → ${a.answer.status} ${a.answer.text}`),
+      [],
+      "SPEC §3: 4xx for a bad signature or body",
+    );
     assert.deepEqual(await jobCounts(), countsBefore, "nothing enqueued");
     assert.deepEqual(await keysUnderPrefix(), keysBefore, "no key written under the prefix");
     assert.equal((await fetch(`${slipway.url}/healthz`)).status, 200, "still serving");
@@ -143,7 +151,11 @@ describe("webhook faults: GitHub's example payloads and forged deliveries", () =
     const bodies = ["null", "42", '"a string"', "true", "[]", "[{}]"];
     const answers = await Promise.all(bodies.map(async (body) => ({ body, answer: await post(slipway.url, await signed("pull_request", body), body) })));
     const not4xx = answers.filter((a) => a.answer.status < 400 || a.answer.status >= 500);
-    assert.deepEqual(not4xx.map((a) => `${a.body} → ${a.answer.status} ${a.answer.text}`), [], "SPEC §3: 4xx for a bad body");
+    assert.deepEqual(
+      not4xx.map((a) => `${a.body} → ${a.answer.status} ${a.answer.text}`),
+      [],
+      "SPEC §3: 4xx for a bad body",
+    );
     assert.deepEqual(await jobCounts(), countsBefore, "nothing enqueued");
     assert.equal((await fetch(`${slipway.url}/healthz`)).status, 200, "still serving");
   });

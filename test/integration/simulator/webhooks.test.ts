@@ -6,7 +6,7 @@ import { verify } from "@octokit/webhooks-methods";
 import { startGitHubSimulator, type GitHubSimulator } from "../../support/github-simulator/index.ts";
 import { startWebhookReceiver, type WebhookReceiver } from "../../support/github-simulator/webhook-receiver.ts";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 describe("GitHub simulator webhooks and scenario driver", () => {
   let sim: GitHubSimulator;
@@ -48,7 +48,12 @@ describe("GitHub simulator webhooks and scenario driver", () => {
     });
     const opened = receiver.received.find((r) => r.headers["x-github-event"] === "pull_request");
     assert.ok(opened);
-    await webhooks.verifyAndReceive({ id: String(opened.headers["x-github-delivery"]), name: "pull_request", payload: opened.body, signature: String(opened.headers["x-hub-signature-256"]) });
+    await webhooks.verifyAndReceive({
+      id: String(opened.headers["x-github-delivery"]),
+      name: "pull_request",
+      payload: opened.body,
+      signature: String(opened.headers["x-hub-signature-256"]),
+    });
     assert.deepEqual(seen, ["acme/infra#1"]);
   });
 
@@ -72,7 +77,13 @@ describe("GitHub simulator webhooks and scenario driver", () => {
     const repo = await sim.scenario.createRepo({ owner: "acme", name: "infra", fixture: "simple-repo" });
     sim.scenario.addUser("dev", { permission: "write" });
     sim.scenario.addUser("lead", { permission: "admin" });
-    const pr = await sim.scenario.openPullRequest({ repo: "acme/infra", author: "dev", branch: "scale", title: "Scale app", files: { "app/desired.txt": "replicas=3\n" } });
+    const pr = await sim.scenario.openPullRequest({
+      repo: "acme/infra",
+      author: "dev",
+      branch: "scale",
+      title: "Scale app",
+      files: { "app/desired.txt": "replicas=3\n" },
+    });
     const comment = await sim.scenario.comment(pr, "dev", "/plan");
     await sim.scenario.review(pr, "lead", "APPROVED", "ship it");
     const { mergeCommitSha } = await sim.scenario.merge(pr, "lead");
@@ -107,7 +118,10 @@ describe("GitHub simulator webhooks and scenario driver", () => {
 
     const gh = new Octokit({ auth: sim.installationToken(repo.installationId), baseUrl: sim.apiUrl });
     const merge = await gh.rest.git.getCommit({ owner: "acme", repo: "infra", commit_sha: mergeCommitSha });
-    assert.deepEqual(merge.data.parents.map((p) => p.sha), [repo.headSha, pr.headSha]);
+    assert.deepEqual(
+      merge.data.parents.map((p) => p.sha),
+      [repo.headSha, pr.headSha],
+    );
     assert.equal(await sim.scenario.readFile("acme/infra", "main", "app/desired.txt"), "replicas=3\n");
   });
 
@@ -121,7 +135,10 @@ describe("GitHub simulator webhooks and scenario driver", () => {
     await gh.rest.issues.createComment({ owner: "acme", repo: "infra", issue_number: pr.number, body: "plan output" });
     await sim.idle();
     const echoes = received().slice(before);
-    assert.deepEqual(echoes.map((e) => `${e.event}.${e.payload.action}`), ["check_run.created", "check_run.completed", "issue_comment.created"]);
+    assert.deepEqual(
+      echoes.map((e) => `${e.event}.${e.payload.action}`),
+      ["check_run.created", "check_run.completed", "issue_comment.created"],
+    );
     for (const e of echoes) {
       assert.equal(e.payload.sender.login, sim.botLogin);
       assert.equal(e.payload.sender.type, "Bot");
@@ -148,7 +165,10 @@ describe("GitHub simulator webhooks and scenario driver", () => {
     const before = receiver.received.length;
     const pushed = await sim.scenario.pushToPullRequest(pr, { "a.txt": "b\n" });
     const events = received().slice(before);
-    assert.deepEqual(events.map((e) => (e.payload.action ? `${e.event}.${e.payload.action}` : e.event)), ["push", "pull_request.synchronize"]);
+    assert.deepEqual(
+      events.map((e) => (e.payload.action ? `${e.event}.${e.payload.action}` : e.event)),
+      ["push", "pull_request.synchronize"],
+    );
     assert.equal(events[1]?.payload.before, pr.headSha);
     assert.equal(events[1]?.payload.after, pushed.headSha);
     assert.equal(events[1]?.payload.pull_request.head.sha, pushed.headSha);
@@ -156,7 +176,10 @@ describe("GitHub simulator webhooks and scenario driver", () => {
   });
 
   test("waitFor rejects naming what it waited for", async () => {
-    await assert.rejects(sim.scenario.waitFor(() => false, { timeoutMs: 100, what: "the plan comment" }), /waiting for the plan comment/);
+    await assert.rejects(
+      sim.scenario.waitFor(() => false, { timeoutMs: 100, what: "the plan comment" }),
+      /waiting for the plan comment/,
+    );
     assert.equal(await sim.scenario.waitFor(() => 42, { timeoutMs: 100 }), 42);
   });
 });
