@@ -3,7 +3,7 @@
 // descriptions double as fix hints. Downstream code only sees the validated output types.
 import { z } from "zod";
 import { normaliseRepoDir } from "../projects/repo-paths.ts";
-import { cronExpressionProblem } from "./cron-expression.ts";
+import { driftScheduleProblem, SCHEDULE_HINT } from "./drift-schedule.ts";
 
 export const BUILT_IN_WORKFLOWS = ["terraform", "opentofu", "ansible"] as const;
 
@@ -30,34 +30,21 @@ export const StepSchema = z
   .strictObject({
     run: z
       .union([nonEmptyString, z.array(z.string()).min(1)])
-      .describe(
-        'The command: a string such as "sh plan.sh", or the exact argument list, e.g. ["sh", "-c", "make plan"].',
-      ),
+      .describe('The command: a string such as "sh plan.sh", or the exact argument list, e.g. ["sh", "-c", "make plan"].'),
     env: z
-      .record(
-        z.string().regex(ENV_VAR_NAME, { error: "environment variable names are letters, digits and `_`, not starting with a digit" }),
-        z.string(),
-      )
+      .record(z.string().regex(ENV_VAR_NAME, { error: "environment variable names are letters, digits and `_`, not starting with a digit" }), z.string())
       .optional()
       .describe("Extra environment variables for this step. Values are strings: quote numbers and booleans."),
-    timeout_seconds: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe("Stop the step after this many seconds; the step then fails as timed out."),
+    timeout_seconds: z.number().int().positive().optional().describe("Stop the step after this many seconds; the step then fails as timed out."),
   })
   .describe("One step of a workflow: a child process run in the project directory.");
 
-const steps = (phase: string) =>
-  z.array(StepSchema).optional().describe(`Steps of the ${phase} phase, run in order; the first failing step stops the phase.`);
+const steps = (phase: string) => z.array(StepSchema).optional().describe(`Steps of the ${phase} phase, run in order; the first failing step stops the phase.`);
 
 export const WorkflowSchema = z
   .strictObject({
     validate: steps("validate"),
-    plan: steps("plan").describe(
-      "Steps of the plan phase. Exit codes follow terraform's -detailed-exitcode: 0 no changes, 2 changes, other error.",
-    ),
+    plan: steps("plan").describe("Steps of the plan phase. Exit codes follow terraform's -detailed-exitcode: 0 no changes, 2 changes, other error."),
     apply: steps("apply"),
   })
   .describe("A custom workflow. A key named like a built-in (terraform, opentofu, ansible) replaces it.");
@@ -74,23 +61,15 @@ export const ProjectSchema = z
         return z.NEVER;
       })
       .describe('Working directory, relative to the repository root ("." for the root).'),
-    workflow: z
-      .string()
-      .default("terraform")
-      .describe("terraform (default), opentofu, ansible, or a key of `workflows`."),
-    environment: named("environment")
-      .optional()
-      .describe("Environment this project deploys to; approvals, deployments and promotion are per environment."),
+    workflow: z.string().default("terraform").describe("terraform (default), opentofu, ansible, or a key of `workflows`."),
+    environment: named("environment").optional().describe("Environment this project deploys to; approvals, deployments and promotion are per environment."),
     when_modified: z
       .array(nonEmptyString)
       .default(["**/*"])
       .describe(
         'Globs, relative to `dir`, of files whose change affects this project ("../../modules/**" reaches up; a leading "/" means the repository root; a leading "!" excludes). Default ["**/*"]; [] means only planned when named in `/plan`.',
       ),
-    depends_on: z
-      .array(z.string())
-      .default([])
-      .describe("Names of projects that must apply successfully before this one."),
+    depends_on: z.array(z.string()).default([]).describe("Names of projects that must apply successfully before this one."),
   })
   .transform(({ name, ...rest }) => ({ name: name ?? rest.dir, ...rest }))
   .describe("One unit that is planned and applied on its own: a directory and the workflow run there.");
@@ -99,16 +78,11 @@ export const EnvironmentSchema = z
   .strictObject({
     approvals: z.number().int().min(0).default(0).describe("Distinct approvers required before applying. Default 0."),
     approvers: z
-      .array(
-        z.string().regex(LOGIN_OR_TEAM, { error: 'approvers are GitHub logins ("octocat") or teams ("@acme/sre")' }),
-      )
+      .array(z.string().regex(LOGIN_OR_TEAM, { error: 'approvers are GitHub logins ("octocat") or teams ("@acme/sre")' }))
       .default([])
       .describe('Who may approve: GitHub logins or "@org/team". Default (empty): anyone with write access.'),
     allow_author: z.boolean().default(false).describe("May the pull request's author approve it. Default false."),
-    manual: z
-      .boolean()
-      .default(false)
-      .describe("After merge, wait for `/apply <environment>` before applying. Default false."),
+    manual: z.boolean().default(false).describe("After merge, wait for `/apply <environment>` before applying. Default false."),
   })
   .describe("Gates of one environment. An environment used by a project but not listed here gets every default.");
 
@@ -117,17 +91,15 @@ export const DriftSchema = z
     schedule: z
       .string()
       .superRefine((value, ctx) => {
-        const problem = cronExpressionProblem(value);
+        const problem = driftScheduleProblem(value);
         if (problem !== undefined) {
-          ctx.addIssue({
-            code: "custom",
-            message: `\`schedule\` is not a valid cron expression: ${problem}`,
-            params: { hint: 'write 5 fields: minute hour day-of-month month day-of-week, e.g. "0 */6 * * *"' },
-          });
+          ctx.addIssue({ code: "custom", message: `\`schedule\` is not a valid cron expression: ${problem}`, params: { hint: SCHEDULE_HINT } });
         }
       })
       .optional()
-      .describe('Cron schedule (5 fields, UTC) for drift detection on the default branch, e.g. "0 */6 * * *". Absent: off.'),
+      .describe(
+        'Cron schedule (UTC) for drift detection on the default branch, as BullMQ reads it: 5 fields, 6 with seconds first, or a macro such as @daily; e.g. "0 */6 * * *". Absent: off.',
+      ),
     remediate: z.boolean().default(false).describe("Apply to restore the desired state when drift is found. Default false."),
   })
   .describe("Scheduled detection of drift between the default branch and the real world.");
@@ -154,10 +126,7 @@ export const RepoConfigSchema = z
       // prefault, not default: zod drops a default over a transform from the generated JSON Schema.
       .prefault([])
       .describe("The projects of this repository."),
-    environments: z
-      .record(named("environment"), EnvironmentSchema)
-      .default({})
-      .describe("Approval and promotion gates, by environment name."),
+    environments: z.record(named("environment"), EnvironmentSchema).default({}).describe("Approval and promotion gates, by environment name."),
     workflows: z.record(named("workflow"), WorkflowSchema).default({}).describe("Custom workflows, by name."),
     drift: DriftSchema.prefault({}).describe("Drift detection. Default: off."),
   })

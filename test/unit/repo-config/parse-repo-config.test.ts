@@ -76,7 +76,7 @@ describe("parseRepoConfig: valid files", () => {
         "  custom:",
         "    plan:",
         "      - run: [sh, -c, 'exit 2']",
-        "        env: {TF_LOG: \"1\"}",
+        '        env: {TF_LOG: "1"}',
         "        timeout_seconds: 30",
         "drift: {remediate: true}",
       ].join("\n"),
@@ -98,9 +98,7 @@ describe("parseRepoConfig: valid files", () => {
   });
 
   test("YAML merge keys share settings between entries", () => {
-    const config = valid(
-      "version: 1\nenvironments:\n  staging: &gate {approvals: 2, manual: true}\n  production:\n    <<: *gate\n    allow_author: true\n",
-    );
+    const config = valid("version: 1\nenvironments:\n  staging: &gate {approvals: 2, manual: true}\n  production:\n    <<: *gate\n    allow_author: true\n");
     assert.deepEqual(config.environments["production"], { approvals: 2, approvers: [], allow_author: true, manual: true });
   });
 
@@ -203,15 +201,22 @@ describe("parseRepoConfig: schema errors point at the line and column", () => {
     assert.equal(team.hint, 'teams start with "@": "@acme/sre"');
     const cron = onlyError("version: 1\ndrift:\n  schedule: '0 */6 * *'\n", 3, 13);
     assert.match(cron.message, /expected 5 fields/);
+    const range = onlyError("version: 1\ndrift:\n  schedule: 60 * * * *\n", 3, 13);
+    assert.equal(range.message, "`schedule` is not a valid cron expression: Constraint error, got value 60 expected range 0-59");
+    assert.match(range.hint ?? "", /or a macro such as @daily/);
+    assert.equal(valid("version: 1\ndrift:\n  schedule: '@hourly'\n").drift.schedule, "@hourly");
   });
 
   test("every error is reported, sorted by position", () => {
     const all = errors("version: 1\napply: x\nautoplan: 3\nprojects: [{dir: a, workflw: b}]\n");
-    assert.deepEqual(all.map((e) => [e.line, e.column, e.path]), [
-      [2, 8, "apply"],
-      [3, 11, "autoplan"],
-      [4, 21, "projects[0].workflw"],
-    ]);
+    assert.deepEqual(
+      all.map((e) => [e.line, e.column, e.path]),
+      [
+        [2, 8, "apply"],
+        [3, 11, "autoplan"],
+        [4, 21, "projects[0].workflw"],
+      ],
+    );
   });
 
   test("positions count CRLF lines and ignore a byte-order mark", () => {
