@@ -1,7 +1,7 @@
 // Run after `npm install` changes package-lock.json.
-// The npm registry reachable here serves no darwin/win32/linux-arm builds of msgpackr-extract
-// (an optional native helper of BullMQ's msgpackr), so npm leaves them out of the lock file and
-// `npm ci` then refuses the lock as out of sync. They are optional and platform-bound: record
+// A registry (a partial mirror, say) that serves no darwin/win32/linux-arm builds of
+// msgpackr-extract (an optional native helper of BullMQ's msgpackr) makes npm leave them out of the
+// lock file, and `npm ci` on those platforms then refuses the lock as out of sync. They are optional and platform-bound: record
 // them as npm records any other optional platform package, so `npm ci` works everywhere.
 import { readFileSync, writeFileSync } from "node:fs";
 
