@@ -59,7 +59,8 @@ export class Dispatcher {
   /**
    * Keeps the repository's drift schedule in step with `drift.schedule` on its default branch:
    * BullMQ job schedulers live in Redis, so the schedule survives restarts and fires once per tick
-   * whatever the number of workers. No schedule removes it.
+   * whatever the number of workers. No schedule removes it. It runs in UTC, as the config
+   * reference says, whatever the time zone of the worker that registers it.
    */
   async scheduleDrift(repo: RepoRef, branch: string, pattern: string | undefined): Promise<void> {
     const id = driftSchedulerId(repo);
@@ -68,7 +69,7 @@ export class Dispatcher {
       return;
     }
     const template: DriftIntent = { kind: "drift", deliveryId: "scheduled", repo, branch };
-    await this.queues.applies.upsertJobScheduler(id, { pattern }, { name: "drift", data: template, opts: { attempts: 1, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } });
+    await this.queues.applies.upsertJobScheduler(id, { pattern, tz: "UTC" }, { name: "drift", data: template, opts: { attempts: 1, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } });
   }
 
   async apply(intent: ApplyIntent): Promise<void> {

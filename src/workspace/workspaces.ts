@@ -48,8 +48,8 @@ export interface ReadFileRequest {
 // GitHub's own rules for owner and repository names; also keeps them from escaping dataDir.
 const NAME = /^[A-Za-z0-9_.-]+$/;
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
-const REF = /^refs\/[A-Za-z0-9_.\/-]+$/;
-const REV = /^[A-Za-z0-9_.\/-]+$/;
+const REF = /^refs\/[A-Za-z0-9_./-]+$/;
+const REV = /^[A-Za-z0-9_./-]+$/;
 const FILES_KEPT = 500;
 
 export class Workspaces {
