@@ -8,13 +8,29 @@ import { People } from "../github/people.ts";
 import type { RepoGitHub } from "../github/port.ts";
 import { evaluateApprovals, type Approval, type ApprovalEvaluation } from "../policy/approvals.ts";
 import type { ApproveAction } from "../policy/command-facts.ts";
-import type { Gates } from "../policy/gates.ts";
+import { effectiveGates, type Gates } from "../policy/gates.ts";
 import { environmentsAt, isPlannedAt, planDigestsAt, type RecordedPlan } from "../policy/planned-projects.ts";
 import { renderApprovalCheck } from "../presentation/render/approval-check.ts";
 import type { RepoConfig } from "../repo-config/schema.ts";
 import type { PullPlan } from "../state/pull-plan-store.ts";
 import { withRedisMutex } from "../state/redis-mutex.ts";
 import type { JobDeps } from "./deps.ts";
+import { loadConfigs, validConfig } from "./load-configs.ts";
+
+/** The pull request's configs, when valid, and the gates they make (policy/gates.ts). */
+export interface PullConfigs {
+  head?: RepoConfig;
+  base?: RepoConfig;
+  gates: Gates;
+}
+
+/** Reads both configs of the pull request (head: what is planned; base: the gates). */
+export async function loadPullConfigs(deps: JobDeps, gh: RepoGitHub, pull: PullFacts): Promise<PullConfigs> {
+  const loaded = await loadConfigs(deps.workspaces, { pull, token: await gh.token() });
+  const head = validConfig(loaded.head);
+  const base = validConfig(loaded.base);
+  return { head, base, gates: effectiveGates(base, head) };
+}
 
 /** Whether this repository gates anything: only then is `slipway/approval` published. */
 export function usesApprovals(head: RepoConfig | undefined, base: RepoConfig | undefined): boolean {
@@ -72,7 +88,7 @@ export async function publishApprovalCheck(deps: JobDeps, gh: RepoGitHub, pull: 
  * recording it) may both publish, and the newest check is the one GitHub shows. Serialised, the
  * later one always reads what the earlier one wrote, so the last check counts every approval.
  */
-export async function refreshApprovals(deps: JobDeps, gh: RepoGitHub, pull: PullFacts, configs: { head?: RepoConfig; base?: RepoConfig; gates: Gates }): Promise<void> {
+export async function refreshApprovals(deps: JobDeps, gh: RepoGitHub, pull: PullFacts, configs: PullConfigs): Promise<void> {
   const key = pullKey(pull);
   await withRedisMutex(deps.redis, `${deps.prefix}:approval-check:${key}:mutex`, async () => {
     const digests = planDigestsAt(await readPlan(deps, pull), pull.headSha);
@@ -88,13 +104,13 @@ export function approvalOf(user: string, action: ApproveAction, source: Approval
 }
 
 /** Records an approval (a `/approve` or an APPROVED review) and brings the check up to date. */
-export async function recordApproval(deps: JobDeps, gh: RepoGitHub, pull: PullFacts, configs: { head?: RepoConfig; base?: RepoConfig; gates: Gates }, approval: Approval): Promise<void> {
+export async function recordApproval(deps: JobDeps, gh: RepoGitHub, pull: PullFacts, configs: PullConfigs, approval: Approval): Promise<void> {
   await deps.approvals.record(pullKey(pull), approval);
   await refreshApprovals(deps, gh, pull, configs);
 }
 
 /** Withdraws every approval of `user` (`/approve cancel`, a review requesting changes). */
-export async function withdrawApprovals(deps: JobDeps, gh: RepoGitHub, pull: PullFacts, configs: { head?: RepoConfig; base?: RepoConfig; gates: Gates }, user: string): Promise<void> {
+export async function withdrawApprovals(deps: JobDeps, gh: RepoGitHub, pull: PullFacts, configs: PullConfigs, user: string): Promise<void> {
   await deps.approvals.withdraw(pullKey(pull), user);
   await refreshApprovals(deps, gh, pull, configs);
 }

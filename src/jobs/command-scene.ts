@@ -9,18 +9,12 @@ import { People } from "../github/people.ts";
 import type { PullStatus, RepoGitHub } from "../github/port.ts";
 import type { EnvironmentGate } from "../policy/approvers.ts";
 import { factsNeeded, type DriftIssueFacts, type PullCommandFacts } from "../policy/command-decisions.ts";
-import { effectiveGates, type Gates } from "../policy/gates.ts";
+import { effectiveGates } from "../policy/gates.ts";
 import { parseRepoConfig } from "../repo-config/parse-repo-config.ts";
 import type { RepoConfig } from "../repo-config/schema.ts";
-import { evaluatePullApprovals, readPlan } from "./approval-status.ts";
+import { evaluatePullApprovals, loadPullConfigs, readPlan, type PullConfigs } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
-import { CONFIG_FILE, loadConfigs, validConfig } from "./load-configs.ts";
-
-export interface PullConfigs {
-  head?: RepoConfig;
-  base?: RepoConfig;
-  gates: Gates;
-}
+import { CONFIG_FILE } from "./load-configs.ts";
 
 export interface PullScene {
   on: "pull_request";
@@ -42,10 +36,7 @@ export type CommandScene = PullScene | DriftScene;
 
 export async function pullScene(deps: JobDeps, gh: RepoGitHub, intent: CommentIntent): Promise<PullScene> {
   const pull = await gh.getPull(intent.pullNumber);
-  const loaded = await loadConfigs(deps.workspaces, { pull: pull.facts, token: await gh.token() });
-  const head = validConfig(loaded.head);
-  const base = validConfig(loaded.base);
-  const configs: PullConfigs = { head, base, gates: effectiveGates(base, head) };
+  const configs = await loadPullConfigs(deps, gh, pull.facts);
   const people = new People(gh, deps.people);
   const permission = once(() => people.permission(intent.user));
   const factsFor = async (command: Command): Promise<PullCommandFacts> => {
@@ -57,14 +48,14 @@ export async function pullScene(deps: JobDeps, gh: RepoGitHub, intent: CommentIn
       actor: { login: intent.user, permission: await permission(), teams },
       pull: { state: pull.state, merged: pull.merged, mergeCommitSha: pull.mergeCommitSha, headSha: pull.facts.headSha, author: pull.facts.author, fromFork: pull.facts.fromFork, mergeable: pull.mergeable },
       gates: configs.gates,
-      baseAllowsForks: base?.allow_forks ?? false,
+      baseAllowsForks: configs.base?.allow_forks ?? false,
       plan: await readPlan(deps, pull.facts),
       ...(needed.ownApproval ? { hasApproval: await deps.approvals.has(pullKey(pull.facts), intent.user) } : {}),
       ...(needed.approvals ? { approvals: await evaluatePullApprovals(deps, gh, pull.facts, configs.gates) } : {}),
       ...(needed.deploy ? { deploy: deploy && { sha: deploy.sha, environments: Object.fromEntries(Object.values(deploy.environments).map((e) => [e.name, e.state])) } } : {}),
     };
   };
-  return { on: "pull_request", pull, configs, parseOptions: parseOptionsOf(head), factsFor };
+  return { on: "pull_request", pull, configs, parseOptions: parseOptionsOf(configs.head), factsFor };
 }
 
 /**

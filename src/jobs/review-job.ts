@@ -4,10 +4,8 @@
 import type { ReviewIntent } from "../domain/intent.ts";
 import { People } from "../github/people.ts";
 import { decideReview } from "../policy/command-decisions.ts";
-import { effectiveGates } from "../policy/gates.ts";
-import { approvalOf, readPlan, recordApproval, withdrawApprovals } from "./approval-status.ts";
+import { approvalOf, loadPullConfigs, readPlan, recordApproval, withdrawApprovals } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
-import { loadConfigs, validConfig } from "./load-configs.ts";
 
 export async function runReviewJob(intent: ReviewIntent, deps: JobDeps): Promise<{ recorded: boolean }> {
   const gh = await deps.github.forRepo(intent.repo);
@@ -25,10 +23,7 @@ export async function runReviewJob(intent: ReviewIntent, deps: JobDeps): Promise
     log.info({ sha: intent.commitId, reason: decision.reason }, "review approval not recorded");
     return { recorded: false };
   }
-  const loaded = await loadConfigs(deps.workspaces, { pull: pull.facts, token: await gh.token() });
-  const head = validConfig(loaded.head);
-  const base = validConfig(loaded.base);
-  const configs = { head, base, gates: effectiveGates(base, head) };
+  const configs = await loadPullConfigs(deps, gh, pull.facts);
   const action = decision.action;
   if (action.kind === "approve") await recordApproval(deps, gh, pull.facts, configs, approvalOf(intent.user, action, "review"));
   else await withdrawApprovals(deps, gh, pull.facts, configs, intent.user);

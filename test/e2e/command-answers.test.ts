@@ -14,9 +14,11 @@ let g: Gated;
 let heldRepos = 0;
 const WAIT_MS = 30_000;
 
-async function openAppPr(branch: string, author = "alice"): Promise<PullInfo> {
-  const pr = await g.gh.openPullRequest({ repo: await g.newRepo(), author, branch, files: { "app/desired.txt": `${branch}\n` } });
+/** A pull request whose plan is recorded: its approval check is published after that, not its plan check. */
+async function openAppPr(branch: string): Promise<PullInfo> {
+  const pr = await g.gh.openPullRequest({ repo: await g.newRepo(), author: "alice", branch, files: { "app/desired.txt": `${branch}\n` } });
   await planned(g.gh, pr, "app");
+  await approvalCheck(pr, "the plan to be recorded");
   return pr;
 }
 
@@ -99,6 +101,7 @@ describe("every command gets a visible answer", () => {
     const noChanges = "#!/bin/sh\necho 'No changes. Your infrastructure matches the configuration.'\nexit 0\n";
     const pr = await g.gh.openPullRequest({ repo, author: "alice", branch: "no-changes", files: { "web/desired.txt": "same\n", "web/plan.sh": noChanges } });
     await waitForCheck(g.gh, pr, "slipway/plan: web", (c) => c.conclusion === "neutral", "a plan of web without changes");
+    await approvalCheck(pr, "the plan to be recorded");
     const command = await g.gh.comment(pr, "alice", "/apply");
     const applyChecks = () => g.gh.checkRuns(repo, { headSha: pr.headSha, name: "slipway/apply: web" });
     await g.gh.waitFor(() => botReplies(g.gh, pr, command.id).length > 0 || applyChecks().length > 0, { timeoutMs: WAIT_MS, what: "a reply to /apply, or an apply" });
