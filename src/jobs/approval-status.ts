@@ -7,7 +7,7 @@ import { pullKey } from "../domain/types.ts";
 import { People } from "../github/people.ts";
 import type { RepoGitHub } from "../github/port.ts";
 import { evaluateApprovals, type Approval, type ApprovalEvaluation } from "../policy/approvals.ts";
-import type { ApproveAction } from "../policy/command-facts.ts";
+import type { ApproveAction } from "../policy/command-decisions.ts";
 import { effectiveGates, type Gates } from "../policy/gates.ts";
 import { environmentsAt, isPlannedAt, planDigestsAt, type RecordedPlan } from "../policy/planned-projects.ts";
 import { renderApprovalCheck } from "../presentation/render/approval-check.ts";

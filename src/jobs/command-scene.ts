@@ -8,7 +8,7 @@ import { pullKey } from "../domain/types.ts";
 import { People } from "../github/people.ts";
 import type { PullStatus, RepoGitHub } from "../github/port.ts";
 import type { EnvironmentGate } from "../policy/approvers.ts";
-import { factsNeeded, type DriftIssueFacts, type PullCommandFacts } from "../policy/command-decisions.ts";
+import { factsNeeded, type DeployFacts, type DriftIssueFacts, type PullCommandFacts, type PullRequestFacts } from "../policy/command-decisions.ts";
 import { effectiveGates } from "../policy/gates.ts";
 import { parseRepoConfig } from "../repo-config/parse-repo-config.ts";
 import type { RepoConfig } from "../repo-config/schema.ts";
@@ -42,20 +42,31 @@ export async function pullScene(deps: JobDeps, gh: RepoGitHub, intent: CommentIn
   const factsFor = async (command: Command): Promise<PullCommandFacts> => {
     const needed = factsNeeded(command, { on: "pull_request", merged: pull.merged });
     const teams = needed.teams ? await people.teamsOf(intent.user, namedApprovers(configs)) : [];
-    const deploy = needed.deploy && pull.mergeCommitSha ? await deps.deploys.get(`${intent.repo.owner}/${intent.repo.name}`, pull.mergeCommitSha) : null;
     return {
       on: "pull_request",
       actor: { login: intent.user, permission: await permission(), teams },
-      pull: { state: pull.state, merged: pull.merged, mergeCommitSha: pull.mergeCommitSha, headSha: pull.facts.headSha, author: pull.facts.author, fromFork: pull.facts.fromFork, mergeable: pull.mergeable },
+      pull: pullRequestFacts(pull),
       gates: configs.gates,
       baseAllowsForks: configs.base?.allow_forks ?? false,
       plan: await readPlan(deps, pull.facts),
       ...(needed.ownApproval ? { hasApproval: await deps.approvals.has(pullKey(pull.facts), intent.user) } : {}),
       ...(needed.approvals ? { approvals: await evaluatePullApprovals(deps, gh, pull.facts, configs.gates) } : {}),
-      ...(needed.deploy ? { deploy: deploy && { sha: deploy.sha, environments: Object.fromEntries(Object.values(deploy.environments).map((e) => [e.name, e.state])) } } : {}),
+      ...(needed.deploy ? { deploy: await deployFacts(deps, intent, pull.mergeCommitSha) } : {}),
     };
   };
   return { on: "pull_request", pull, configs, parseOptions: parseOptionsOf(configs.head), factsFor };
+}
+
+function pullRequestFacts(pull: PullStatus): PullRequestFacts {
+  const { facts } = pull;
+  return { state: pull.state, merged: pull.merged, mergeCommitSha: pull.mergeCommitSha, headSha: facts.headSha, author: facts.author, fromFork: facts.fromFork, mergeable: pull.mergeable };
+}
+
+/** The environments of the merge commit's deploy and their states; null when it has none. */
+async function deployFacts(deps: JobDeps, intent: CommentIntent, sha: string | undefined): Promise<DeployFacts | null> {
+  const deploy = sha ? await deps.deploys.get(`${intent.repo.owner}/${intent.repo.name}`, sha) : null;
+  if (!deploy) return null;
+  return { sha: deploy.sha, environments: Object.fromEntries(Object.values(deploy.environments).map((e) => [e.name, e.state])) };
 }
 
 /**

@@ -19,7 +19,7 @@ import { allow, refuse, type CommandDecision, type CommandFacts, type DriftIssue
 import { permissionRefusal } from "./permissions.ts";
 
 export { decideReview, type ReviewFacts } from "./approve-decisions.ts";
-export type { Actor, CommandAction, CommandDecision, CommandFacts, DriftIssueFacts, PullCommandFacts, PullRequestFacts } from "./command-facts.ts";
+export type { Actor, ApproveAction, CommandAction, CommandDecision, CommandFacts, DeployFacts, DriftIssueFacts, PullCommandFacts, PullRequestFacts } from "./command-facts.ts";
 
 export function decideCommand(command: Command, facts: CommandFacts): CommandDecision {
   const refusal = permissionRefusal(facts.actor.login, command.kind, facts.actor.permission);
