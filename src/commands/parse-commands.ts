@@ -10,10 +10,10 @@ import { NAME_RULE, classifyLine, describeChar, nameProblem } from "./tokenize.t
 
 export const MAX_COMMANDS = 10;
 export const MAX_ERRORS = 10;
-export const MAX_ARGUMENTS = 50;
+const MAX_ARGUMENTS = 50;
 /** GitHub caps comments at 65,536 characters; anything far beyond is not a real comment. */
-export const MAX_BODY_CHARS = 262_144;
-export const MAX_LINE_CHARS = 1_000;
+const MAX_BODY_CHARS = 262_144;
+const MAX_LINE_CHARS = 1_000;
 const SHOWN_TEXT = 200;
 
 const isOurs = (word: string) => COMMAND_WORDS.includes(word);

@@ -1,22 +1,37 @@
 // Evaluates a pull request's approvals against its gates and publishes `slipway/approval`.
-// Called after a plan (the touched environments and plan digests are known then) and after
-// every approval or withdrawal.
+// Called once a head's plan is recorded (the touched environments and plan digests are known
+// then) and after every approval or withdrawal — whichever comes last publishes the check that
+// counts, so an approval given while the plan ran is not lost (SPEC §7).
 import type { PullFacts } from "../domain/intent.ts";
-import type { RepoGitHub } from "../github/port.ts";
-import { evaluateApprovals, type ApprovalEvaluation, type EnvironmentGate, type UserTeams } from "../policy/approvals.ts";
-import type { Gates } from "../policy/gates.ts";
-import type { PermissionLevel } from "../policy/permissions.ts";
-import { renderApprovalCheck } from "../presentation/render/approval-check.ts";
 import { pullKey } from "../domain/types.ts";
+import { People } from "../github/people.ts";
+import type { RepoGitHub } from "../github/port.ts";
+import { evaluateApprovals, type Approval, type ApprovalEvaluation } from "../policy/approvals.ts";
+import type { ApproveAction } from "../policy/command-decisions.ts";
+import { effectiveGates, type Gates } from "../policy/gates.ts";
+import { environmentsAt, isPlannedAt, planDigestsAt, type RecordedPlan } from "../policy/planned-projects.ts";
+import { renderApprovalCheck } from "../presentation/render/approval-check.ts";
 import type { RepoConfig } from "../repo-config/schema.ts";
+import type { PullPlan } from "../state/pull-plan-store.ts";
 import type { JobDeps } from "./deps.ts";
 
+/** What reading and publishing approvals needs. */
 export type ApprovalDeps = Pick<JobDeps, "plans" | "approvals" | "people">;
+import { loadConfigs, validConfig } from "./load-configs.ts";
 
-export interface ApprovalStatus {
-  evaluation: ApprovalEvaluation;
-  /** False when the plan of the head is not known yet: nothing was published. */
-  published: boolean;
+/** The pull request's configs, when valid, and the gates they make (policy/gates.ts). */
+export interface PullConfigs {
+  head?: RepoConfig;
+  base?: RepoConfig;
+  gates: Gates;
+}
+
+/** Reads both configs of the pull request (head: what is planned; base: the gates). */
+export async function loadPullConfigs(deps: JobDeps, gh: RepoGitHub, pull: PullFacts): Promise<PullConfigs> {
+  const loaded = await loadConfigs(deps.workspaces, { pull, token: await gh.token() });
+  const head = validConfig(loaded.head);
+  const base = validConfig(loaded.base);
+  return { head, base, gates: effectiveGates(base, head) };
 }
 
 /** Whether this repository gates anything: only then is `slipway/approval` published. */
@@ -24,18 +39,32 @@ export function usesApprovals(head: RepoConfig | undefined, base: RepoConfig | u
   return [head, base].some((c) => c !== undefined && (Object.keys(c.environments).length > 0 || c.projects.some((p) => p.environment)));
 }
 
+/** The stored plan as the policy reads it (planned-projects.ts). */
+export function recordedPlan(plan: PullPlan | null): RecordedPlan | null {
+  if (!plan) return null;
+  const projects = Object.values(plan.projects).map((p) => ({
+    name: p.result.project,
+    environment: p.result.environment,
+    headSha: p.headSha,
+    status: p.result.status,
+    appliedSha: p.appliedSha,
+    planDigest: p.result.planDigest,
+  }));
+  return { headSha: plan.headSha, projects };
+}
+
+export async function readPlan(deps: ApprovalDeps, pull: PullFacts): Promise<RecordedPlan | null> {
+  return recordedPlan(await deps.plans.get(pullKey(pull)));
+}
+
 export async function evaluatePullApprovals(deps: ApprovalDeps, gh: RepoGitHub, pull: PullFacts, gates: Gates): Promise<ApprovalEvaluation | null> {
-  const key = pullKey(pull);
-  const plan = await deps.plans.get(key);
-  if (!plan || plan.headSha !== pull.headSha) return null;
-  const projects = Object.values(plan.projects).filter((p) => p.headSha === pull.headSha && p.result.status !== "superseded");
-  const envNames = [...new Set(projects.map((p) => p.result.environment).filter((e): e is string => !!e))].sort();
-  const environments = envNames.map((name) => ({ name, config: gates.environment(name) }));
-  const approvals = await deps.approvals.list(key);
-  const digests: Record<string, string> = {};
-  for (const p of projects) if (p.result.planDigest) digests[p.result.project] = p.result.planDigest;
-  const userTeams = await teamsOf(deps, gh, approvals.map((a) => a.user), environments.map((e) => e.config));
-  return evaluateApprovals({ environments, approvals, author: pull.author, headSha: pull.headSha, currentDigests: digests, survive: gates.survive, userTeams });
+  const plan = await readPlan(deps, pull);
+  if (!isPlannedAt(plan, pull.headSha)) return null;
+  const environments = environmentsAt(plan, pull.headSha).map((name) => ({ name, config: gates.environment(name) }));
+  const approvals = await deps.approvals.list(pullKey(pull));
+  const named = environments.flatMap((e) => [e.config.approvers, ...(e.config.alsoApprovers ?? [])].flat());
+  const userTeams = await new People(gh, deps.people).teamsOfEach(approvals.map((a) => a.user), named);
+  return evaluateApprovals({ environments, approvals, author: pull.author, headSha: pull.headSha, currentDigests: planDigestsAt(plan, pull.headSha), survive: gates.survive, userTeams });
 }
 
 export async function publishApprovalCheck(deps: ApprovalDeps, gh: RepoGitHub, pull: PullFacts, gates: Gates): Promise<ApprovalEvaluation | null> {
@@ -52,26 +81,38 @@ export async function publishApprovalCheck(deps: ApprovalDeps, gh: RepoGitHub, p
   return evaluation;
 }
 
-/** Team memberships of the approving users, only for the teams the gates name. */
-async function teamsOf(deps: ApprovalDeps, gh: RepoGitHub, users: string[], gates: EnvironmentGate[]): Promise<UserTeams> {
-  const named = gates.flatMap((g) => [g.approvers, ...(g.alsoApprovers ?? [])].flat());
-  const out: UserTeams = {};
-  for (const user of new Set(users)) out[user] = await teamsOfUser(deps, gh, user, named);
-  return out;
+/**
+ * Brings the approvals of the head up to date with its plan: approvals recorded while the plan
+ * ran get its digests, and the check is published — when the plan of the head is recorded; until
+ * then there is nothing to evaluate, and the plan job calls this once it records the plan.
+ *
+ * One at a time per pull request: the plan job (after recording the plan) and an approval (after
+ * recording it) may both publish, and the newest check is the one GitHub shows. Serialised, the
+ * later one always reads what the earlier one wrote, so the last check counts every approval.
+ */
+export async function refreshApprovals(deps: ApprovalDeps, gh: RepoGitHub, pull: PullFacts, configs: PullConfigs): Promise<void> {
+  const key = pullKey(pull);
+  await deps.approvals.exclusive(key, async () => {
+    const digests = planDigestsAt(await readPlan(deps, pull), pull.headSha);
+    if (digests === undefined) return;
+    await deps.approvals.fillPlanDigests(key, pull.headSha, digests);
+    if (usesApprovals(configs.head, configs.base)) await publishApprovalCheck(deps, gh, pull, configs.gates);
+  });
 }
 
-/** The user's permission on the repository, looked up through the API and kept a minute. */
-export async function repoPermission(deps: ApprovalDeps, gh: RepoGitHub, user: string): Promise<PermissionLevel> {
-  return (await deps.people.remember(`perm:${gh.repo.owner}/${gh.repo.name}:${user}`, () => gh.permission(user))) as PermissionLevel;
+/** The approval to record for what the policy allowed. */
+export function approvalOf(user: string, action: ApproveAction, source: Approval["source"]): Approval {
+  return { user, environments: action.environments, headSha: action.headSha, ...(action.planDigests ? { planDigests: action.planDigests } : {}), source, at: Date.now() };
 }
 
-/** Which of the `@org/team` entries among `approvers` the user is an active member of. */
-export async function teamsOfUser(deps: ApprovalDeps, gh: RepoGitHub, user: string, approvers: string[]): Promise<string[]> {
-  const teams: string[] = [];
-  for (const team of new Set(approvers.filter((a) => a.startsWith("@")))) {
-    const [org, slug] = team.slice(1).split("/");
-    if (!org || !slug) continue;
-    if (await deps.people.remember(`team:${org}/${slug}:${user}`, () => gh.isTeamMember(org, slug, user))) teams.push(team);
-  }
-  return teams;
+/** Records an approval (a `/approve` or an APPROVED review) and brings the check up to date. */
+export async function recordApproval(deps: ApprovalDeps, gh: RepoGitHub, pull: PullFacts, configs: PullConfigs, approval: Approval): Promise<void> {
+  await deps.approvals.record(pullKey(pull), approval);
+  await refreshApprovals(deps, gh, pull, configs);
+}
+
+/** Withdraws every approval of `user` (`/approve cancel`, a review requesting changes). */
+export async function withdrawApprovals(deps: ApprovalDeps, gh: RepoGitHub, pull: PullFacts, configs: PullConfigs, user: string): Promise<void> {
+  await deps.approvals.withdraw(pullKey(pull), user);
+  await refreshApprovals(deps, gh, pull, configs);
 }

@@ -13,7 +13,7 @@ import { affectedProjects } from "../projects/affected-projects.ts";
 import { pullKey } from "../domain/types.ts";
 import { pullChangedFiles } from "../workspace/changed-files.ts";
 import { createRedactor, secretValues } from "../runner/redact.ts";
-import { publishApprovalCheck, usesApprovals } from "./approval-status.ts";
+import { refreshApprovals } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
 import { loadConfigs, validConfig } from "./load-configs.ts";
 import { planFilePath, planProject } from "../runner/plan-project.ts";
@@ -113,8 +113,9 @@ export async function runPlanJob(intent: PlanIntent, deps: PlanDeps, signal: Abo
     const stored = await deps.plans.recordPlans(key, pull.headSha, results);
     const shown = Object.values(stored.projects).map((p) => p.result);
     await sticky(renderPlanComment({ pr: pull.number, headSha: pull.headSha, results: shown }));
+    // Approvals given while this plan ran count now (SPEC §7 "No approval is lost to timing").
     const base = validConfig(configs.base);
-    if (usesApprovals(config, base)) await publishApprovalCheck(deps, gh, pull, effectiveGates(base, config));
+    await refreshApprovals(deps, gh, pull, { head: config, base, gates: effectiveGates(base, config) });
     return { outcome: "planned", results: results.map((r) => ({ project: r.project, status: r.status })) };
   } finally {
     await worktree.remove();

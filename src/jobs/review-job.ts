@@ -1,38 +1,32 @@
 // A GitHub review counts as `/approve` (APPROVED) or withdraws the reviewer's approval
-// (CHANGES_REQUESTED), for the commit the review was made on.
+// (CHANGES_REQUESTED), for the commit the review was made on — also while that commit's plan is
+// still running: the approval is recorded at once and counts when the plan is (SPEC §7).
 import type { ReviewIntent } from "../domain/intent.ts";
-import { effectiveGates } from "../policy/gates.ts";
-import { canRunCommands } from "../policy/permissions.ts";
-import { pullKey } from "../domain/types.ts";
-import { publishApprovalCheck, repoPermission, usesApprovals } from "./approval-status.ts";
+import { People } from "../github/people.ts";
+import { decideReview } from "../policy/command-decisions.ts";
+import { approvalOf, loadPullConfigs, readPlan, recordApproval, withdrawApprovals } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
-import { loadConfigs, validConfig } from "./load-configs.ts";
 
 export async function runReviewJob(intent: ReviewIntent, deps: JobDeps): Promise<{ recorded: boolean }> {
   const gh = await deps.github.forRepo(intent.repo);
   const pull = await gh.getPull(intent.pullNumber);
-  const key = pullKey(pull.facts);
-  const log = deps.log.child({ delivery: intent.deliveryId, pr: key, user: intent.user });
-  let recorded = false;
-  if (intent.state === "changes_requested") {
-    await deps.approvals.withdraw(key, intent.user);
-  } else {
-    // Anyone may review a public repository; only people who may run commands may approve.
-    const level = await repoPermission(deps, gh, intent.user);
-    const plan = await deps.plans.get(key);
-    if (!canRunCommands(level) || !plan || plan.headSha !== intent.commitId) {
-      log.info({ level, planned: plan?.headSha, reviewed: intent.commitId }, "review approval not recorded");
-      return { recorded: false };
-    }
-    const digests: Record<string, string> = {};
-    for (const p of Object.values(plan.projects)) if (p.headSha === intent.commitId && p.result.planDigest) digests[p.result.project] = p.result.planDigest;
-    await deps.approvals.record(key, { user: intent.user, environments: "all", headSha: intent.commitId, planDigests: digests, source: "review", at: Date.now() });
-    recorded = true;
+  const log = deps.log.child({ delivery: intent.deliveryId, pr: `${intent.repo.owner}/${intent.repo.name}#${intent.pullNumber}`, user: intent.user });
+  const decision = decideReview({
+    login: intent.user,
+    permission: await new People(gh, deps.people).permission(intent.user),
+    state: intent.state,
+    commitId: intent.commitId,
+    plan: await readPlan(deps, pull.facts),
+  });
+  if (decision.verdict === "refuse") {
+    // Not answered: a review is not a command, and anyone may review a public repository.
+    log.info({ sha: intent.commitId, reason: decision.reason }, "review approval not recorded");
+    return { recorded: false };
   }
-  log.info({ state: intent.state, sha: intent.commitId }, "review taken into account");
-  const configs = await loadConfigs(deps.workspaces, { pull: pull.facts, token: await gh.token() });
-  const head = validConfig(configs.head);
-  const base = validConfig(configs.base);
-  if (usesApprovals(head, base)) await publishApprovalCheck(deps, gh, pull.facts, effectiveGates(base, head));
-  return { recorded };
+  const configs = await loadPullConfigs(deps, gh, pull.facts);
+  const action = decision.action;
+  if (action.kind === "approve") await recordApproval(deps, gh, pull.facts, configs, approvalOf(intent.user, action, "review"));
+  else await withdrawApprovals(deps, gh, pull.facts, configs, intent.user);
+  log.info({ state: intent.state, sha: intent.commitId, head: pull.facts.headSha, planned: action.kind === "approve" && action.planDigests !== undefined }, "review taken into account");
+  return { recorded: action.kind === "approve" };
 }

@@ -4,7 +4,7 @@
 // `slipway/approval` check, so every approval that does not count says why.
 import { isApprover, sameUser, type EnvironmentGate, type UserTeams } from "./approvers.ts";
 
-export { approverEnvironments, isApprover, stricterEnvironment, type EnvironmentGate, type UserTeams } from "./approvers.ts";
+export { isApprover, stricterEnvironment, type EnvironmentGate, type UserTeams } from "./approvers.ts";
 
 export interface Approval {
   user: string;
@@ -79,13 +79,21 @@ function evaluateEnvironment(name: string, gate: EnvironmentGate, approvals: App
 }
 
 function whyNotCounted(approval: Approval, env: string, gate: EnvironmentGate, facts: ApprovalFacts): string | undefined {
-  if (sameUser(approval.user, facts.author) && !gate.allow_author) {
+  return whyCannotApprove(approval.user, env, gate, facts.author, facts.userTeams) ?? whyStale(approval, facts);
+}
+
+/**
+ * Why `user` may not approve `env` on a pull request by `author`, whatever the commit: the rule
+ * the `slipway/approval` check applies and `/approve` answers with. Undefined when they may.
+ */
+export function whyCannotApprove(user: string, env: string, gate: EnvironmentGate, author: string, userTeams: UserTeams): string | undefined {
+  if (sameUser(user, author) && !gate.allow_author) {
     return `is the author of this pull request, and ${env} does not allow authors to approve (allow_author: false)`;
   }
-  if (!isApprover(approval.user, gate, facts.userTeams)) {
+  if (!isApprover(user, gate, userTeams)) {
     return `is not an approver of ${env} (approvers: ${describeApprovers(gate)})`;
   }
-  return whyStale(approval, facts);
+  return undefined;
 }
 
 function whyStale(approval: Approval, facts: ApprovalFacts): string | undefined {
@@ -115,8 +123,3 @@ function describeApprovers(gate: EnvironmentGate): string {
 }
 
 const short = (sha: string) => sha.slice(0, 7);
-
-/** `/approve cancel`, or a CHANGES_REQUESTED review: every approval of `user` is withdrawn. */
-export function withdraw(approvals: Approval[], user: string): Approval[] {
-  return approvals.filter((a) => !sameUser(a.user, user));
-}

@@ -42,18 +42,6 @@ export function isApprover(user: string, gate: EnvironmentGate, userTeams: UserT
 }
 
 /**
- * The environments (by name) `user` may approve: what a GitHub APPROVED review counts for,
- * since a review cannot name environments.
- */
-export function approverEnvironments(
-  user: string,
-  environments: { name: string; config: EnvironmentGate }[],
-  userTeams: UserTeams,
-): string[] {
-  return environments.filter((e) => isApprover(user, e.config, userTeams)).map((e) => e.name);
-}
-
-/**
  * SPEC §7: "A PR that changes `.slipway.yml` is gated by the stricter of the two" — the base
  * branch's gates can never be loosened by the head, and a head that tightens them is held to
  * its own tighter gates. An absent environment has every default (anyone, 0 approvals).

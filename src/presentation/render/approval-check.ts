@@ -37,8 +37,3 @@ export function renderApprovalCheck(evaluation: ApprovalEvaluation, headSha: str
     text: cutAtLineBoundary(text, CHECK_RUN_TEXT_MAX, "\n… more not shown").text,
   };
 }
-
-/** One line per environment still short of approvals, for a refused `/apply`. */
-export function describeMissing(evaluation: ApprovalEvaluation): string[] {
-  return evaluation.perEnvironment.filter((e) => e.missing > 0).map((e) => `${e.name} needs ${e.missing} more approval${e.missing === 1 ? "" : "s"} (${e.approvedBy.length} of ${e.required})`);
-}

@@ -3,7 +3,7 @@
 import type { CommandError } from "../../commands/command-types.ts";
 import { COMMAND_SPECS } from "../../commands/grammar.ts";
 import { ISSUE_COMMENT_BODY_MAX, cutAtLineBoundary } from "./github-limits.ts";
-import { escapeHtml, inlineCode, oneLine, tableCell } from "./markdown.ts";
+import { escapeHtml, inertMentions, inlineCode, oneLine, tableCell } from "./markdown.ts";
 
 /** Makes invisible and control characters visible, so a user sees why `/plan` "looked right". */
 export function visible(text: string): string {
@@ -27,7 +27,17 @@ export function renderCommandErrors(errors: CommandError[]): string {
 
 /** A refusal by policy (permissions, missing approvals, a merged PR…), for one command. */
 export function renderRefusal(commandText: string, reason: string): string {
-  return fit(`Slipway did not run ${inlineCode(visible(commandText))}: ${escapeHtml(oneLine(reason, 4_000))}\n`);
+  return fit(`Slipway did not run ${inlineCode(visible(commandText))}: ${replyText(reason)}\n`);
+}
+
+/** The answer to a command that ran but changed nothing (yet), saying why (SPEC §7). */
+export function renderAnswer(commandText: string, answer: string): string {
+  return fit(`Slipway ran ${inlineCode(visible(commandText))}. ${replyText(answer)}\n`);
+}
+
+/** A reason or an answer: one line, no HTML, and nobody it names is notified. */
+function replyText(text: string): string {
+  return inertMentions(escapeHtml(oneLine(text, 4_000)));
 }
 
 export interface HelpState {

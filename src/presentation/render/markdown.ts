@@ -24,6 +24,15 @@ export function inlineCode(text: string): string {
   return `${ticks}${pad}${flat}${pad}${ticks}`;
 }
 
+/**
+ * Puts each @mention in a code span, where GitHub notifies nobody: a reply may name a user or an
+ * approver team (`@acme/sre`), and a refusal must not page a whole team. Mentions already in a
+ * code span, and addresses like `a@b.c`, are left alone.
+ */
+export function inertMentions(text: string): string {
+  return text.replace(/(^|[^\w`@/.-])@([A-Za-z0-9][A-Za-z0-9-]*(?:\/[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)?)/g, (_, before: string, name: string) => `${before}\`@${name}\``);
+}
+
 /** Text for a table cell: a pipe would start a new column, so it is escaped. */
 export function tableCell(text: string): string {
   return text.replace(/\|/g, "\\|");

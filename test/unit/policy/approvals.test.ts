@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  approverEnvironments,
   evaluateApprovals,
   stricterEnvironment,
-  withdraw,
+  whyCannotApprove,
   type Approval,
   type ApprovalFacts,
   type EnvironmentGate,
@@ -170,23 +169,14 @@ describe("evaluateApprovals", () => {
   });
 });
 
-describe("approverEnvironments", () => {
-  const environments = [
-    { name: "staging", config: gate() },
-    { name: "production", config: gate({ approvers: ["@acme/sre"] }) },
-    { name: "dr", config: gate({ approvers: ["Octocat"] }) },
-  ];
-  test("a review counts for the environments the reviewer may approve", () => {
-    assert.deepEqual(approverEnvironments("bob", environments, {}), ["staging"]);
-    assert.deepEqual(approverEnvironments("dana", environments, { dana: ["@acme/sre"] }), ["staging", "production"]);
-    assert.deepEqual(approverEnvironments("octocat", environments, {}), ["staging", "dr"]);
-  });
-});
-
-describe("withdraw", () => {
-  test("removes every approval of that user, any spelling, and no one else's", () => {
-    const list = [approval("bob", { at: 1 }), approval("carol", { at: 2 }), approval("Bob", { at: 3, source: "review" })];
-    assert.deepEqual(withdraw(list, "BOB"), [list[1]]);
+describe("whyCannotApprove", () => {
+  test("the author under allow_author: false, and a user outside the approvers, are told why; others may", () => {
+    const production = gate({ approvers: ["carol", "@acme/sre"] });
+    assert.match(whyCannotApprove("Alice", "production", production, "alice", {})!, /author.*allow_author: false/);
+    assert.equal(whyCannotApprove("alice", "production", gate({ allow_author: true }), "alice", {}), undefined);
+    assert.equal(whyCannotApprove("erin", "production", production, "alice", {}), "is not an approver of production (approvers: carol, @acme/sre)");
+    assert.equal(whyCannotApprove("dave", "production", production, "alice", { dave: ["@acme/sre"] }), undefined);
+    assert.equal(whyCannotApprove("CAROL", "production", production, "alice", {}), undefined);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { renderCommandErrors, renderHelp, renderRefusal } from "../../../src/presentation/render/command-reply.ts";
+import { renderAnswer, renderCommandErrors, renderHelp, renderRefusal } from "../../../src/presentation/render/command-reply.ts";
+import { inertMentions } from "../../../src/presentation/render/markdown.ts";
 import { parseCommands } from "../../../src/commands/parse-commands.ts";
 import { COMMAND_SPECS } from "../../../src/commands/grammar.ts";
 import { ISSUE_COMMENT_BODY_MAX } from "../../../src/presentation/render/github-limits.ts";
@@ -58,5 +59,25 @@ describe("renderHelp and renderRefusal", () => {
     const r = renderRefusal("/apply production", "you need write permission on acme/infra to run commands.");
     assert.equal(r, "Slipway did not run `/apply production`: you need write permission on acme/infra to run commands.\n");
     assert.ok(renderRefusal("/plan", "x".repeat(200_000)).length <= ISSUE_COMMENT_BODY_MAX);
+  });
+});
+
+describe("answers and mentions", () => {
+  test("an answer says the command ran, and why it changes nothing", () => {
+    assert.equal(
+      renderAnswer("/approve", "Recorded, but it does not count: @alice is the author of this pull request."),
+      "Slipway ran `/approve`. Recorded, but it does not count: `@alice` is the author of this pull request.\n",
+    );
+  });
+
+  test("no one named in a reply is notified: users and teams go in code spans; HTML is escaped", () => {
+    const r = renderRefusal("/apply production", "@erin is not an approver of `production` (approvers: @acme/sre, carol) <b>");
+    assert.equal(r, "Slipway did not run `/apply production`: `@erin` is not an approver of `production` (approvers: `@acme/sre`, carol) &lt;b&gt;\n");
+  });
+
+  test("mentions already in code, and e-mail addresses, are left as they are", () => {
+    assert.equal(inertMentions("`@acme/sre` and slipway@users.noreply.github.com"), "`@acme/sre` and slipway@users.noreply.github.com");
+    assert.equal(inertMentions("@a, (@b/c-d.e) @@x"), "`@a`, (`@b/c-d.e`) @@x");
+    assert.equal(inertMentions("approvers: @acme/sre."), "approvers: `@acme/sre`.", "a sentence's full stop stays outside");
   });
 });
