@@ -27,7 +27,7 @@ export interface PullConfigs {
 }
 
 /** Reads both configs of the pull request (head: what is planned; base: the gates). */
-export async function loadPullConfigs(deps: JobDeps, gh: RepoGitHub, pull: PullFacts): Promise<PullConfigs> {
+export async function loadPullConfigs(deps: Pick<JobDeps, "workspaces">, gh: RepoGitHub, pull: PullFacts): Promise<PullConfigs> {
   const loaded = await loadConfigs(deps.workspaces, { pull, token: await gh.token() });
   const head = validConfig(loaded.head);
   const base = validConfig(loaded.base);

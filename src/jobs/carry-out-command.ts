@@ -5,13 +5,12 @@ import type { RepoGitHub } from "../github/port.ts";
 import type { CommandAction } from "../policy/command-decisions.ts";
 import { renderHelp, renderRefusal } from "../presentation/render/command-reply.ts";
 import { approvalOf, evaluatePullApprovals, readPlan, recordApproval, withdrawApprovals } from "./approval-status.ts";
-import type { PullScene } from "./command-scene.ts";
-import type { JobDeps } from "./deps.ts";
+import type { CommandDeps, PullScene } from "./command-scene.ts";
 import { releaseLocks } from "./release-locks.ts";
 import { openRevertPull } from "./revert-pull.ts";
 
 export interface CommandContext {
-  deps: JobDeps;
+  deps: CommandDeps;
   gh: RepoGitHub;
   intent: CommentIntent;
 }

@@ -14,6 +14,9 @@ import { parseRepoConfig } from "../repo-config/parse-repo-config.ts";
 import type { RepoConfig } from "../repo-config/schema.ts";
 import { evaluatePullApprovals, loadPullConfigs, readPlan, type PullConfigs } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
+
+/** What gathering a command's facts and carrying out its decision need. */
+export type CommandDeps = Pick<JobDeps, "github" | "workspaces" | "dispatcher" | "plans" | "approvals" | "people" | "locks" | "deploys" | "log">;
 import { CONFIG_FILE } from "./load-configs.ts";
 
 export interface PullScene {
@@ -34,7 +37,7 @@ export interface DriftScene {
 
 export type CommandScene = PullScene | DriftScene;
 
-export async function pullScene(deps: JobDeps, gh: RepoGitHub, intent: CommentIntent): Promise<PullScene> {
+export async function pullScene(deps: CommandDeps, gh: RepoGitHub, intent: CommentIntent): Promise<PullScene> {
   const pull = await gh.getPull(intent.pullNumber);
   const configs = await loadPullConfigs(deps, gh, pull.facts);
   const people = new People(gh, deps.people);
@@ -63,7 +66,7 @@ function pullRequestFacts(pull: PullStatus): PullRequestFacts {
 }
 
 /** The environments of the merge commit's deploy and their states; null when it has none. */
-async function deployFacts(deps: JobDeps, intent: CommentIntent, sha: string | undefined): Promise<DeployFacts | null> {
+async function deployFacts(deps: CommandDeps, intent: CommentIntent, sha: string | undefined): Promise<DeployFacts | null> {
   const deploy = sha ? await deps.deploys.get(`${intent.repo.owner}/${intent.repo.name}`, sha) : null;
   if (!deploy) return null;
   return { sha: deploy.sha, environments: Object.fromEntries(Object.values(deploy.environments).map((e) => [e.name, e.state])) };
@@ -73,7 +76,7 @@ async function deployFacts(deps: JobDeps, intent: CommentIntent, sha: string | u
  * A comment on a drift issue: the project it reports, and its environment's gate as the default
  * branch's config says now (read only when a command needs it: most comments are conversation).
  */
-export function driftScene(deps: JobDeps, gh: RepoGitHub, intent: CommentIntent, project: string): DriftScene {
+export function driftScene(deps: CommandDeps, gh: RepoGitHub, intent: CommentIntent, project: string): DriftScene {
   const branch = intent.defaultBranch ?? "main";
   const people = new People(gh, deps.people);
   const permission = once(() => people.permission(intent.user));
@@ -87,7 +90,7 @@ export function driftScene(deps: JobDeps, gh: RepoGitHub, intent: CommentIntent,
   return { on: "drift_issue", project, branch, parseOptions: {}, factsFor };
 }
 
-async function defaultBranchGate(deps: JobDeps, gh: RepoGitHub, branch: string, project: string): Promise<{ environment?: string; gate?: EnvironmentGate }> {
+async function defaultBranchGate(deps: CommandDeps, gh: RepoGitHub, branch: string, project: string): Promise<{ environment?: string; gate?: EnvironmentGate }> {
   const where = { owner: gh.repo.owner, repo: gh.repo.name, token: await gh.token() };
   const text = await deps.workspaces.readFileAt({ ...where, rev: await deps.workspaces.branchHead({ ...where, branch }), path: CONFIG_FILE });
   const parsed = text === null ? null : parseRepoConfig(text, CONFIG_FILE);

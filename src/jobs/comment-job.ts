@@ -8,10 +8,9 @@ import { decideCommand, type CommandAction } from "../policy/command-decisions.t
 import { commandLabel } from "../policy/permissions.ts";
 import { renderAnswer, renderCommandErrors, renderRefusal } from "../presentation/render/command-reply.ts";
 import { carryOutOnDriftIssue, carryOutOnPull, type CommandContext } from "./carry-out-command.ts";
-import { driftScene, pullScene, type CommandScene } from "./command-scene.ts";
-import type { JobDeps } from "./deps.ts";
+import { driftScene, pullScene, type CommandDeps, type CommandScene } from "./command-scene.ts";
 
-export async function runCommentJob(intent: CommentIntent, deps: JobDeps): Promise<{ ran: string[]; refused: number }> {
+export async function runCommentJob(intent: CommentIntent, deps: CommandDeps): Promise<{ ran: string[]; refused: number }> {
   const log = deps.log.child({ delivery: intent.deliveryId, pr: `${intent.repo.owner}/${intent.repo.name}#${intent.pullNumber}`, user: intent.user });
   const gh = await deps.github.forRepo(intent.repo);
   const scene = intent.driftProject !== undefined ? driftScene(deps, gh, intent, intent.driftProject) : await pullScene(deps, gh, intent);

@@ -1,7 +1,6 @@
 // The plan job: one pull request head → one check run per changed project and one sticky
 // comment. Orchestration only: config, detection, running and rendering live in their modules.
 import type { PlanIntent, PullFacts } from "../domain/intent.ts";
-import type { ProjectRunResult } from "../domain/types.ts";
 import type { RepoGitHub } from "../github/port.ts";
 import { decideAutoplan } from "../policy/autoplan.ts";
 import { effectiveGates } from "../policy/gates.ts";
@@ -10,12 +9,13 @@ import { renderConfigCheck, renderNoConfigComment, renderSkippedComment } from "
 import { renderPlanComment } from "../presentation/render/plan-comment.ts";
 import { writeStickyComment } from "../presentation/sticky-comment.ts";
 import { affectedProjects } from "../projects/affected-projects.ts";
-import { pullKey } from "../domain/types.ts";
+import { pullKey, type ProjectRunResult } from "../domain/types.ts";
 import { pullChangedFiles } from "../workspace/changed-files.ts";
 import { createRedactor, secretValues } from "../runner/redact.ts";
 import { refreshApprovals } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
-import { loadConfigs, validConfig } from "./load-configs.ts";
+import { loadConfigs, validConfig, type Configs } from "./load-configs.ts";
+import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
 import { planFilePath, planProject } from "../runner/plan-project.ts";
 import { pullTarget, runDirOf } from "../domain/run-target.ts";
 
@@ -30,6 +30,18 @@ type PlanDeps = Pick<
   JobDeps,
   "github" | "workspaces" | "heads" | "locks" | "plans" | "planFiles" | "openChecks" | "sticky" | "approvals" | "people" | "dataDir" | "stepEnv" | "secretEnvNames" | "stepTimeoutMs" | "log"
 >;
+
+interface PlanRun {
+  intent: PlanIntent;
+  deps: PlanDeps;
+  gh: RepoGitHub;
+  log: PlanDeps["log"];
+  key: string;
+  worktreePath: string;
+  configs: Configs;
+  signal: AbortSignal;
+  sticky: (body: string) => Promise<number>;
+}
 
 export async function runPlanJob(intent: PlanIntent, deps: PlanDeps, signal: AbortSignal): Promise<PlanJobOutcome> {
   const pull = intent.pull;
@@ -50,76 +62,94 @@ export async function runPlanJob(intent: PlanIntent, deps: PlanDeps, signal: Abo
     refs: [`refs/pull/${pull.number}/head`, `refs/heads/${pull.baseRef}`],
   });
   try {
-    const sticky = (body: string) => writeStickyComment(gh, deps.sticky, { key, number: pull.number }, body);
     const configs = await loadConfigs(deps.workspaces, { pull, token, worktreePath: worktree.path });
-
-    if (configs.head.kind === "missing") {
-      if (intent.trigger === "command" || !pull.fromFork) await sticky(renderNoConfigComment());
-      return { outcome: "not_planned", reason: "no .slipway.yml" };
-    }
-    if (configs.head.kind === "invalid") {
-      const check = renderConfigCheck(configs.head.errors);
-      await writeConfigCheck(gh, pull.headSha, check);
-      await sticky(renderPlanComment({ pr: pull.number, headSha: pull.headSha, results: [], notes: [check.title, ...configErrorLines(check)] }));
-      log.info({ errors: configs.head.errors.length }, "config invalid");
-      return { outcome: "config_error" };
-    }
-    const config = configs.head.config;
-    const decision = decideAutoplan({
-      trigger: intent.trigger,
-      draft: pull.draft,
-      fromFork: pull.fromFork,
-      baseAllowsForks: configs.base.kind === "valid" && configs.base.config.allow_forks,
-      autoplan: config.autoplan,
-    });
-    if (!decision.plan) {
-      if (decision.reason !== "autoplan_off") await sticky(renderSkippedComment(decision.reason));
-      log.info({ reason: decision.reason }, "not planned");
-      return { outcome: "not_planned", reason: decision.reason };
-    }
-
-    const changed = await pullChangedFiles(worktree.path, pull.baseRef, pull.headSha);
-    const projects = affectedProjects(config, changed).filter((p) => !intent.projects || intent.projects.includes(p.name));
-    if (projects.length === 0) {
-      if ((await deps.sticky.get(key)) !== null) {
-        await sticky(renderPlanComment({ pr: pull.number, headSha: pull.headSha, results: [], notes: ["No project is changed by this commit."] }));
-      }
-      return { outcome: "no_projects" };
-    }
-
-    const checks = await startPlanChecks(gh, deps.openChecks, key, pull.headSha, projects.map((p) => p.name));
-    const redact = createRedactor(secretValues(deps.stepEnv, deps.secretEnvNames));
-    const target = pullTarget(pull);
-    const runDir = runDirOf(deps.dataDir, target);
-    const results: ProjectRunResult[] = [];
-    for (const project of projects) {
-      const lock = await lockProject(deps, gh, pull, project.name);
-      const result = signal.aborted
-        ? supersededResult(project.name, project.dir, project.environment)
-        : lock.acquired
-          ? await planProject({ config, project, target, worktreePath: worktree.path, runDir, env: deps.stepEnv, redact, defaultTimeoutMs: deps.stepTimeoutMs, signal })
-          : lockedResult(project.name, project.dir, project.environment, lock.heldBy);
-      if (result.status === "changes") await deps.planFiles.save(key, pull.headSha, project.name, planFilePath(runDir, project.name));
-      log.info({ project: project.name, status: result.status, ms: result.durationMs }, "project planned");
-      results.push(result);
-    }
-    await Promise.all(results.map((r, i) => finishPlanCheck(gh, deps.openChecks, key, checks[i]!, r, pull.headSha)));
-
-    // A newer head owns the comment now; writing ours would show stale results.
-    if (signal.aborted || !(await deps.heads.isCurrent(key, pull.headSha))) {
-      log.info("superseded while planning: comment left to the newer head");
-      return { outcome: "superseded" };
-    }
-    const stored = await deps.plans.recordPlans(key, pull.headSha, results);
-    const shown = Object.values(stored.projects).map((p) => p.result);
-    await sticky(renderPlanComment({ pr: pull.number, headSha: pull.headSha, results: shown }));
-    // Approvals given while this plan ran count now (SPEC §7 "No approval is lost to timing").
-    const base = validConfig(configs.base);
-    await refreshApprovals(deps, gh, pull, { head: config, base, gates: effectiveGates(base, config) });
-    return { outcome: "planned", results: results.map((r) => ({ project: r.project, status: r.status })) };
+    const sticky = (body: string) => writeStickyComment(gh, deps.sticky, { key, number: pull.number }, body);
+    return await planHead({ intent, deps, gh, log, key, worktreePath: worktree.path, configs, signal, sticky });
   } finally {
     await worktree.remove();
   }
+}
+
+/** With the head checked out: is there anything to plan, and then plan it. */
+async function planHead(run: PlanRun): Promise<PlanJobOutcome> {
+  const { intent, configs, sticky } = run;
+  const pull = intent.pull;
+  if (configs.head.kind === "missing") {
+    if (intent.trigger === "command" || !pull.fromFork) await sticky(renderNoConfigComment());
+    return { outcome: "not_planned", reason: "no .slipway.yml" };
+  }
+  if (configs.head.kind === "invalid") {
+    const check = renderConfigCheck(configs.head.errors);
+    await writeConfigCheck(run.gh, pull.headSha, check);
+    await sticky(renderPlanComment({ pr: pull.number, headSha: pull.headSha, results: [], notes: [check.title, ...configErrorLines(check)] }));
+    run.log.info({ errors: configs.head.errors.length }, "config invalid");
+    return { outcome: "config_error" };
+  }
+  const config = configs.head.config;
+  const decision = decideAutoplan({
+    trigger: intent.trigger,
+    draft: pull.draft,
+    fromFork: pull.fromFork,
+    baseAllowsForks: configs.base.kind === "valid" && configs.base.config.allow_forks,
+    autoplan: config.autoplan,
+  });
+  if (!decision.plan) {
+    if (decision.reason !== "autoplan_off") await sticky(renderSkippedComment(decision.reason));
+    run.log.info({ reason: decision.reason }, "not planned");
+    return { outcome: "not_planned", reason: decision.reason };
+  }
+  const changed = await pullChangedFiles(run.worktreePath, pull.baseRef, pull.headSha);
+  const projects = affectedProjects(config, changed).filter((p) => !intent.projects || intent.projects.includes(p.name));
+  if (projects.length === 0) {
+    if ((await run.deps.sticky.get(run.key)) !== null) {
+      await sticky(renderPlanComment({ pr: pull.number, headSha: pull.headSha, results: [], notes: ["No project is changed by this commit."] }));
+    }
+    return { outcome: "no_projects" };
+  }
+  const results = await planProjects(run, config, projects);
+  return publishPlans(run, config, results);
+}
+
+/** Each project under its lock, one check run each; a newer head cancels what is left. */
+async function planProjects(run: PlanRun, config: RepoConfig, projects: ProjectConfig[]): Promise<ProjectRunResult[]> {
+  const { deps, gh, key, signal } = run;
+  const pull = run.intent.pull;
+  const checks = await startPlanChecks(gh, deps.openChecks, key, pull.headSha, projects.map((p) => p.name));
+  const redact = createRedactor(secretValues(deps.stepEnv, deps.secretEnvNames));
+  const target = pullTarget(pull);
+  const runDir = runDirOf(deps.dataDir, target);
+  const results: ProjectRunResult[] = [];
+  for (const project of projects) {
+    const lock = await lockProject(deps, gh, pull, project.name);
+    const result = signal.aborted
+      ? supersededResult(project.name, project.dir, project.environment)
+      : lock.acquired
+        ? await planProject({ config, project, target, worktreePath: run.worktreePath, runDir, env: deps.stepEnv, redact, defaultTimeoutMs: deps.stepTimeoutMs, signal })
+        : lockedResult(project.name, project.dir, project.environment, lock.heldBy);
+    if (result.status === "changes") await deps.planFiles.save(key, pull.headSha, project.name, planFilePath(runDir, project.name));
+    run.log.info({ project: project.name, status: result.status, ms: result.durationMs }, "project planned");
+    results.push(result);
+  }
+  await Promise.all(results.map((r, i) => finishPlanCheck(gh, deps.openChecks, key, checks[i]!, r, pull.headSha)));
+  return results;
+}
+
+/** Records the plans and shows them, unless a newer head took over meanwhile. */
+async function publishPlans(run: PlanRun, config: RepoConfig, results: ProjectRunResult[]): Promise<PlanJobOutcome> {
+  const { deps, key } = run;
+  const pull = run.intent.pull;
+  // A newer head owns the comment now; writing ours would show stale results.
+  if (run.signal.aborted || !(await deps.heads.isCurrent(key, pull.headSha))) {
+    run.log.info("superseded while planning: comment left to the newer head");
+    return { outcome: "superseded" };
+  }
+  const stored = await deps.plans.recordPlans(key, pull.headSha, results);
+  const shown = Object.values(stored.projects).map((p) => p.result);
+  await run.sticky(renderPlanComment({ pr: pull.number, headSha: pull.headSha, results: shown }));
+  // Approvals given while this plan ran count now (SPEC §7 "No approval is lost to timing").
+  const base = validConfig(run.configs.base);
+  await refreshApprovals(deps, run.gh, pull, { head: config, base, gates: effectiveGates(base, config) });
+  return { outcome: "planned", results: results.map((r) => ({ project: r.project, status: r.status })) };
 }
 
 function supersededResult(project: string, dir: string, environment: string | undefined): ProjectRunResult {

@@ -7,7 +7,7 @@ import { decideReview } from "../policy/command-decisions.ts";
 import { approvalOf, loadPullConfigs, readPlan, recordApproval, withdrawApprovals } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
 
-export async function runReviewJob(intent: ReviewIntent, deps: JobDeps): Promise<{ recorded: boolean }> {
+export async function runReviewJob(intent: ReviewIntent, deps: Pick<JobDeps, "github" | "workspaces" | "plans" | "approvals" | "people" | "log">): Promise<{ recorded: boolean }> {
   const gh = await deps.github.forRepo(intent.repo);
   const pull = await gh.getPull(intent.pullNumber);
   const log = deps.log.child({ delivery: intent.deliveryId, pr: `${intent.repo.owner}/${intent.repo.name}#${intent.pullNumber}`, user: intent.user });
