@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { PullInfo } from "../support/scenario/scenario.ts";
-import { applyRecords, approvalIs, checkText, eyesOn, planned, replyTo, settle, startGated, sticky, waitForCheck, type Gated } from "./change-control-helpers.ts";
+import { applyRecords, approvalIs, checkText, eyesOn, planned, replyTo, startGated, sticky, waitForCheck, type Gated } from "./change-control-helpers.ts";
 
 let g: Gated;
 
@@ -30,7 +30,7 @@ describe("apply before merge", () => {
     const command = await g.gh.comment(pr, "alice", "/apply");
     const reply = await replyTo(g.gh, pr, command, "the refusal of an unapproved /apply");
     assert.match(reply.body, /approv/i, reply.body);
-    await settle(g.e2e);
+    await g.e2e.idle();
     assert.deepEqual(await applyRecords(g.worldDir, pr.headSha), [], "apply.sh never ran");
     const applyChecks = g.gh.checkRuns(pr.repo, { headSha: pr.headSha, name: "slipway/apply: app" });
     assert.ok(applyChecks.every((c) => c.conclusion !== "success"), "no successful apply check");
@@ -66,7 +66,7 @@ describe("apply before merge", () => {
     const command = await g.gh.comment(pr, "alice", "/apply");
     const reply = await replyTo(g.gh, pr, command, "the refusal of an /apply that cannot merge");
     assert.match(reply.body, /merge|conflict/i, reply.body);
-    await settle(g.e2e);
+    await g.e2e.idle();
     assert.deepEqual(await applyRecords(g.worldDir, pr.headSha), [], "apply.sh never ran");
   });
 });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { PullInfo } from "../support/scenario/scenario.ts";
-import { approvalIs, botReplies, checkText, eyesOn, hasEyes, newestCheck, planned, settle, startGated, waitForCheck, type Gated } from "./change-control-helpers.ts";
+import { approvalIs, botReplies, checkText, eyesOn, hasEyes, newestCheck, planned, startGated, waitForCheck, type Gated } from "./change-control-helpers.ts";
 
 let g: Gated;
 
@@ -44,7 +44,7 @@ describe("approvals", () => {
     assert.match(ignored, MISSING);
 
     await answered(pr, "erin", "/approve");
-    await settle(g.e2e);
+    await g.e2e.idle();
     const afterErin = newestCheck(g.gh, pr.repo, pr.headSha, "slipway/approval")!;
     assert.equal(afterErin.conclusion, "failure", `erin is not an approver:\n${checkText(afterErin)}`);
 
@@ -76,7 +76,7 @@ describe("approvals", () => {
     const pushed = await g.gh.pushToPullRequest(pr, { "app/desired.txt": "something else\n" });
     const next: PullInfo = { ...pr, headSha: pushed.headSha };
     await planned(g.gh, next, "app");
-    await settle(g.e2e);
+    await g.e2e.idle();
     const stale = await approvalIs(g.gh, next, "failure", "the new head to need approval again");
     assert.match(checkText(stale), MISSING);
     await g.gh.comment(next, "carol", "/approve");
@@ -103,7 +103,7 @@ describe("approvals", () => {
     const changedHead: PullInfo = { ...pr, headSha: changed.headSha };
     await planned(g.gh, changedHead, "app");
     await approvalIs(g.gh, changedHead, "failure", "a changed plan to need approval again");
-    await settle(g.e2e); // a check written before the plan ended would be a false comfort: read the settled one
+    await g.e2e.idle(); // a check written before the plan ended would be a false comfort: read the settled one
     const dropped = newestCheck(g.gh, changedHead.repo, changedHead.headSha, "slipway/approval")!;
     assert.equal(dropped.conclusion, "failure", checkText(dropped));
     assert.match(checkText(dropped), MISSING);

@@ -135,12 +135,6 @@ export function sticky(gh: Scenario, pr: PullTarget): Json | undefined {
   return gh.comments(pr.repo, pr.number).find((c) => c.user.login === BOT && String(c.body).includes(STICKY));
 }
 
-/** Every webhook answered, then room for the jobs they queued to show a (wrong) effect. */
-export async function settle(e2e: { sim: { idle(): Promise<void> } }, ms = 2500): Promise<void> {
-  await e2e.sim.idle();
-  await new Promise((r) => setTimeout(r, ms));
-}
-
 export interface ApplyRecord {
   phase: "start" | "end";
   project: string;

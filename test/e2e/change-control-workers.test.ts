@@ -4,10 +4,11 @@ import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { startGitHubSimulator, type GitHubSimulator } from "../support/github-simulator/index.ts";
+import { waitIdle } from "../support/idle.ts";
 import { deleteKeysWithPrefix, uniquePrefix } from "../support/redis.ts";
 import type { PullInfo } from "../support/scenario/scenario.ts";
 import { startSlipwayProcess, type SlipwayProcess } from "../support/slipway-process.ts";
-import { addPeople, applyRecords, approvalIs, checkText, keepLogs, makeWorldDir, newestCheck, newGatedRepo, planned, settle, waitForCheck } from "./change-control-helpers.ts";
+import { addPeople, applyRecords, approvalIs, checkText, keepLogs, makeWorldDir, newestCheck, newGatedRepo, planned, waitForCheck } from "./change-control-helpers.ts";
 
 let sim: GitHubSimulator | undefined;
 let worldDir: string | undefined;
@@ -48,7 +49,8 @@ describe("applies across two workers", () => {
     await gh.comment(pr, "alice", "/apply");
     await gh.comment(pr, "alice", "/apply");
     await waitForCheck(gh, pr, "slipway/apply: app", (c) => c.conclusion === "success", "an apply to succeed");
-    await settle({ sim: sim! }, 4000); // room for a wrong second run (apply.sh takes 1 s) to start and end
+    // Both /apply jobs done (a wrong second run included: apply.sh takes 1 s) before reading the records.
+    await waitIdle({ sim: sim!, prefix });
 
     const records = await applyRecords(worldDir!);
     const lines = records.map((r) => `${r.phase} ${r.project} ${r.sha.slice(0, 7)} ${r.at}`).join("\n");

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startGitHubSimulator, type GitHubSimulator } from "../support/github-simulator/index.ts";
+import { waitIdle } from "../support/idle.ts";
 import type { PullInfo } from "../support/scenario/scenario.ts";
 import { waitFor } from "../support/scenario/wait-for.ts";
 import { startSlipwayProcess, type SlipwayProcess } from "../support/slipway-process.ts";
@@ -88,8 +89,7 @@ describe("Redis stopped mid-run", () => {
     await planSucceeded(running, "alpha", 60_000);
     await planSucceeded(queued, "beta", 30_000);
     await planSucceeded(refused, "alpha", 30_000);
-    await sim!.idle();
-    await new Promise((r) => setTimeout(r, 3000)); // room for a duplicate plan to show up
+    await waitIdle({ sim: sim!, prefix: slipway!.prefix, redisUrl: redis!.url }); // a duplicate plan would have run by now
 
     for (const [pr, project] of [[running, "alpha"], [queued, "beta"], [refused, "alpha"]] as const) {
       const checks = planChecks(pr, project);

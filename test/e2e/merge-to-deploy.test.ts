@@ -85,8 +85,7 @@ describe("merge to deploy", () => {
     for (const d of e2e.sim.deliveries.filter((x) => (x.event === "push" && (x.payload as any).after === mergeCommitSha) || (x.event === "pull_request" && x.action === "closed" && (x.payload as any).pull_request.number === pr.number && (x.payload as any).repository.full_name === repo))) {
       assert.equal((await e2e.sim.redeliver(d.id)).status, 200);
     }
-    await e2e.sim.idle();
-    await new Promise((r) => setTimeout(r, 2000));
+    await e2e.idle(); // every job of the redeliveries has ended: a second apply would be on record
     assert.equal((await applies()).filter((l) => l === `applied staging ${mergeCommitSha}`).length, 1);
     assert.equal(e2e.gh.deployments(repo).filter((d) => d.environment === "staging").length, 1, "one deployment per environment per deploy");
   });

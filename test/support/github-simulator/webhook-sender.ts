@@ -30,6 +30,10 @@ export class WebhookSender {
   readonly deliveries: Delivery[] = [];
   private target: string | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Deliveries queued or being sent (not yet answered). */
+  private pendingCount = 0;
+  /** Deliveries ever queued: a mark of progress for `sim.activity()`. */
+  private queuedCount = 0;
   private readonly hookId = 100_000 + Math.floor(Math.random() * 800_000);
 
   constructor(readonly secret: string) {}
@@ -64,8 +68,18 @@ export class WebhookSender {
     } while (seen !== this.chain);
   }
 
+  /** How many deliveries are queued or in flight, and how many were ever queued. */
+  get counts(): { pending: number; queued: number } {
+    return { pending: this.pendingCount, queued: this.queuedCount };
+  }
+
   private enqueue(job: () => Promise<DeliveryResult>): Promise<DeliveryResult> {
-    const next = this.chain.catch(() => undefined).then(job);
+    this.pendingCount++;
+    this.queuedCount++;
+    const next = this.chain
+      .catch(() => undefined)
+      .then(job)
+      .finally(() => this.pendingCount--);
     this.chain = next;
     return next;
   }
