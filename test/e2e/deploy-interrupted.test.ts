@@ -68,7 +68,7 @@ describe("a worker killed mid-apply", () => {
         }
         return null;
       },
-      { timeoutMs: 10_000, what: "a worker running the apply step" },
+      { timeoutMs: 30_000, what: "a worker running the apply step" },
     );
     orphanGroup = step.pgid;
     process.kill(running.pid, "SIGKILL");

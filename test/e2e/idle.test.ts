@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startE2E, type E2E } from "../support/e2e.ts";
 import type { PullInfo } from "../support/scenario/scenario.ts";
+import { waitFor } from "../support/scenario/wait-for.ts";
 import { STICKY } from "./change-control-helpers.ts";
 
 let e2e: E2E;
@@ -41,7 +42,8 @@ describe("waiting for idle", () => {
   test("times out naming the busy queue while a plan runs, and resolves once it is superseded", async () => {
     const repo = await newRepo();
     const slow = await e2e.gh.openPullRequest({ repo, author: "alice", branch: "slow", files: { "alpha/desired.txt": "SLOW\n" } }); // plan.sh sleeps 20 s
-    await assert.rejects(e2e.idle({ timeoutMs: 1500 }), /not idle after 1500 ms: .*plans: 1 active/);
+    await waitFor(() => planChecks(slow).find((c) => c.status === "in_progress"), { timeoutMs: 30_000, what: "the slow plan to start" });
+    await assert.rejects(e2e.idle({ timeoutMs: 1000 }), /not idle after 1000 ms: .*plans: 1 active/);
     const pushed = await e2e.gh.pushToPullRequest(slow, { "alpha/desired.txt": "fast now\n" });
     await e2e.idle();
     const superseded = planChecks(slow);
