@@ -24,7 +24,11 @@ const GOAL_RATIO = 1.3;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 async function startBareApp(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/bare-probot-app.ts"], { cwd: ROOT, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/bare-probot-app.ts"], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
   child.stderr!.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
@@ -65,7 +69,15 @@ function merge(results: LoadResult[]): LoadResult {
 }
 
 function row(name: string, r: LoadResult): (string | number)[] {
-  return [name, r.requests, Math.round(r.ok / r.seconds), ms(percentile(r.latencies, 50)), ms(percentile(r.latencies, 99)), ms(percentile(r.latencies, 100)), r.errorCount];
+  return [
+    name,
+    r.requests,
+    Math.round(r.ok / r.seconds),
+    ms(percentile(r.latencies, 50)),
+    ms(percentile(r.latencies, 99)),
+    ms(percentile(r.latencies, 100)),
+    r.errorCount,
+  ];
 }
 
 async function run(): Promise<BenchResult> {
@@ -116,7 +128,19 @@ async function run(): Promise<BenchResult> {
       table: {
         title: `ack — signed pull_request.synchronize, ${CONNECTIONS} connections, ${(ROUNDS * ROUND_MS) / 1000} s each`,
         headers: ["server", "requests", "2xx/s", "p50", "p99", "max", "errors"],
-        rows: [row("Slipway (SLIPWAY_ROLE=server)", s), row("bare Probot + Fastify", b), ["ratio Slipway ÷ bare", "", ratio(s.ok / s.seconds, b.ok / b.seconds), ratio(percentile(s.latencies, 50), percentile(b.latencies, 50)), p99Ratio, "", ""]],
+        rows: [
+          row("Slipway (SLIPWAY_ROLE=server)", s),
+          row("bare Probot + Fastify", b),
+          [
+            "ratio Slipway ÷ bare",
+            "",
+            ratio(s.ok / s.seconds, b.ok / b.seconds),
+            ratio(percentile(s.latencies, 50), percentile(b.latencies, 50)),
+            p99Ratio,
+            "",
+            "",
+          ],
+        ],
         notes: [
           `Alternating ${ROUND_MS / 1000} s rounds after a ${WARMUP_MS / 1000} s warm-up of each; load generator, servers and Redis share the machine's cores.`,
           `Slipway put ${queued} intents in Redis (warm-up included; ${entries.length} appends, as deliveries that arrive together share one) for ${s.ok} measured 2xx answers.`,
@@ -125,8 +149,24 @@ async function run(): Promise<BenchResult> {
       detail: {
         connections: CONNECTIONS,
         seconds_each: (ROUNDS * ROUND_MS) / 1000,
-        slipway: { requests: s.requests, ok: s.ok, rps: round(s.ok / s.seconds, 0), p50_ms: round(percentile(s.latencies, 50), 2), p99_ms: round(percentile(s.latencies, 99), 2), max_ms: round(percentile(s.latencies, 100), 2), errors: s.errors },
-        bare_probot: { requests: b.requests, ok: b.ok, rps: round(b.ok / b.seconds, 0), p50_ms: round(percentile(b.latencies, 50), 2), p99_ms: round(percentile(b.latencies, 99), 2), max_ms: round(percentile(b.latencies, 100), 2), errors: b.errors },
+        slipway: {
+          requests: s.requests,
+          ok: s.ok,
+          rps: round(s.ok / s.seconds, 0),
+          p50_ms: round(percentile(s.latencies, 50), 2),
+          p99_ms: round(percentile(s.latencies, 99), 2),
+          max_ms: round(percentile(s.latencies, 100), 2),
+          errors: s.errors,
+        },
+        bare_probot: {
+          requests: b.requests,
+          ok: b.ok,
+          rps: round(b.ok / b.seconds, 0),
+          p50_ms: round(percentile(b.latencies, 50), 2),
+          p99_ms: round(percentile(b.latencies, 99), 2),
+          max_ms: round(percentile(b.latencies, 100), 2),
+          errors: b.errors,
+        },
         p50_ratio: ratio(percentile(s.latencies, 50), percentile(b.latencies, 50)),
         throughput_ratio: ratio(s.ok / s.seconds, b.ok / b.seconds),
         intents_appended: queued,

@@ -14,7 +14,9 @@ async function plannedCalls(sim: GitHubSimulator, open: () => Promise<PullInfo>)
   const pr = await open();
   const short = pr.headSha.slice(0, 7);
   await sim.scenario.waitFor(
-    () => sim.scenario.comments(pr.repo, pr.number).some((c) => c.body.includes(short)) && sim.scenario.checkRuns(pr.repo, { headSha: pr.headSha }).every((c) => c.status === "completed"),
+    () =>
+      sim.scenario.comments(pr.repo, pr.number).some((c) => c.body.includes(short)) &&
+      sim.scenario.checkRuns(pr.repo, { headSha: pr.headSha }).every((c) => c.status === "completed"),
     { timeoutMs: 30_000, what: `the plan of ${pr.repo}#${pr.number}` },
   );
   // Anything the job does after its comment (cleanup) would still count: let it finish.
@@ -32,10 +34,15 @@ async function run(): Promise<BenchResult> {
     sim.scenario.addUser("alice", { permission: "write" });
     const files = projectsRepoFiles(["app", "web"], { plan: ["sh -c 'echo planned; exit 2'"] });
     await sim.scenario.createRepo({ owner: "bench-org", name: "infra", files });
-    const cold = await plannedCalls(sim, () => sim.scenario.openPullRequest({ repo: "bench-org/infra", author: "alice", branch: "one", files: { "app/main.tf": "# v2\n" } }));
-    const warm = await plannedCalls(sim, () => sim.scenario.openPullRequest({ repo: "bench-org/infra", author: "alice", branch: "two", files: { "web/main.tf": "# v2\n" } }));
+    const cold = await plannedCalls(sim, () =>
+      sim.scenario.openPullRequest({ repo: "bench-org/infra", author: "alice", branch: "one", files: { "app/main.tf": "# v2\n" } }),
+    );
+    const warm = await plannedCalls(sim, () =>
+      sim.scenario.openPullRequest({ repo: "bench-org/infra", author: "alice", branch: "two", files: { "web/main.tf": "# v2\n" } }),
+    );
     // With the time of each request after the first: the spacing shows any client-side throttling.
-    const describe = (calls: ApiCall[]) => calls.map((c) => `${c.method} ${c.path.replace(/^\/repos\/[^/]+\/[^/]+/, "")} → ${c.status} (+${c.at - calls[0]!.at} ms)`);
+    const describe = (calls: ApiCall[]) =>
+      calls.map((c) => `${c.method} ${c.path.replace(/^\/repos\/[^/]+\/[^/]+/, "")} → ${c.status} (+${c.at - calls[0]!.at} ms)`);
     const tokenCalls = (calls: ApiCall[]) => calls.filter((c) => c.operationId === "apps/create-installation-access-token").length;
     return {
       headline: { api_calls: cold.length },

@@ -51,7 +51,11 @@ async function run(): Promise<BenchResult> {
     const planned = async (branch: string, file: string, timeoutMs: number) => {
       const pr = await gh.openPullRequest({ repo: "acme/infra", author: "alice", branch, files: { [file]: `# ${branch}\n` } });
       const started = Date.now();
-      await gh.waitFor(() => gh.comments(pr.repo, pr.number)[0]?.body.includes(pr.headSha.slice(0, 7)), { timeoutMs, intervalMs: 100, what: `the plan of ${branch}` });
+      await gh.waitFor(() => gh.comments(pr.repo, pr.number)[0]?.body.includes(pr.headSha.slice(0, 7)), {
+        timeoutMs,
+        intervalMs: 100,
+        what: `the plan of ${branch}`,
+      });
       await sim.idle();
       return { pr, seconds: (Date.now() - started) / 1000 };
     };
@@ -94,7 +98,17 @@ async function run(): Promise<BenchResult> {
           ["comment size / check conclusion", `${body.length} chars / ${check?.conclusion ?? "none"}`],
         ],
       },
-      detail: { output_mb: OUTPUT_MB, full_log_mb: logMb, baseline_mb: round(baseline, 1), peak_mb: round(peak, 1), after_mb: round(after, 1), seconds: round(big.seconds, 1), comment_chars: body.length, check: check?.conclusion ?? null, cut_note: /output (cut|shortened)|omitted/i.test(body) },
+      detail: {
+        output_mb: OUTPUT_MB,
+        full_log_mb: logMb,
+        baseline_mb: round(baseline, 1),
+        peak_mb: round(peak, 1),
+        after_mb: round(after, 1),
+        seconds: round(big.seconds, 1),
+        comment_chars: body.length,
+        check: check?.conclusion ?? null,
+        cut_note: /output (cut|shortened)|omitted/i.test(body),
+      },
     };
   } finally {
     await stack.stop();

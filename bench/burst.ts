@@ -95,7 +95,16 @@ async function run(): Promise<BenchResult> {
           ["last SHA's plan check", lastCheck ? `${lastCheck.status} / ${lastCheck.conclusion}` : "none"],
         ],
       },
-      detail: { pushes: PUSHES, span_ms: spanMs, executed_pushes: executed.map(position), skipped_jobs: skipped, old_head_checks: oldChecks.length, final_comment_is_last: finalIsLast, comment_after_ms: commentAfterMs, last_check: lastCheck ? `${lastCheck.status}/${lastCheck.conclusion}` : null },
+      detail: {
+        pushes: PUSHES,
+        span_ms: spanMs,
+        executed_pushes: executed.map(position),
+        skipped_jobs: skipped,
+        old_head_checks: oldChecks.length,
+        final_comment_is_last: finalIsLast,
+        comment_after_ms: commentAfterMs,
+        last_check: lastCheck ? `${lastCheck.status}/${lastCheck.conclusion}` : null,
+      },
     };
   } finally {
     await stack.stop();

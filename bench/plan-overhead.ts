@@ -30,7 +30,13 @@ const FLOOR_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), "fl
 const run$ = promisify(execFile);
 
 function summary(values: number[]) {
-  return { p50_ms: round(median(values), 1), p90_ms: round(percentile(values, 90), 1), p99_ms: round(percentile(values, 99), 1), max_ms: round(percentile(values, 100), 1), mean_ms: round(values.reduce((a, b) => a + b, 0) / values.length, 1) };
+  return {
+    p50_ms: round(median(values), 1),
+    p90_ms: round(percentile(values, 90), 1),
+    p99_ms: round(percentile(values, 99), 1),
+    max_ms: round(percentile(values, 100), 1),
+    mean_ms: round(values.reduce((a, b) => a + b, 0) / values.length, 1),
+  };
 }
 
 async function run(): Promise<BenchResult> {
@@ -44,7 +50,11 @@ async function run(): Promise<BenchResult> {
     const repo = await gh.createRepo({ owner: "acme", name: "infra", files: projectsRepoFiles(projects, { plan: [STEP] }) });
     // Prepared with no webhook target: the deliveries are recorded, and sent below one by one.
     const prepared = Date.now();
-    const pulls = await openPulls(gh, projects.map((p) => ({ repo: repo.fullName, branch: `change-${p}`, files: { [`${p}/main.tf`]: `# ${p} v2\n` } })), "alice");
+    const pulls = await openPulls(
+      gh,
+      projects.map((p) => ({ repo: repo.fullName, branch: `change-${p}`, files: { [`${p}/main.tf`]: `# ${p} v2\n` } })),
+      "alice",
+    );
     progress("plan_overhead", `${PRS} PRs prepared in ${((Date.now() - prepared) / 1000).toFixed(1)} s`);
 
     const slipway = await stack.slipway({ concurrency: SLOTS });
@@ -103,12 +113,24 @@ async function run(): Promise<BenchResult> {
           ["ratio Slipway ÷ floor", overhead, ratio(s.p90_ms, f.p90_ms), ratio(s.p99_ms, f.p99_ms), "", ratio(s.mean_ms, f.mean_ms)],
         ],
         notes: [
-          ...(ran.length < PRS ? [`Only ${ran.length} of ${PRS} PRs were started within the ${BUDGET_MS / 1000} s budget; both sides are measured over those.`] : []),
+          ...(ran.length < PRS
+            ? [`Only ${ran.length} of ${PRS} PRs were started within the ${BUDGET_MS / 1000} s budget; both sides are measured over those.`]
+            : []),
           `Both sides run ${SLOTS} PRs at a time (Slipway: SLIPWAY_CONCURRENCY=${SLOTS}, one process); each PR is timed alone, no queueing.`,
           `Inside Slipway the plan step itself took a median of ${ms(median(stepMs))} (its own log); the floor does not post a comment or check run.`,
         ],
       },
-      detail: { prs: PRS, prs_measured: ran.length, budget_s: BUDGET_MS / 1000, slots: SLOTS, step: STEP, slipway: s, floor: f, slipway_step_p50_ms: median(stepMs), floor_method: "per PR: git init + git fetch --depth 1 refs/pull/N/head + checkout + sh -c true, 2 at a time" },
+      detail: {
+        prs: PRS,
+        prs_measured: ran.length,
+        budget_s: BUDGET_MS / 1000,
+        slots: SLOTS,
+        step: STEP,
+        slipway: s,
+        floor: f,
+        slipway_step_p50_ms: median(stepMs),
+        floor_method: "per PR: git init + git fetch --depth 1 refs/pull/N/head + checkout + sh -c true, 2 at a time",
+      },
     };
   } finally {
     await stack.stop();

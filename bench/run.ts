@@ -50,7 +50,9 @@ async function main(): Promise<number> {
   }
   const file = await mergeResults(path.join(HERE, "results", "latest.json"), runs);
   const readme = await updateReadme(path.join(HERE, "README.md"), file);
-  console.log(`\nwrote bench/results/latest.json${readme ? " and the figures in bench/README.md" : ""} — ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
+  console.log(
+    `\nwrote bench/results/latest.json${readme ? " and the figures in bench/README.md" : ""} — ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
+  );
   return runs.some((r) => r.error) ? 1 : 0;
 }
 

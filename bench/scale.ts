@@ -44,7 +44,10 @@ async function run(): Promise<BenchResult> {
       for (const p of projects) specs.push({ repo: repo.fullName, branch: `change-${p}`, files: { [`${p}/main.tf`]: `# ${p} v2\n` } });
     }
     // Interleaved so that parallel lanes work on different repositories.
-    const order = specs.map((s, i) => ({ s, k: (i % PRS_PER_REPO) * REPOS + Math.floor(i / PRS_PER_REPO) })).sort((a, b) => a.k - b.k).map((x) => x.s);
+    const order = specs
+      .map((s, i) => ({ s, k: (i % PRS_PER_REPO) * REPOS + Math.floor(i / PRS_PER_REPO) }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.s);
     const pulls = await openPulls(gh, order, "alice", 10);
     progress("scale", `${pulls.length} PRs in ${REPOS} repos prepared in ${((Date.now() - prepared) / 1000).toFixed(1)} s`);
 
@@ -107,13 +110,23 @@ async function run(): Promise<BenchResult> {
     const ideal = stepTotal / 1000 / (WORKERS * CONCURRENCY);
     const makespanRatio = ratio(makespan, ideal);
     const peaks = rss.peaks();
-    const perWorker = workers.map((w, i) => ({ worker: i + 1, plans: stepTimes(w).length, peak_rss_mb: round(peaks.get(w.pid) ?? 0, 1), start_rss_mb: round(baseline.get(w.pid) ?? 0, 1) }));
+    const perWorker = workers.map((w, i) => ({
+      worker: i + 1,
+      plans: stepTimes(w).length,
+      peak_rss_mb: round(peaks.get(w.pid) ?? 0, 1),
+      start_rss_mb: round(baseline.get(w.pid) ?? 0, 1),
+    }));
     const label = finished ? `${round(elapsed, 1)} s` : `≈ ${round(makespan, 0)} s projected (${done.length}/${pulls.length} done in ${round(elapsed, 0)} s)`;
 
     return {
       headline: { scale_makespan_ratio: makespanRatio },
       goals: [
-        { what: "makespan ÷ ideal (total step time / slots)", target: `≤ ${GOAL_RATIO}`, value: finished ? String(makespanRatio) : `≈ ${makespanRatio} (projected)`, met: finished && makespanRatio <= GOAL_RATIO },
+        {
+          what: "makespan ÷ ideal (total step time / slots)",
+          target: `≤ ${GOAL_RATIO}`,
+          value: finished ? String(makespanRatio) : `≈ ${makespanRatio} (projected)`,
+          met: finished && makespanRatio <= GOAL_RATIO,
+        },
         { what: "peak RSS of the largest worker", target: "reported", value: `${Math.max(...perWorker.map((w) => w.peak_rss_mb))} MB`, met: true },
       ],
       table: {
@@ -127,8 +140,14 @@ async function run(): Promise<BenchResult> {
           ["median step time inside Slipway", ms(steps.length ? [...steps].sort((a, b) => a - b)[Math.floor(steps.length / 2)]! : Number.NaN)],
           ...perWorker.map((w) => [`worker ${w.worker}: plans run, peak RSS (at start)`, `${w.plans}, ${w.peak_rss_mb} MB (${w.start_rss_mb} MB)`]),
           ["webhook server peak RSS", `${round(peaks.get(server.pid) ?? 0, 1)} MB`],
-          ["CPU s: workers (node, of which system) / their children (git, steps)", `${cpuSeconds.workers_node} (${cpuSeconds.workers_node_system}) / ${cpuSeconds.workers_children}`],
-          ["CPU s: webhook server / simulator + bench / simulator's git", `${cpuSeconds.server} / ${cpuSeconds.simulator_and_bench} / ${cpuSeconds.simulator_git}`],
+          [
+            "CPU s: workers (node, of which system) / their children (git, steps)",
+            `${cpuSeconds.workers_node} (${cpuSeconds.workers_node_system}) / ${cpuSeconds.workers_children}`,
+          ],
+          [
+            "CPU s: webhook server / simulator + bench / simulator's git",
+            `${cpuSeconds.server} / ${cpuSeconds.simulator_and_bench} / ${cpuSeconds.simulator_git}`,
+          ],
         ],
         notes: finished
           ? [`All ${pulls.length} PRs planned; deliveries sent over ${round((lastSent - t0) / 1000, 1)} s.`]

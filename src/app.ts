@@ -84,7 +84,14 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
 
 async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
   const { settings, app, log } = s;
-  const probot = new Probot({ appId: app.appId, privateKey: app.privateKey, secret: app.webhookSecret, baseUrl: settings.apiBaseUrl, log: log.child({ name: "probot" }), Octokit: intakeOctokit });
+  const probot = new Probot({
+    appId: app.appId,
+    privateKey: app.privateKey,
+    secret: app.webhookSecret,
+    baseUrl: settings.apiBaseUrl,
+    log: log.child({ name: "probot" }),
+    Octokit: intakeOctokit,
+  });
   const server = await buildServer({ probot, sink: new IntakeStream(s.producer, settings.queuePrefix), log, ready: () => redisAnswers(s.producer) });
   const url = await server.listen({ port: settings.port, host: settings.host });
   log.info({ url }, "webhook server listening");

@@ -146,7 +146,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
       role: e.SLIPWAY_ROLE,
       concurrency: e.SLIPWAY_CONCURRENCY,
       dataDir: e.SLIPWAY_DATA_DIR,
-      secretEnvNames: e.SLIPWAY_SECRET_ENV.split(",").map((s) => s.trim()).filter(Boolean),
+      secretEnvNames: e.SLIPWAY_SECRET_ENV.split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
       stepTimeoutMs: e.SLIPWAY_STEP_TIMEOUT_SECONDS * 1000,
       jobLockMs: e.SLIPWAY_JOB_LOCK_SECONDS * 1000,
       githubThrottle: (e.SLIPWAY_GITHUB_THROTTLE ?? (e.GHE_HOST ? "off" : "on")) === "on",

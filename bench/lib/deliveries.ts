@@ -30,7 +30,14 @@ export function createDeliveryClient(url: string, sockets = 32) {
       const sentAt = Date.now();
       const started = performance.now();
       const req = request(
-        { agent, host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { ...d.headers, "content-length": Buffer.byteLength(d.body) } },
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: "POST",
+          headers: { ...d.headers, "content-length": Buffer.byteLength(d.body) },
+        },
         (res) => {
           res.resume();
           res.on("end", () => resolve({ status: res.statusCode ?? 0, sentAt, ms: performance.now() - started }));

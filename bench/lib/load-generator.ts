@@ -19,7 +19,13 @@ export interface LoadResult {
   seconds: number;
 }
 
-export async function runLoad(opts: { url: string; connections: number; durationMs: number; next: () => LoadRequest; timeoutMs?: number }): Promise<LoadResult> {
+export async function runLoad(opts: {
+  url: string;
+  connections: number;
+  durationMs: number;
+  next: () => LoadRequest;
+  timeoutMs?: number;
+}): Promise<LoadResult> {
   const target = new URL(opts.url);
   const agent = new Agent({ keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections });
   const result: LoadResult = { requests: 0, ok: 0, errors: {}, errorCount: 0, latencies: [], seconds: 0 };
@@ -31,7 +37,14 @@ export async function runLoad(opts: { url: string; connections: number; duration
     new Promise<void>((resolve) => {
       const started = performance.now();
       const req = request(
-        { agent, host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { ...r.headers, "content-length": Buffer.byteLength(r.body) } },
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: "POST",
+          headers: { ...r.headers, "content-length": Buffer.byteLength(r.body) },
+        },
         (res) => {
           res.resume();
           res.on("end", () => {

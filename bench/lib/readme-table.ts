@@ -27,7 +27,8 @@ export function renderLatest(file: ResultsFile): string {
   out.push("", "`latest.json` headline keys: " + keys.map((k) => `\`${k}\` = ${file[k] ?? "–"}`).join(", ") + ".");
   for (const name of ORDER) {
     const b = file.benchmarks[name];
-    if (b?.table.headers.length) out.push("", formatTable({ ...b.table, title: `${b.table.title} (${b.ran_at.slice(0, 10)}, ${Math.round(b.seconds)} s)` }).replace(/^## /, "### "));
+    if (b?.table.headers.length)
+      out.push("", formatTable({ ...b.table, title: `${b.table.title} (${b.ran_at.slice(0, 10)}, ${Math.round(b.seconds)} s)` }).replace(/^## /, "### "));
   }
   return out.join("\n");
 }

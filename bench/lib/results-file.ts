@@ -33,7 +33,13 @@ export interface Machine {
 
 export function machine(): Machine {
   const list = cpus();
-  return { cpus: list.length, cpu_model: list[0]?.model.trim() ?? "unknown", memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` };
+  return {
+    cpus: list.length,
+    cpu_model: list[0]?.model.trim() ?? "unknown",
+    memory_gb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
 }
 
 export async function readResults(path: string): Promise<ResultsFile | undefined> {
@@ -55,7 +61,12 @@ export async function mergeResults(path: string, runs: { name: string; seconds: 
     } else {
       const old = file.benchmarks[r.name];
       // A failed run keeps the last good figures but says it failed.
-      file.benchmarks[r.name] = { ...(old ?? { goals: [], table: { title: r.name, headers: [], rows: [] }, detail: {} }), ran_at: now, seconds: r.seconds, error: r.error ?? "failed" };
+      file.benchmarks[r.name] = {
+        ...(old ?? { goals: [], table: { title: r.name, headers: [], rows: [] }, detail: {} }),
+        ran_at: now,
+        seconds: r.seconds,
+        error: r.error ?? "failed",
+      };
     }
   }
   // The headline keys first, where a reader looks; the details after them.

@@ -44,7 +44,10 @@ export type BuildResult = { ok: true; command: Command } | { ok: false; code: Co
 const LIST_MAX = 20;
 
 function listNames(names: string[]): string {
-  const shown = names.slice(0, LIST_MAX).map((n) => `\`${n}\``).join(", ");
+  const shown = names
+    .slice(0, LIST_MAX)
+    .map((n) => `\`${n}\``)
+    .join(", ");
   return names.length > LIST_MAX ? `${shown}, … (${names.length} in all)` : shown;
 }
 

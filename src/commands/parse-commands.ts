@@ -92,14 +92,19 @@ export function parseCommands(body: string, opts: ParseOptions = {}): ParsedComm
     const shape = classifyLine(line, isOurs);
     if (shape.kind === "prose") continue;
     if (shape.kind === "glued") {
-      out.error(number, line, "bad_syntax", () =>
-        `\`/${shape.word}\` must be followed by a space or the end of the line, not ${describeChar(shape.next)}.`,
-      );
+      out.error(number, line, "bad_syntax", () => `\`/${shape.word}\` must be followed by a space or the end of the line, not ${describeChar(shape.next)}.`);
       continue;
     }
     if (shape.kind === "lookalike") {
-      out.error(number, line, "lookalike_slash", () =>
-        `this looks like \`/${shape.word}\` but starts with ${[...shape.prefix].filter((c) => c !== "/").map(describeChar).join(", ")}; type it with a plain \`/\` at the start of the line.`,
+      out.error(
+        number,
+        line,
+        "lookalike_slash",
+        () =>
+          `this looks like \`/${shape.word}\` but starts with ${[...shape.prefix]
+            .filter((c) => c !== "/")
+            .map(describeChar)
+            .join(", ")}; type it with a plain \`/\` at the start of the line.`,
       );
       continue;
     }
@@ -111,8 +116,11 @@ export function parseCommands(body: string, opts: ParseOptions = {}): ParsedComm
     handleCommand(out, number, line, shape.word, shape.args, opts);
   }
   if (overLimit > 0) {
-    out.error(overLimitFrom, "", "too_many_commands", () =>
-      `at most ${MAX_COMMANDS} commands per comment; the ${overLimit} from line ${overLimitFrom} on were not run. Post them in another comment.`,
+    out.error(
+      overLimitFrom,
+      "",
+      "too_many_commands",
+      () => `at most ${MAX_COMMANDS} commands per comment; the ${overLimit} from line ${overLimitFrom} on were not run. Post them in another comment.`,
     );
   }
   return out.finish();

@@ -166,7 +166,8 @@ export interface DeploymentUpdate {
 
 /** What GitHub's deployment of an environment should say. Waiting and queued both read `queued`. */
 export function deploymentStatusOf(env: EnvironmentDeploy): { state: GitHubDeploymentState; description: string } {
-  if (env.state === "waiting") return env.interrupted ? { state: "error", description: `${env.name}: ${INTERRUPTED}` } : { state: "queued", description: env.reason ?? "waiting" };
+  if (env.state === "waiting")
+    return env.interrupted ? { state: "error", description: `${env.name}: ${INTERRUPTED}` } : { state: "queued", description: env.reason ?? "waiting" };
   if (env.state === "queued") return { state: "queued", description: env.reason ?? "queued" };
   if (env.state === "skipped") return { state: "inactive", description: env.reason ?? "skipped" };
   return { state: env.state, description: `${env.name}: ${env.state.replace("_", " ")}` };

@@ -193,7 +193,13 @@ class OctokitRepoGitHub implements RepoGitHub {
   }
 
   async listOpenIssues(label: string): Promise<{ number: number; title: string; body: string }[]> {
-    const issues = await this.octokit.paginate(this.octokit.rest.issues.listForRepo, { owner: this.owner, repo: this.name, state: "open", labels: label, per_page: 100 });
+    const issues = await this.octokit.paginate(this.octokit.rest.issues.listForRepo, {
+      owner: this.owner,
+      repo: this.name,
+      state: "open",
+      labels: label,
+      per_page: 100,
+    });
     // The issues endpoint lists pull requests too.
     return issues.filter((i) => !i.pull_request).map((i) => ({ number: i.number, title: i.title, body: i.body ?? "" }));
   }

@@ -38,7 +38,9 @@ export function commentIntent(payload: unknown, deliveryId: string): CommentInte
     deliveryId,
     repo,
     pullNumber: p.issue.number,
-    ...(onDriftIssue ? { driftProject: safeDecode(driftProject!), defaultBranch: (p as { repository?: { default_branch?: string } }).repository?.default_branch ?? "main" } : {}),
+    ...(onDriftIssue
+      ? { driftProject: safeDecode(driftProject!), defaultBranch: (p as { repository?: { default_branch?: string } }).repository?.default_branch ?? "main" }
+      : {}),
     commentId: p.comment.id,
     user: p.comment.user?.login ?? p.sender?.login ?? "",
     body,
@@ -46,7 +48,10 @@ export function commentIntent(payload: unknown, deliveryId: string): CommentInte
 }
 
 export function reviewIntent(payload: unknown, deliveryId: string): ReviewIntent | null {
-  const p = payload as Common & { pull_request?: { number?: number }; review?: { state?: string; commit_id?: string; user?: { login?: string; type?: string } | null } };
+  const p = payload as Common & {
+    pull_request?: { number?: number };
+    review?: { state?: string; commit_id?: string; user?: { login?: string; type?: string } | null };
+  };
   if (p.action !== "submitted" || isBot(p.review?.user)) return null;
   const state = p.review?.state?.toLowerCase();
   if (state !== "approved" && state !== "changes_requested") return null;
@@ -67,11 +72,16 @@ const NO_COMMIT = /^0+$/;
 
 /** A merge into the default branch deploys its merge commit. */
 export function mergeDeployIntent(payload: unknown, deliveryId: string): DeployIntent | null {
-  const p = payload as Common & { repository?: { default_branch?: string }; pull_request?: { number?: number; merged?: boolean; merge_commit_sha?: string | null; base?: { ref?: string } } };
+  const p = payload as Common & {
+    repository?: { default_branch?: string };
+    pull_request?: { number?: number; merged?: boolean; merge_commit_sha?: string | null; base?: { ref?: string } };
+  };
   const pr = p.pull_request;
   if (p.action !== "closed" || !pr?.merged || !pr.merge_commit_sha || pr.base?.ref !== p.repository?.default_branch) return null;
   const repo = repoRef(p);
-  return repo && typeof pr.number === "number" ? { kind: "deploy", deliveryId, repo, sha: pr.merge_commit_sha, pullNumber: pr.number, branch: pr.base!.ref! } : null;
+  return repo && typeof pr.number === "number"
+    ? { kind: "deploy", deliveryId, repo, sha: pr.merge_commit_sha, pullNumber: pr.number, branch: pr.base!.ref! }
+    : null;
 }
 
 /** A push to the default branch (a merge's, or a direct one) deploys its new head. */
@@ -80,7 +90,14 @@ export function pushDeployIntent(payload: unknown, deliveryId: string): DeployIn
   if (p.deleted || !p.after || NO_COMMIT.test(p.after) || p.ref !== `refs/heads/${p.repository?.default_branch}`) return null;
   const repo = repoRef(p);
   if (!repo) return null;
-  return { kind: "deploy", deliveryId, repo, sha: p.after, branch: p.repository!.default_branch!, ...(p.before && !NO_COMMIT.test(p.before) ? { before: p.before } : {}) };
+  return {
+    kind: "deploy",
+    deliveryId,
+    repo,
+    sha: p.after,
+    branch: p.repository!.default_branch!,
+    ...(p.before && !NO_COMMIT.test(p.before) ? { before: p.before } : {}),
+  };
 }
 
 function safeDecode(text: string): string {

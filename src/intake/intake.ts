@@ -16,7 +16,9 @@ const present = <T>(i: T | null): i is T => i !== null;
 export function intentsFor(event: WebhookEvent): Intent[] {
   switch (event.name) {
     case "pull_request":
-      return [planIntentFromPullRequest(event.payload, event.id), pullClosedIntent(event.payload, event.id), mergeDeployIntent(event.payload, event.id)].filter(present);
+      return [planIntentFromPullRequest(event.payload, event.id), pullClosedIntent(event.payload, event.id), mergeDeployIntent(event.payload, event.id)].filter(
+        present,
+      );
     case "issue_comment":
       return [commentIntent(event.payload, event.id)].filter(present);
     case "pull_request_review":

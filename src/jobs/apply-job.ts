@@ -17,7 +17,22 @@ import { notRun, runAtCommit } from "./run-at-commit.ts";
 /** A long apply of the same project elsewhere is waited for, within reason. */
 const MUTEX_WAIT_MS = 30 * 60 * 1000;
 
-type ApplyDeps = Pick<JobDeps, "github" | "workspaces" | "plans" | "planFiles" | "sticky" | "redis" | "prefix" | "jobLockMs" | "dataDir" | "stepEnv" | "secretEnvNames" | "stepTimeoutMs" | "log">;
+type ApplyDeps = Pick<
+  JobDeps,
+  | "github"
+  | "workspaces"
+  | "plans"
+  | "planFiles"
+  | "sticky"
+  | "redis"
+  | "prefix"
+  | "jobLockMs"
+  | "dataDir"
+  | "stepEnv"
+  | "secretEnvNames"
+  | "stepTimeoutMs"
+  | "log"
+>;
 
 export async function runApplyJob(intent: ApplyIntent, deps: ApplyDeps): Promise<{ applied: string[] }> {
   const pull = intent.pull;
@@ -31,7 +46,13 @@ export async function runApplyJob(intent: ApplyIntent, deps: ApplyDeps): Promise
     return { applied: [] };
   }
   const token = await gh.token();
-  const worktree = await deps.workspaces.checkout({ owner: pull.repo.owner, repo: pull.repo.name, token, sha: pull.headSha, refs: [`refs/pull/${pull.number}/head`] });
+  const worktree = await deps.workspaces.checkout({
+    owner: pull.repo.owner,
+    repo: pull.repo.name,
+    token,
+    sha: pull.headSha,
+    refs: [`refs/pull/${pull.number}/head`],
+  });
   try {
     const configs = await loadConfigs(deps.workspaces, { pull, token, worktreePath: worktree.path });
     if (configs.head.kind !== "valid") throw new Error("the planned commit has no valid .slipway.yml");
@@ -63,7 +84,14 @@ async function applyInOrder(deps: ApplyDeps, gh: RepoGitHub, intent: ApplyIntent
  * Under the project's apply mutex, checks the plan was not applied already: two `/apply`
  * racing on two workers run the steps once, one after the other, never together.
  */
-async function applyOne(deps: ApplyDeps, gh: RepoGitHub, intent: ApplyIntent, config: RepoConfig, project: ProjectConfig, worktreePath: string): Promise<ProjectRunResult> {
+async function applyOne(
+  deps: ApplyDeps,
+  gh: RepoGitHub,
+  intent: ApplyIntent,
+  config: RepoConfig,
+  project: ProjectConfig,
+  worktreePath: string,
+): Promise<ProjectRunResult> {
   const pull = intent.pull;
   const key = pullKey(pull);
   const sha = pull.headSha.slice(0, 7);

@@ -63,8 +63,19 @@ export async function evaluatePullApprovals(deps: ApprovalDeps, gh: RepoGitHub, 
   const environments = environmentsAt(plan, pull.headSha).map((name) => ({ name, config: gates.environment(name) }));
   const approvals = await deps.approvals.list(pullKey(pull));
   const named = environments.flatMap((e) => [e.config.approvers, ...(e.config.alsoApprovers ?? [])].flat());
-  const userTeams = await new People(gh, deps.people).teamsOfEach(approvals.map((a) => a.user), named);
-  return evaluateApprovals({ environments, approvals, author: pull.author, headSha: pull.headSha, currentDigests: planDigestsAt(plan, pull.headSha), survive: gates.survive, userTeams });
+  const userTeams = await new People(gh, deps.people).teamsOfEach(
+    approvals.map((a) => a.user),
+    named,
+  );
+  return evaluateApprovals({
+    environments,
+    approvals,
+    author: pull.author,
+    headSha: pull.headSha,
+    currentDigests: planDigestsAt(plan, pull.headSha),
+    survive: gates.survive,
+    userTeams,
+  });
 }
 
 export async function publishApprovalCheck(deps: ApprovalDeps, gh: RepoGitHub, pull: PullFacts, gates: Gates): Promise<ApprovalEvaluation | null> {
@@ -102,7 +113,14 @@ export async function refreshApprovals(deps: ApprovalDeps, gh: RepoGitHub, pull:
 
 /** The approval to record for what the policy allowed. */
 export function approvalOf(user: string, action: ApproveAction, source: Approval["source"]): Approval {
-  return { user, environments: action.environments, headSha: action.headSha, ...(action.planDigests ? { planDigests: action.planDigests } : {}), source, at: Date.now() };
+  return {
+    user,
+    environments: action.environments,
+    headSha: action.headSha,
+    ...(action.planDigests ? { planDigests: action.planDigests } : {}),
+    source,
+    at: Date.now(),
+  };
 }
 
 /** Records an approval (a `/approve` or an APPROVED review) and brings the check up to date. */

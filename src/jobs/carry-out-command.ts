@@ -21,7 +21,14 @@ export async function carryOutOnPull(action: CommandAction, ctx: CommandContext,
   const pull = scene.pull.facts;
   switch (action.kind) {
     case "plan":
-      await deps.dispatcher.plan({ kind: "plan", deliveryId: intent.deliveryId, trigger: "command", pull, projects: action.projects, requestedBy: intent.user });
+      await deps.dispatcher.plan({
+        kind: "plan",
+        deliveryId: intent.deliveryId,
+        trigger: "command",
+        pull,
+        projects: action.projects,
+        requestedBy: intent.user,
+      });
       return undefined;
     case "approve":
       await recordApproval(deps, gh, pull, scene.configs, approvalOf(intent.user, action, "command"));
@@ -33,7 +40,14 @@ export async function carryOutOnPull(action: CommandAction, ctx: CommandContext,
       await deps.dispatcher.apply({ kind: "apply", deliveryId: intent.deliveryId, pull, projects: action.projects, requestedBy: intent.user });
       return undefined;
     case "release":
-      await deps.dispatcher.deploy({ kind: "deploy", deliveryId: intent.deliveryId, repo: intent.repo, sha: action.sha, pullNumber: pull.number, release: { environment: action.environment, by: intent.user } });
+      await deps.dispatcher.deploy({
+        kind: "deploy",
+        deliveryId: intent.deliveryId,
+        repo: intent.repo,
+        sha: action.sha,
+        pullNumber: pull.number,
+        release: { environment: action.environment, by: intent.user },
+      });
       return undefined;
     case "unlock":
       return unlock(ctx, pull.number, action.projects);
@@ -50,18 +64,32 @@ export async function carryOutOnPull(action: CommandAction, ctx: CommandContext,
 export async function carryOutOnDriftIssue(action: CommandAction, ctx: CommandContext, branch: string): Promise<void> {
   if (action.kind !== "repair_drift") throw new Error(`${action.kind} was decided for a drift issue`);
   const { intent } = ctx;
-  await ctx.deps.dispatcher.drift({ kind: "drift", deliveryId: intent.deliveryId, repo: intent.repo, branch, remediate: { project: action.project, by: intent.user, issueNumber: intent.pullNumber } });
+  await ctx.deps.dispatcher.drift({
+    kind: "drift",
+    deliveryId: intent.deliveryId,
+    repo: intent.repo,
+    branch,
+    remediate: { project: action.project, by: intent.user, issueNumber: intent.pullNumber },
+  });
 }
 
 async function unlock(ctx: CommandContext, pullNumber: number, projects: string[]): Promise<string> {
   const released = await releaseLocks(ctx.deps, ctx.gh, ctx.intent.repo, pullNumber, projects, ctx.intent.deliveryId);
-  return released.length > 0 ? `Unlocked ${released.map((p) => `\`${p}\``).join(", ")}: other pull requests waiting for them are planned again.` : "This pull request holds no lock to release.";
+  return released.length > 0
+    ? `Unlocked ${released.map((p) => `\`${p}\``).join(", ")}: other pull requests waiting for them are planned again.`
+    : "This pull request holds no lock to release.";
 }
 
 async function rollback(ctx: CommandContext, scene: PullScene, mergeSha: string): Promise<string | undefined> {
   const pull = scene.pull.facts;
   try {
-    await openRevertPull(ctx.deps, ctx.gh, { repo: ctx.intent.repo, pullNumber: pull.number, mergeSha, baseRef: pull.baseRef, reason: `rollback requested by @${ctx.intent.user}` });
+    await openRevertPull(ctx.deps, ctx.gh, {
+      repo: ctx.intent.repo,
+      pullNumber: pull.number,
+      mergeSha,
+      baseRef: pull.baseRef,
+      reason: `rollback requested by @${ctx.intent.user}`,
+    });
     return undefined;
   } catch (error) {
     // A conflicting revert is an outcome to tell, not a fault: git could not do it, a human can.

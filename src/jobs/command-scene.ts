@@ -62,7 +62,15 @@ export async function pullScene(deps: CommandDeps, gh: RepoGitHub, intent: Comme
 
 function pullRequestFacts(pull: PullStatus): PullRequestFacts {
   const { facts } = pull;
-  return { state: pull.state, merged: pull.merged, mergeCommitSha: pull.mergeCommitSha, headSha: facts.headSha, author: facts.author, fromFork: facts.fromFork, mergeable: pull.mergeable };
+  return {
+    state: pull.state,
+    merged: pull.merged,
+    mergeCommitSha: pull.mergeCommitSha,
+    headSha: facts.headSha,
+    author: facts.author,
+    fromFork: facts.fromFork,
+    mergeable: pull.mergeable,
+  };
 }
 
 /** The environments of the merge commit's deploy and their states; null when it has none. */
@@ -90,7 +98,12 @@ export function driftScene(deps: CommandDeps, gh: RepoGitHub, intent: CommentInt
   return { on: "drift_issue", project, branch, parseOptions: {}, factsFor };
 }
 
-async function defaultBranchGate(deps: CommandDeps, gh: RepoGitHub, branch: string, project: string): Promise<{ environment?: string; gate?: EnvironmentGate }> {
+async function defaultBranchGate(
+  deps: CommandDeps,
+  gh: RepoGitHub,
+  branch: string,
+  project: string,
+): Promise<{ environment?: string; gate?: EnvironmentGate }> {
   const where = { owner: gh.repo.owner, repo: gh.repo.name, token: await gh.token() };
   const text = await deps.workspaces.readFileAt({ ...where, rev: await deps.workspaces.branchHead({ ...where, branch }), path: CONFIG_FILE });
   const parsed = text === null ? null : parseRepoConfig(text, CONFIG_FILE);

@@ -22,8 +22,24 @@ const MUTEX_WAIT_MS = 30 * 60 * 1000;
 
 type DeployDeps = Pick<
   JobDeps,
-  | "github" | "workspaces" | "heads" | "dispatcher" | "deploys" | "sticky" | "locks" | "plans" | "approvals" | "people"
-  | "redis" | "prefix" | "jobLockMs" | "dataDir" | "stepEnv" | "secretEnvNames" | "stepTimeoutMs" | "log"
+  | "github"
+  | "workspaces"
+  | "heads"
+  | "dispatcher"
+  | "deploys"
+  | "sticky"
+  | "locks"
+  | "plans"
+  | "approvals"
+  | "people"
+  | "redis"
+  | "prefix"
+  | "jobLockMs"
+  | "dataDir"
+  | "stepEnv"
+  | "secretEnvNames"
+  | "stepTimeoutMs"
+  | "log"
 >;
 
 interface Deploy {
@@ -46,7 +62,8 @@ export async function runDeployJob(intent: DeployIntent, deps: DeployDeps): Prom
     const parsed = text === null ? null : parseRepoConfig(text, CONFIG_FILE);
     const superseded = !(await deps.heads.isCurrent(`${repoName}@default`, intent.sha));
     // The drift schedule follows the default branch's config, commit after commit.
-    if (intent.branch && !intent.release && !superseded) await deps.dispatcher.scheduleDrift(intent.repo, intent.branch, parsed?.ok ? parsed.config.drift.schedule : undefined);
+    if (intent.branch && !intent.release && !superseded)
+      await deps.dispatcher.scheduleDrift(intent.repo, intent.branch, parsed?.ok ? parsed.config.drift.schedule : undefined);
     if (!parsed?.ok || parsed.config.apply === "before_merge") {
       log.info({ config: parsed ? (parsed.ok ? "applied before merge" : "invalid") : "missing" }, "nothing to deploy");
       return { state: {} };
@@ -109,7 +126,14 @@ async function applyOne(d: Deploy, name: string): Promise<void> {
   await publish(d, before, after);
   const project = d.config.projects.find((p) => p.name === name)!;
   const target: RunTarget = { repo: intent.repo, sha: intent.sha, purpose: "deploy", ...(after.pullNumber !== undefined ? { pull: after.pullNumber } : {}) };
-  const run = await runAtCommit(deps, d.gh, { target, config: d.config, project, worktreePath: d.worktreePath, plan: { kind: "fresh" }, waitMs: MUTEX_WAIT_MS });
+  const run = await runAtCommit(deps, d.gh, {
+    target,
+    config: d.config,
+    project,
+    worktreePath: d.worktreePath,
+    plan: { kind: "fresh" },
+    waitMs: MUTEX_WAIT_MS,
+  });
   const result = "busy" in run ? notRun(project, "not applied: another apply of this project did not finish in time") : run.result;
   // A lock taken when an earlier attempt was interrupted is done with once this one finished;
   // pull requests that waited for it are planned again.
@@ -134,7 +158,13 @@ async function revertIfFailed(d: Deploy, state: DeployState): Promise<DeployStat
   if (!failed || state.pullNumber === undefined || state.revertPull !== undefined) return state;
   const pull = await d.gh.getPull(state.pullNumber);
   const reason = "the merge failed to apply (`on_apply_failure: revert_pr`)";
-  const revert = await openRevertPull(d.deps, d.gh, { repo: d.gh.repo, pullNumber: state.pullNumber, mergeSha: state.sha, baseRef: pull.facts.baseRef, reason });
+  const revert = await openRevertPull(d.deps, d.gh, {
+    repo: d.gh.repo,
+    pullNumber: state.pullNumber,
+    mergeSha: state.sha,
+    baseRef: pull.facts.baseRef,
+    reason,
+  });
   return record(d, { type: "revert_opened", pull: revert.number });
 }
 

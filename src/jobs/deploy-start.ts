@@ -12,7 +12,13 @@ import { changedFiles } from "../workspace/changed-files.ts";
 import { evaluatePullApprovals, type ApprovalDeps } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
 
-export async function startDeploy(deps: Pick<JobDeps, "deploys"> & ApprovalDeps, gh: RepoGitHub, intent: DeployIntent, config: RepoConfig, worktreePath: string): Promise<{ created: boolean; state: DeployState }> {
+export async function startDeploy(
+  deps: Pick<JobDeps, "deploys"> & ApprovalDeps,
+  gh: RepoGitHub,
+  intent: DeployIntent,
+  config: RepoConfig,
+  worktreePath: string,
+): Promise<{ created: boolean; state: DeployState }> {
   const repoName = `${intent.repo.owner}/${intent.repo.name}`;
   const pullNumber = intent.pullNumber ?? (await deps.deploys.mergedPull(repoName, intent.sha));
   const changed = await changedFiles(worktreePath, intent.sha, intent.pullNumber === undefined ? intent.before : undefined);

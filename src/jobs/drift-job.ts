@@ -16,7 +16,10 @@ import { CONFIG_FILE } from "./load-configs.ts";
 import { runAtCommit } from "./run-at-commit.ts";
 
 type Issue = { number: number; title: string; body: string };
-type DriftDeps = Pick<JobDeps, "github" | "workspaces" | "locks" | "redis" | "prefix" | "jobLockMs" | "dataDir" | "stepEnv" | "secretEnvNames" | "stepTimeoutMs" | "log">;
+type DriftDeps = Pick<
+  JobDeps,
+  "github" | "workspaces" | "locks" | "redis" | "prefix" | "jobLockMs" | "dataDir" | "stepEnv" | "secretEnvNames" | "stepTimeoutMs" | "log"
+>;
 
 /** A repair someone asked for waits for a running drift check or apply; a scheduled check does not. */
 const REPAIR_WAIT_MS = 30 * 60 * 1000;
@@ -55,7 +58,15 @@ async function driftRun(intent: DriftIntent, deps: DriftDeps, gh: RepoGitHub): P
   const projects = intent.remediate ? config.projects.filter((p) => p.name === intent.remediate!.project) : config.projects;
   const worktree = await deps.workspaces.checkout({ ...where, sha });
   try {
-    const run: DriftRun = { deps, gh, intent, config, target: { repo: intent.repo, sha, purpose: "drift" }, worktreePath: worktree.path, issues: await gh.listOpenIssues(DRIFT_LABEL) };
+    const run: DriftRun = {
+      deps,
+      gh,
+      intent,
+      config,
+      target: { repo: intent.repo, sha, purpose: "drift" },
+      worktreePath: worktree.path,
+      issues: await gh.listOpenIssues(DRIFT_LABEL),
+    };
     const outcome: Record<string, string> = {};
     for (const project of projects) outcome[project.name] = await checkProject(run, project);
     return outcome;

@@ -8,10 +8,7 @@ import type { Workspaces } from "../workspace/workspaces.ts";
 
 export const CONFIG_FILE = ".slipway.yml";
 
-export type LoadedConfig =
-  | { kind: "missing" }
-  | { kind: "invalid"; errors: ConfigError[] }
-  | { kind: "valid"; config: RepoConfig };
+export type LoadedConfig = { kind: "missing" } | { kind: "invalid"; errors: ConfigError[] } | { kind: "valid"; config: RepoConfig };
 
 export interface Configs {
   head: LoadedConfig;
@@ -19,10 +16,7 @@ export interface Configs {
 }
 
 /** Head config from a checked-out worktree (`worktreePath`) or, without one, from the mirror. */
-export async function loadConfigs(
-  workspaces: Workspaces,
-  req: { pull: PullFacts; token: string; worktreePath?: string },
-): Promise<Configs> {
+export async function loadConfigs(workspaces: Workspaces, req: { pull: PullFacts; token: string; worktreePath?: string }): Promise<Configs> {
   const headText = req.worktreePath
     ? await readConfigText(req.worktreePath)
     : await workspaces.readFileAt({ owner: req.pull.repo.owner, repo: req.pull.repo.name, token: req.token, rev: req.pull.headSha, path: CONFIG_FILE });

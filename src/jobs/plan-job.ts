@@ -28,7 +28,21 @@ export type PlanJobOutcome =
 
 type PlanDeps = Pick<
   JobDeps,
-  "github" | "workspaces" | "heads" | "locks" | "plans" | "planFiles" | "openChecks" | "sticky" | "approvals" | "people" | "dataDir" | "stepEnv" | "secretEnvNames" | "stepTimeoutMs" | "log"
+  | "github"
+  | "workspaces"
+  | "heads"
+  | "locks"
+  | "plans"
+  | "planFiles"
+  | "openChecks"
+  | "sticky"
+  | "approvals"
+  | "people"
+  | "dataDir"
+  | "stepEnv"
+  | "secretEnvNames"
+  | "stepTimeoutMs"
+  | "log"
 >;
 
 interface PlanRun {
@@ -114,7 +128,13 @@ async function planHead(run: PlanRun): Promise<PlanJobOutcome> {
 async function planProjects(run: PlanRun, config: RepoConfig, projects: ProjectConfig[]): Promise<ProjectRunResult[]> {
   const { deps, gh, key, signal } = run;
   const pull = run.intent.pull;
-  const checks = await startPlanChecks(gh, deps.openChecks, key, pull.headSha, projects.map((p) => p.name));
+  const checks = await startPlanChecks(
+    gh,
+    deps.openChecks,
+    key,
+    pull.headSha,
+    projects.map((p) => p.name),
+  );
   const redact = createRedactor(secretValues(deps.stepEnv, deps.secretEnvNames));
   const target = pullTarget(pull);
   const runDir = runDirOf(deps.dataDir, target);
@@ -124,7 +144,17 @@ async function planProjects(run: PlanRun, config: RepoConfig, projects: ProjectC
     const result = signal.aborted
       ? supersededResult(project.name, project.dir, project.environment)
       : lock.acquired
-        ? await planProject({ config, project, target, worktreePath: run.worktreePath, runDir, env: deps.stepEnv, redact, defaultTimeoutMs: deps.stepTimeoutMs, signal })
+        ? await planProject({
+            config,
+            project,
+            target,
+            worktreePath: run.worktreePath,
+            runDir,
+            env: deps.stepEnv,
+            redact,
+            defaultTimeoutMs: deps.stepTimeoutMs,
+            signal,
+          })
         : lockedResult(project.name, project.dir, project.environment, lock.heldBy);
     if (result.status === "changes") await deps.planFiles.save(key, pull.headSha, project.name, planFilePath(runDir, project.name));
     run.log.info({ project: project.name, status: result.status, ms: result.durationMs }, "project planned");
@@ -173,7 +203,12 @@ function lockedResult(project: string, dir: string, environment: string | undefi
  * Takes the project's lock for this pull request. A lock held by a pull request that is closed
  * (its close event was missed) is freed on the spot: locks must not outlive their pull request.
  */
-async function lockProject(deps: PlanDeps, gh: RepoGitHub, pull: PullFacts, project: string): Promise<{ acquired: true } | { acquired: false; heldBy: { number: number; url: string } }> {
+async function lockProject(
+  deps: PlanDeps,
+  gh: RepoGitHub,
+  pull: PullFacts,
+  project: string,
+): Promise<{ acquired: true } | { acquired: false; heldBy: { number: number; url: string } }> {
   const key = { owner: pull.repo.owner, repo: pull.repo.name, project };
   const holder = { pull: pull.number, headSha: pull.headSha, author: pull.author, since: Date.now() };
   const first = await deps.locks.tryAcquire(key, holder);
@@ -193,4 +228,3 @@ async function lockProject(deps: PlanDeps, gh: RepoGitHub, pull: PullFacts, proj
 function configErrorLines(check: { text?: string }): string[] {
   return check.text ? [check.text] : [];
 }
-

@@ -4,7 +4,10 @@ import type { PullClosedIntent } from "../domain/intent.ts";
 import type { JobDeps } from "./deps.ts";
 import { releaseLocks } from "./release-locks.ts";
 
-export async function runPullClosedJob(intent: PullClosedIntent, deps: Pick<JobDeps, "github" | "locks" | "dispatcher" | "log">): Promise<{ released: string[] }> {
+export async function runPullClosedJob(
+  intent: PullClosedIntent,
+  deps: Pick<JobDeps, "github" | "locks" | "dispatcher" | "log">,
+): Promise<{ released: string[] }> {
   const gh = await deps.github.forRepo(intent.repo);
   const released = await releaseLocks(deps, gh, intent.repo, intent.pullNumber, [], intent.deliveryId);
   deps.log.info({ delivery: intent.deliveryId, pr: intent.pullNumber, merged: intent.merged, released }, "pull request closed: locks released");

@@ -6,7 +6,14 @@ import type { JobDeps } from "./deps.ts";
 
 export type ReleaseLocksDeps = Pick<JobDeps, "locks" | "dispatcher" | "log">;
 
-export async function releaseLocks(deps: ReleaseLocksDeps, gh: RepoGitHub, repo: RepoRef, pullNumber: number, projects: string[], deliveryId: string): Promise<string[]> {
+export async function releaseLocks(
+  deps: ReleaseLocksDeps,
+  gh: RepoGitHub,
+  repo: RepoRef,
+  pullNumber: number,
+  projects: string[],
+  deliveryId: string,
+): Promise<string[]> {
   const repoKey = { owner: repo.owner, repo: repo.name };
   const released =
     projects.length === 0

@@ -24,7 +24,12 @@ export async function openRevertPull(deps: RevertDeps, gh: RepoGitHub, req: Reve
   const worktree = await deps.workspaces.checkout({ ...where, sha: head });
   try {
     const title = `Revert #${req.pullNumber}`;
-    await revertCommit(worktree.path, req.mergeSha, { name: "Slipway", email: "slipway@users.noreply.github.com" }, `${title}\n\nThis reverts merge commit ${req.mergeSha}.`);
+    await revertCommit(
+      worktree.path,
+      req.mergeSha,
+      { name: "Slipway", email: "slipway@users.noreply.github.com" },
+      `${title}\n\nThis reverts merge commit ${req.mergeSha}.`,
+    );
     const branch = `slipway/revert-${req.pullNumber}-${req.mergeSha.slice(0, 7)}-${Date.now().toString(36)}`;
     await deps.workspaces.pushBranch(worktree, { ...where, branch });
     const pull = await gh.createPull({

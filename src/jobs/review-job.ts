@@ -7,7 +7,10 @@ import { decideReview } from "../policy/command-decisions.ts";
 import { approvalOf, loadPullConfigs, readPlan, recordApproval, withdrawApprovals } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
 
-export async function runReviewJob(intent: ReviewIntent, deps: Pick<JobDeps, "github" | "workspaces" | "plans" | "approvals" | "people" | "log">): Promise<{ recorded: boolean }> {
+export async function runReviewJob(
+  intent: ReviewIntent,
+  deps: Pick<JobDeps, "github" | "workspaces" | "plans" | "approvals" | "people" | "log">,
+): Promise<{ recorded: boolean }> {
   const gh = await deps.github.forRepo(intent.repo);
   const pull = await gh.getPull(intent.pullNumber);
   const log = deps.log.child({ delivery: intent.deliveryId, pr: `${intent.repo.owner}/${intent.repo.name}#${intent.pullNumber}`, user: intent.user });
@@ -27,6 +30,9 @@ export async function runReviewJob(intent: ReviewIntent, deps: Pick<JobDeps, "gi
   const action = decision.action;
   if (action.kind === "approve") await recordApproval(deps, gh, pull.facts, configs, approvalOf(intent.user, action, "review"));
   else await withdrawApprovals(deps, gh, pull.facts, configs, intent.user);
-  log.info({ state: intent.state, sha: intent.commitId, head: pull.facts.headSha, planned: action.kind === "approve" && action.planDigests !== undefined }, "review taken into account");
+  log.info(
+    { state: intent.state, sha: intent.commitId, head: pull.facts.headSha, planned: action.kind === "approve" && action.planDigests !== undefined },
+    "review taken into account",
+  );
   return { recorded: action.kind === "approve" };
 }

@@ -56,7 +56,9 @@ export async function runAtCommit(deps: RunAtCommitDeps, gh: RepoGitHub, run: Co
     deps.prefix,
     key,
     async (lost) => {
-      lost.addEventListener("abort", () => deps.log.error({ ...key, sha: run.target.sha, reason: String(lost.reason) }, "apply mutex lost: another apply of this project may start"));
+      lost.addEventListener("abort", () =>
+        deps.log.error({ ...key, sha: run.target.sha, reason: String(lost.reason) }, "apply mutex lost: another apply of this project may start"),
+      );
       return underMutex(deps, gh, run);
     },
     { waitMs: run.waitMs, ttlMs: deps.jobLockMs },
@@ -74,7 +76,10 @@ async function underMutex(deps: RunAtCommitDeps, gh: RepoGitHub, run: CommitRun)
     plan = await planProject({ ...steps, signal: new AbortController().signal });
     const applies = plan.status === "changes" && (run.applyIf?.(plan) ?? true);
     if (!applies) {
-      const result = plan.status === "changes" || plan.status === "no_changes" ? plan : { ...plan, reason: `not applied: the plan at ${run.target.sha.slice(0, 7)} failed${plan.reason ? ` (${plan.reason})` : ""}` };
+      const result =
+        plan.status === "changes" || plan.status === "no_changes"
+          ? plan
+          : { ...plan, reason: `not applied: the plan at ${run.target.sha.slice(0, 7)} failed${plan.reason ? ` (${plan.reason})` : ""}` };
       if (check !== undefined) await completeApplyCheck(gh, check, result, run);
       return { plan, result, applied: false };
     }

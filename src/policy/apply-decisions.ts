@@ -27,7 +27,8 @@ export function decideApplyBeforeMerge(targets: string[], f: PullCommandFacts): 
   const stale = requested.filter((name) => !chosen.some((p) => p.name === name));
   if (stale.length > 0) return refuse(`the plan of ${list(stale)} is not for the head commit ${short}: comment \`/plan\` first.`);
   const failed = chosen.filter((p) => p.status !== "changes" && p.status !== "no_changes");
-  if (failed.length > 0) return refuse(`the plan of ${list(failed.map((p) => p.name))} did not succeed (${failed.map((p) => p.status.replace("_", " ")).join(", ")}).`);
+  if (failed.length > 0)
+    return refuse(`the plan of ${list(failed.map((p) => p.name))} did not succeed (${failed.map((p) => p.status.replace("_", " ")).join(", ")}).`);
   const nothing = nothingToApply(chosen, head);
   if (nothing) return refuse(nothing);
   if (!f.approvals?.satisfied) return refuse(`approvals are missing: ${describeMissing(f.approvals).join("; ")}.`);
@@ -62,7 +63,9 @@ function nothingToApply(chosen: PlannedProjectFact[], head: string): string | un
 /** One line per environment still short of approvals. */
 function describeMissing(evaluation: ApprovalEvaluation | null | undefined): string[] {
   if (!evaluation) return ["the plan of the head commit is not known"];
-  return evaluation.perEnvironment.filter((e) => e.missing > 0).map((e) => `${e.name} needs ${e.missing} more approval${e.missing === 1 ? "" : "s"} (${e.approvedBy.length} of ${e.required})`);
+  return evaluation.perEnvironment
+    .filter((e) => e.missing > 0)
+    .map((e) => `${e.name} needs ${e.missing} more approval${e.missing === 1 ? "" : "s"} (${e.approvedBy.length} of ${e.required})`);
 }
 
 /** `/apply <environment>` on a merged pull request: an approver releases a waiting environment. */

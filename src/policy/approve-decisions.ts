@@ -23,7 +23,10 @@ export function decideApprove(named: string[], f: PullCommandFacts): CommandDeci
   const action = approvalFor(named, head, f.plan);
   if (!isPlannedAt(f.plan, head)) {
     // Which environments the head touches is known once it is planned: until then, say so.
-    return allow(action, `Recorded for ${short}, whose plan is not recorded yet. Whether it counts shows on \`slipway/approval\` once ${short} is planned (a push before then makes it stale).`);
+    return allow(
+      action,
+      `Recorded for ${short}, whose plan is not recorded yet. Whether it counts shows on \`slipway/approval\` once ${short} is planned (a push before then makes it stale).`,
+    );
   }
   const touched = environmentsAt(f.plan, head);
   const gated = touched.filter((env) => f.gates.environment(env).approvals > 0);
@@ -44,7 +47,9 @@ function whyItDoesNotCount(env: string, touched: string[], f: PullCommandFacts):
 
 /** `/approve cancel`: withdraws the actor's approvals; says so when there were none. */
 export function decideApproveCancel(f: PullCommandFacts): CommandDecision {
-  return f.hasApproval === false ? allow({ kind: "approve_cancel" }, "You have no approval on this pull request to withdraw.") : allow({ kind: "approve_cancel" });
+  return f.hasApproval === false
+    ? allow({ kind: "approve_cancel" }, "You have no approval on this pull request to withdraw.")
+    : allow({ kind: "approve_cancel" });
 }
 
 export interface ReviewFacts {

@@ -19,7 +19,17 @@ import { allow, refuse, type CommandDecision, type CommandFacts, type DriftIssue
 import { permissionRefusal } from "./permissions.ts";
 
 export { decideReview, type ReviewFacts } from "./approve-decisions.ts";
-export type { Actor, ApproveAction, CommandAction, CommandDecision, CommandFacts, DeployFacts, DriftIssueFacts, PullCommandFacts, PullRequestFacts } from "./command-facts.ts";
+export type {
+  Actor,
+  ApproveAction,
+  CommandAction,
+  CommandDecision,
+  CommandFacts,
+  DeployFacts,
+  DriftIssueFacts,
+  PullCommandFacts,
+  PullRequestFacts,
+} from "./command-facts.ts";
 
 export function decideCommand(command: Command, facts: CommandFacts): CommandDecision {
   const refusal = permissionRefusal(facts.actor.login, command.kind, facts.actor.permission);
@@ -36,7 +46,9 @@ function onPullRequest(command: Command, f: PullCommandFacts): CommandDecision {
   if (f.pull.merged && command.kind === "apply") return decideRelease(command.targets, f);
   // A merged pull request may still hold a lock: the one an interrupted deploy leaves.
   if (f.pull.state !== "open" && command.kind !== "help" && command.kind !== "rollback" && command.kind !== "unlock") {
-    return refuse(f.pull.merged ? "the pull request is merged: only `/apply <environment>` (release a waiting environment) applies now." : "the pull request is closed.");
+    return refuse(
+      f.pull.merged ? "the pull request is merged: only `/apply <environment>` (release a waiting environment) applies now." : "the pull request is closed.",
+    );
   }
   switch (command.kind) {
     case "plan":
@@ -50,7 +62,9 @@ function onPullRequest(command: Command, f: PullCommandFacts): CommandDecision {
     case "unlock":
       return allow({ kind: "unlock", projects: command.projects });
     case "rollback":
-      return f.pull.merged && f.pull.mergeCommitSha ? allow({ kind: "rollback", mergeSha: f.pull.mergeCommitSha }) : refuse("only a merged pull request can be rolled back.");
+      return f.pull.merged && f.pull.mergeCommitSha
+        ? allow({ kind: "rollback", mergeSha: f.pull.mergeCommitSha })
+        : refuse("only a merged pull request can be rolled back.");
     case "help":
       return allow({ kind: "help" });
   }
@@ -60,7 +74,9 @@ function onPullRequest(command: Command, f: PullCommandFacts): CommandDecision {
 function decidePlan(projects: string[], f: PullCommandFacts): CommandDecision {
   const plan = decideAutoplan({ trigger: "command", draft: false, fromFork: f.pull.fromFork, baseAllowsForks: f.baseAllowsForks, autoplan: true });
   if (!plan.plan) {
-    return refuse("this pull request comes from a fork, and `allow_forks` is not true in `.slipway.yml` on the base branch: Slipway does not run code from forks.");
+    return refuse(
+      "this pull request comes from a fork, and `allow_forks` is not true in `.slipway.yml` on the base branch: Slipway does not run code from forks.",
+    );
   }
   return allow({ kind: "plan", ...(projects.length > 0 ? { projects } : {}) });
 }

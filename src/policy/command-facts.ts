@@ -105,5 +105,6 @@ export type CommandDecision =
     }
   | { verdict: "refuse"; reason: string };
 
-export const allow = (action: CommandAction, answer?: string): CommandDecision => (answer === undefined ? { verdict: "allow", action } : { verdict: "allow", action, answer });
+export const allow = (action: CommandAction, answer?: string): CommandDecision =>
+  answer === undefined ? { verdict: "allow", action } : { verdict: "allow", action, answer };
 export const refuse = (reason: string): CommandDecision => ({ verdict: "refuse", reason });

@@ -11,7 +11,9 @@ export function renderDeployComment(state: DeployState & { pullNumber: number })
   const results = state.projects.map((p) => state.results[p.name]).filter((r): r is ProjectRunResult => r !== undefined);
   const notes = Object.values(state.environments)
     .filter((e) => e.name !== NO_ENVIRONMENT)
-    .map((e) => `Environment \`${e.name}\`: ${e.state.replace("_", " ")}${e.reason && (e.state === "waiting" || e.state === "skipped") ? ` — ${e.reason}` : ""}.`);
+    .map(
+      (e) => `Environment \`${e.name}\`: ${e.state.replace("_", " ")}${e.reason && (e.state === "waiting" || e.state === "skipped") ? ` — ${e.reason}` : ""}.`,
+    );
   return renderPlanComment({ pr: state.pullNumber, headSha: state.sha, results, notes, phase: "apply" });
 }
 

@@ -15,7 +15,10 @@ export function planCheckName(project: string): string {
 export async function startPlanChecks(gh: RepoGitHub, open: OpenCheckStore, pull: string, headSha: string, projects: string[]): Promise<number[]> {
   const names = projects.map(planCheckName);
   for (const [, id] of await open.leftOpen(pull, headSha, names)) {
-    await gh.completeCheckRun(id, "neutral", { title: "Interrupted", summary: "The worker running this plan stopped; the plan was run again (see the newer check)." });
+    await gh.completeCheckRun(id, "neutral", {
+      title: "Interrupted",
+      summary: "The worker running this plan stopped; the plan was run again (see the newer check).",
+    });
   }
   return Promise.all(
     projects.map(async (project, i) => {
@@ -31,7 +34,14 @@ export async function startPlanChecks(gh: RepoGitHub, open: OpenCheckStore, pull
   );
 }
 
-export async function finishPlanCheck(gh: RepoGitHub, open: OpenCheckStore, pull: string, checkId: number, result: ProjectRunResult, headSha: string): Promise<void> {
+export async function finishPlanCheck(
+  gh: RepoGitHub,
+  open: OpenCheckStore,
+  pull: string,
+  checkId: number,
+  result: ProjectRunResult,
+  headSha: string,
+): Promise<void> {
   const check = renderPlanCheck(result, { phase: "plan", headSha });
   await gh.completeCheckRun(checkId, check.conclusion as CheckConclusion, { title: check.title, summary: check.summary, text: check.text });
   await open.completed(pull, headSha, planCheckName(result.project));

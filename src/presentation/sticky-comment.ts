@@ -3,12 +3,7 @@
 import type { RepoGitHub } from "../github/port.ts";
 import type { StickyCommentStore } from "../state/sticky-comment-store.ts";
 
-export async function writeStickyComment(
-  gh: RepoGitHub,
-  store: StickyCommentStore,
-  pull: { key: string; number: number },
-  body: string,
-): Promise<number> {
+export async function writeStickyComment(gh: RepoGitHub, store: StickyCommentStore, pull: { key: string; number: number }, body: string): Promise<number> {
   return store.exclusive(pull.key, async () => {
     const known = await store.get(pull.key);
     if (known !== null && (await gh.updateComment(known, body))) return known;

@@ -100,11 +100,7 @@ export function applyOrder(projects: readonly GraphNode[], all: readonly GraphNo
 }
 
 /** The given projects that `from` depends on, directly or through any project in the graph. */
-function reachableWanted(
-  from: ProjectName,
-  graph: ReadonlyMap<ProjectName, readonly ProjectName[]>,
-  wanted: ReadonlySet<ProjectName>,
-): Set<ProjectName> {
+function reachableWanted(from: ProjectName, graph: ReadonlyMap<ProjectName, readonly ProjectName[]>, wanted: ReadonlySet<ProjectName>): Set<ProjectName> {
   const found = new Set<ProjectName>();
   const seen = new Set<ProjectName>([from]);
   const queue = [...(graph.get(from) ?? [])];

@@ -69,7 +69,11 @@ export class Dispatcher {
       return;
     }
     const template: DriftIntent = { kind: "drift", deliveryId: "scheduled", repo, branch };
-    await this.queues.applies.upsertJobScheduler(id, { pattern, tz: "UTC" }, { name: "drift", data: template, opts: { attempts: 1, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } });
+    await this.queues.applies.upsertJobScheduler(
+      id,
+      { pattern, tz: "UTC" },
+      { name: "drift", data: template, opts: { attempts: 1, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } },
+    );
   }
 
   async apply(intent: ApplyIntent): Promise<void> {

@@ -90,7 +90,8 @@ export class IntakeStream implements IntentSink {
 
   /** Entries never given to any forwarder, waiting up to `blockMs` for one. */
   async readNew(consumer: string, count: number, blockMs: number): Promise<IntakeEntry[]> {
-    const res = (await this.reader.xreadgroup("GROUP", FORWARDER_GROUP, consumer, "COUNT", count, "BLOCK", blockMs, "STREAMS", this.key, ">")) as [string, RawEntry[]][] | null;
+    const res = (await this.reader.xreadgroup("GROUP", FORWARDER_GROUP, consumer, "COUNT", count, "BLOCK", blockMs, "STREAMS", this.key, ">")) as
+      [string, RawEntry[]][] | null;
     return res?.[0]?.[1].map(toEntry) ?? [];
   }
 
@@ -110,7 +111,11 @@ export class IntakeStream implements IntentSink {
   /** Acknowledges and deletes forwarded entries. */
   async done(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.redis.multi().xack(this.key, FORWARDER_GROUP, ...ids).xdel(this.key, ...ids).exec();
+    await this.redis
+      .multi()
+      .xack(this.key, FORWARDER_GROUP, ...ids)
+      .xdel(this.key, ...ids)
+      .exec();
   }
 
   async consumers(): Promise<ConsumerInfo[]> {

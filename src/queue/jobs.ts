@@ -67,7 +67,12 @@ export function deployJobOptions(intent: DeployIntent): JobsOptions {
 }
 
 export function driftJobOptions(intent: DriftIntent): JobsOptions {
-  return { jobId: `drift/${intent.repo.owner}/${intent.repo.name}/${intent.deliveryId}`, attempts: 1, removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED };
+  return {
+    jobId: `drift/${intent.repo.owner}/${intent.repo.name}/${intent.deliveryId}`,
+    attempts: 1,
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  };
 }
 
 /** One drift schedule per repository: re-registering it replaces the old one. */

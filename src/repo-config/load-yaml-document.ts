@@ -4,17 +4,7 @@
 // js-yaml 5 parses to a flat event stream with source offsets; we walk it once to record
 // positions and to count nodes *as if aliases were expanded*: js-yaml itself shares aliased
 // objects, but zod copies them while validating, so an alias bomb would explode there.
-import {
-  CORE_SCHEMA,
-  EVENT_ID,
-  SCALAR_STYLE,
-  YAMLException,
-  constructFromEvents,
-  getScalarValue,
-  mergeTag,
-  parseEvents,
-  type Event,
-} from "js-yaml";
+import { CORE_SCHEMA, EVENT_ID, SCALAR_STYLE, YAMLException, constructFromEvents, getScalarValue, mergeTag, parseEvents, type Event } from "js-yaml";
 import { PositionMap, type PathSegment } from "./source-positions.ts";
 
 export interface YamlLimits {
@@ -27,9 +17,7 @@ export interface YamlLimits {
 
 export const DEFAULT_YAML_LIMITS: YamlLimits = { maxBytes: 256 * 1024, maxNodes: 100_000, maxDepth: 32 };
 
-export type YamlLoadResult =
-  | { ok: true; value: unknown; positions: PositionMap }
-  | { ok: false; offset: number; message: string; hint: string };
+export type YamlLoadResult = { ok: true; value: unknown; positions: PositionMap } | { ok: false; offset: number; message: string; hint: string };
 
 // Merge keys (`<<: *defaults`) are a common way to share settings between environments.
 const SCHEMA = CORE_SCHEMA.withTags(mergeTag);
@@ -87,11 +75,7 @@ export function loadYamlDocument(text: string, limits: YamlLimits = DEFAULT_YAML
   }
 }
 
-function walkEvents(
-  text: string,
-  events: readonly Event[],
-  limits: YamlLimits,
-): { positions: PositionMap; documents: number } | Refusal {
+function walkEvents(text: string, events: readonly Event[], limits: YamlLimits): { positions: PositionMap; documents: number } | Refusal {
   const positions = new PositionMap();
   const anchors = new Map<string, { size: number; height: number }>();
   const openAnchors = new Set<string>();
@@ -165,7 +149,11 @@ function walkEvents(
       count += target?.size ?? 1;
       const height = target?.height ?? 0;
       if (collectionDepth() + height > limits.maxDepth) {
-        return new Refusal(offset, `nesting deeper than ${limits.maxDepth} levels (aliases expanded)`, "flatten the structure; a valid .slipway.yml needs only a few levels");
+        return new Refusal(
+          offset,
+          `nesting deeper than ${limits.maxDepth} levels (aliases expanded)`,
+          "flatten the structure; a valid .slipway.yml needs only a few levels",
+        );
       }
       finishChild(height);
     } else {

@@ -39,9 +39,7 @@ export function parseRepoConfig(text: string, file = ".slipway.yml", limits: Yam
   }
 
   const parsed = RepoConfigSchema.safeParse(value);
-  const pathErrors = parsed.success
-    ? semanticErrors(parsed.data, (path) => positions.has(path))
-    : issuesToErrors(parsed.error.issues, value, RepoConfigSchema);
+  const pathErrors = parsed.success ? semanticErrors(parsed.data, (path) => positions.has(path)) : issuesToErrors(parsed.error.issues, value, RepoConfigSchema);
   if (parsed.success && pathErrors.length === 0) return { ok: true, config: parsed.data };
   return { ok: false, errors: locate(pathErrors, positions, lines(), file) };
 }

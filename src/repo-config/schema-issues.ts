@@ -17,7 +17,7 @@ type AnySchema = z.core.$ZodType;
 
 const MISSING_HINTS: Record<string, string> = {
   version: "add `version: 1` at the top of the file",
-  dir: "add `dir: <directory relative to the repository root>` (\".\" for the root)",
+  dir: 'add `dir: <directory relative to the repository root>` ("." for the root)',
   run: 'add `run: "<command>"` or `run: [<argv>...]`',
 };
 
@@ -58,18 +58,34 @@ function issueToErrors(issue: Issue, input: unknown, root: AnySchema): PathError
       }
       const allowed = issue.values.map((v) => `\`${String(v)}\``).join(", ");
       const suggestion = typeof value === "string" ? closestMatch(value, issue.values.map(String)) : undefined;
-      return [{
-        path,
-        atKey: false,
-        message: `${label} must be one of ${allowed}; got ${show(value)}`,
-        hint: suggestion ? `did you mean \`${suggestion}\`?` : `use one of: ${allowed}`,
-      }];
+      return [
+        {
+          path,
+          atKey: false,
+          message: `${label} must be one of ${allowed}; got ${show(value)}`,
+          hint: suggestion ? `did you mean \`${suggestion}\`?` : `use one of: ${allowed}`,
+        },
+      ];
     }
     case "invalid_type":
-      return [{ path, atKey: false, message: `${label} must be ${expectedName(issue.expected)}; got ${show(value)}`, hint: typeHint(issue.expected, value, path, doc) }];
+      return [
+        {
+          path,
+          atKey: false,
+          message: `${label} must be ${expectedName(issue.expected)}; got ${show(value)}`,
+          hint: typeHint(issue.expected, value, path, doc),
+        },
+      ];
     case "invalid_union": {
       const expected = [...new Set(issue.errors.flatMap((branch) => branch.filter((i) => i.code === "invalid_type").map((i) => expectedName(i.expected))))];
-      return [{ path, atKey: false, message: `${label} must be ${expected.join(" or ") || "a different value"}; got ${show(value)}`, hint: doc ?? "check the value's type" }];
+      return [
+        {
+          path,
+          atKey: false,
+          message: `${label} must be ${expected.join(" or ") || "a different value"}; got ${show(value)}`,
+          hint: doc ?? "check the value's type",
+        },
+      ];
     }
     case "invalid_key": {
       const inner = issue.issues[0];
@@ -78,9 +94,11 @@ function issueToErrors(issue: Issue, input: unknown, root: AnySchema): PathError
     }
     case "too_small": {
       const message =
-        issue.origin === "array" ? `${label} must not be an empty list`
-        : issue.origin === "string" ? `${label} must not be empty`
-        : `${label} must be ${issue.inclusive ? "at least" : "greater than"} ${String(issue.minimum)}; got ${show(value)}`;
+        issue.origin === "array"
+          ? `${label} must not be an empty list`
+          : issue.origin === "string"
+            ? `${label} must not be empty`
+            : `${label} must be ${issue.inclusive ? "at least" : "greater than"} ${String(issue.minimum)}; got ${show(value)}`;
       return [{ path, atKey: false, message, hint: doc ?? "change the value" }];
     }
     case "invalid_format":

@@ -9,13 +9,7 @@ import type { PathSegment } from "./source-positions.ts";
 
 /** `written(path)`: the path appears in the file (rather than being a default). */
 export function semanticErrors(config: RepoConfig, written: (path: PathSegment[]) => boolean): PathError[] {
-  return [
-    ...duplicateNames(config, written),
-    ...dependencyErrors(config),
-    ...workflowErrors(config),
-    ...globErrors(config),
-    ...unreachableApprovals(config),
-  ];
+  return [...duplicateNames(config, written), ...dependencyErrors(config), ...workflowErrors(config), ...globErrors(config), ...unreachableApprovals(config)];
 }
 
 function duplicateNames(config: RepoConfig, written: (path: PathSegment[]) => boolean): PathError[] {
@@ -72,14 +66,14 @@ function workflowErrors(config: RepoConfig): PathError[] {
   return config.projects.flatMap((project, i) => {
     if (known.includes(project.workflow)) return [];
     const suggestion = closestMatch(project.workflow, known);
-    return [{
-      path: ["projects", i, "workflow"],
-      atKey: false,
-      message: `unknown workflow \`${project.workflow}\``,
-      hint: suggestion
-        ? `did you mean \`${suggestion}\`?`
-        : `use terraform, opentofu or ansible, or define \`${project.workflow}\` under \`workflows\``,
-    }];
+    return [
+      {
+        path: ["projects", i, "workflow"],
+        atKey: false,
+        message: `unknown workflow \`${project.workflow}\``,
+        hint: suggestion ? `did you mean \`${suggestion}\`?` : `use terraform, opentofu or ansible, or define \`${project.workflow}\` under \`workflows\``,
+      },
+    ];
   });
 }
 
@@ -113,16 +107,21 @@ function unreachableApprovals(config: RepoConfig): PathError[] {
     const teams = env.approvers.some((a) => a.startsWith("@"));
     const people = new Set(env.approvers.map((a) => a.toLowerCase())).size;
     if (env.approvers.length === 0 || teams || env.approvals <= people) return [];
-    return [{
-      path: ["environments", name, "approvals"],
-      atKey: false,
-      message: `environment \`${name}\` needs ${env.approvals} approvals but lists only ${people} approver${people === 1 ? "" : "s"}`,
-      hint: "lower `approvals` or add approvers (a team such as \"@org/team\" counts its members)",
-    }];
+    return [
+      {
+        path: ["environments", name, "approvals"],
+        atKey: false,
+        message: `environment \`${name}\` needs ${env.approvals} approvals but lists only ${people} approver${people === 1 ? "" : "s"}`,
+        hint: 'lower `approvals` or add approvers (a team such as "@org/team" counts its members)',
+      },
+    ];
   });
 }
 
 function listOf(names: readonly string[]): string {
-  const shown = names.slice(0, 10).map((n) => `\`${n}\``).join(", ");
+  const shown = names
+    .slice(0, 10)
+    .map((n) => `\`${n}\``)
+    .join(", ");
   return names.length > 10 ? `${shown}, ...` : shown || "(none)";
 }

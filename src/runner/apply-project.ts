@@ -47,7 +47,9 @@ export async function applyProject(input: ApplyProjectInput): Promise<ProjectRun
     ...base,
     status: failed ? (result.status === "timed_out" ? "timed_out" : "error") : result.status === "no_changes" ? "no_changes" : "changes",
     counts: result.counts,
-    reason: failed ? `apply step failed${result.exitCode === null ? "" : ` with exit code ${result.exitCode}`}: ${result.failedStep ?? "unknown step"}` : undefined,
+    reason: failed
+      ? `apply step failed${result.exitCode === null ? "" : ` with exit code ${result.exitCode}`}: ${result.failedStep ?? "unknown step"}`
+      : undefined,
     output: result.output,
     truncated: result.truncated,
     fullLogPath: result.truncated ? result.fullLogPath : undefined,

@@ -45,9 +45,7 @@ export function createRedactor(values: readonly string[]): (line: string) => str
   // Output is redacted line by line, so a multi-line secret (a PEM key) is hidden line by line.
   const pieces = values.flatMap((v) => v.split(/\r?\n/));
   // Longest first: when one secret contains another, the whole longer one must go, not leave a tail.
-  const usable = [...new Set(pieces)]
-    .filter((v) => v.length >= MIN_SECRET_LENGTH)
-    .sort((a, b) => b.length - a.length);
+  const usable = [...new Set(pieces)].filter((v) => v.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
   if (usable.length === 0) return (line) => line;
   const pattern = new RegExp(usable.map(escapeRegExp).join("|"), "g");
   return (line) => line.replace(pattern, REDACTED);

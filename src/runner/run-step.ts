@@ -25,11 +25,7 @@ export interface StepOutcome {
 /** Time between SIGTERM and SIGKILL: terraform needs a moment to release its state lock. */
 export const KILL_GRACE_MS = 3000;
 
-export async function runStep(
-  step: StepRun,
-  capture: OutputCapture,
-  opts: { killGraceMs?: number } = {},
-): Promise<StepOutcome> {
+export async function runStep(step: StepRun, capture: OutputCapture, opts: { killGraceMs?: number } = {}): Promise<StepOutcome> {
   const started = Date.now();
   const grace = opts.killGraceMs ?? KILL_GRACE_MS;
   const outcome = (o: Partial<StepOutcome>): StepOutcome => ({

@@ -98,10 +98,7 @@ export function customWorkflow(config: CustomWorkflowConfig): Workflow {
 }
 
 /** The named workflow; a custom one of the same name as a built-in wins (the author asked for it). */
-export function resolveWorkflow(
-  name: string,
-  custom: Record<string, CustomWorkflowConfig> = {},
-): Workflow | undefined {
+export function resolveWorkflow(name: string, custom: Record<string, CustomWorkflowConfig> = {}): Workflow | undefined {
   const own = Object.hasOwn(custom, name) ? custom[name] : undefined;
   if (own) return customWorkflow(own);
   return Object.hasOwn(builtInWorkflows, name) ? builtInWorkflows[name as BuiltInWorkflowName] : undefined;

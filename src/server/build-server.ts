@@ -18,7 +18,11 @@ export interface ServerDeps {
 export async function buildServer(deps: ServerDeps) {
   // Per-request lines would double the log volume of every delivery; intake logs what matters.
   // Fastify's own lines (errors) go to the process logger as is, without a child logger per request.
-  const fastify = Fastify({ loggerInstance: deps.log, logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: (logger) => logger });
+  const fastify = Fastify({
+    loggerInstance: deps.log,
+    logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger) => logger,
+  });
   const middleware = await createNodeMiddleware(
     (app) => {
       app.onAny(async (context) => {

@@ -15,7 +15,10 @@ export class PlanFileStore {
 
   /** Stores the file if the plan wrote one; returns whether it was stored. */
   async save(pull: string, sha: string, project: string, path: string): Promise<boolean> {
-    const size = await stat(path).then((s) => s.size, () => -1);
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => -1,
+    );
     if (size < 0 || size > MAX_BYTES) return false;
     await this.redis.set(this.key(pull, sha, project), await readFile(path), "EX", TTL_SECONDS);
     return true;

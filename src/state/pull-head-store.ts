@@ -45,7 +45,14 @@ export class PullHeadStore {
   async record(pull: string, sha: string, updatedAt: number, notice?: Notice): Promise<string> {
     // EVALSHA after the first call: the webhook path should not resend the script each time.
     if (!this.redis.recordHeadIfNewer) this.redis.defineCommand("recordHeadIfNewer", { numberOfKeys: 1, lua: RECORD_IF_NEWER });
-    return (await this.redis.recordHeadIfNewer!(this.key(pull), sha, String(updatedAt), String(TTL_SECONDS), notice?.channel ?? "", notice?.message ?? "")) as string;
+    return (await this.redis.recordHeadIfNewer!(
+      this.key(pull),
+      sha,
+      String(updatedAt),
+      String(TTL_SECONDS),
+      notice?.channel ?? "",
+      notice?.message ?? "",
+    )) as string;
   }
 
   async latest(pull: string): Promise<string | null> {

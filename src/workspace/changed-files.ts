@@ -13,7 +13,7 @@ export async function changedFiles(dir: string, to: string, from?: string): Prom
   const out = (await git(args, { dir })).stdout.split("\0").filter(Boolean);
   if (!base) return out;
   const files: string[] = [];
-  for (let i = 0; i < out.length; ) {
+  for (let i = 0; i < out.length;) {
     const status = out[i++]!;
     const count = status.startsWith("R") || status.startsWith("C") ? 2 : 1;
     for (let k = 0; k < count; k++) files.push(out[i++]!);

@@ -81,14 +81,7 @@ export function git(args: string[], opts: GitOptions = {}): Promise<GitResult> {
         const timedOut = error.killed === true && error.signal === "SIGKILL";
         const what = `git ${args[0] ?? ""}`.trim();
         const why = timedOut ? "timed out" : exitCode !== null ? `exit ${exitCode}` : redactToken(error.message, opts.token);
-        reject(
-          new GitError(
-            timedOut ? "git_timeout" : "git_failed",
-            `${what} failed (${why})${clean ? `: ${summarise(clean)}` : ""}`,
-            exitCode,
-            clean,
-          ),
-        );
+        reject(new GitError(timedOut ? "git_timeout" : "git_failed", `${what} failed (${why})${clean ? `: ${summarise(clean)}` : ""}`, exitCode, clean));
       },
     );
   });

@@ -85,9 +85,7 @@ export class Workspaces {
     await mkdir(join(this.opts.dataDir, "worktrees"), { recursive: true });
     // Registering the worktree touches the mirror; filling it in only touches the worktree's own
     // index, so the slow checkout runs outside the lock and checkouts of one repo proceed in parallel.
-    await this.repoLock.run(key, () =>
-      gitRetryingLocks(["worktree", "add", "--no-checkout", "--detach", path, sha], { dir: mirror, ...this.gitOptions() }),
-    );
+    await this.repoLock.run(key, () => gitRetryingLocks(["worktree", "add", "--no-checkout", "--detach", path, sha], { dir: mirror, ...this.gitOptions() }));
     const worktree: Worktree = { path, sha, remove: () => this.removeWorktree(mirror, path) };
     try {
       await gitRetryingLocks(["reset", "--hard", "--quiet"], { dir: path, ...this.gitOptions() });
@@ -172,7 +170,11 @@ export class Workspaces {
   /** Pushes the worktree's HEAD to a new branch `branch` of the repository, with the token. */
   async pushBranch(worktree: Worktree, req: { owner: string; repo: string; token: string; branch: string }): Promise<void> {
     const ref = toRefspec(req.branch).split(":")[1]!;
-    await git(["push", "--quiet", "--end-of-options", this.url(req.owner, req.repo), `HEAD:${ref}`], { dir: worktree.path, token: req.token, ...this.gitOptions() });
+    await git(["push", "--quiet", "--end-of-options", this.url(req.owner, req.repo), `HEAD:${ref}`], {
+      dir: worktree.path,
+      token: req.token,
+      ...this.gitOptions(),
+    });
   }
 
   private gitOptions(): { timeoutMs?: number; env?: Record<string, string> } {
@@ -201,11 +203,7 @@ export class Workspaces {
     }
   }
 
-  private async fetchRefs(
-    mirror: string,
-    req: { owner: string; repo: string; token?: string },
-    refspecs: string[],
-  ): Promise<void> {
+  private async fetchRefs(mirror: string, req: { owner: string; repo: string; token?: string }, refspecs: string[]): Promise<void> {
     try {
       await this.fetch(mirror, req, refspecs);
     } catch (error) {
@@ -227,10 +225,11 @@ export class Workspaces {
   }
 
   private async fetch(mirror: string, req: { owner: string; repo: string; token?: string }, refspecs: string[]): Promise<void> {
-    await gitRetryingLocks(
-      ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--end-of-options", this.url(req.owner, req.repo), ...refspecs],
-      { dir: mirror, ...(req.token ? { token: req.token } : {}), ...this.gitOptions() },
-    );
+    await gitRetryingLocks(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--end-of-options", this.url(req.owner, req.repo), ...refspecs], {
+      dir: mirror,
+      ...(req.token ? { token: req.token } : {}),
+      ...this.gitOptions(),
+    });
   }
 
   private async removeWorktree(mirror: string, path: string): Promise<void> {

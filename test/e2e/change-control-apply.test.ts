@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { PullInfo } from "../support/scenario/scenario.ts";
-import { applyRecords, approvalIs, checkText, eyesOn, planned, replyTo, settle, startGated, sticky, waitForCheck, type Gated } from "./change-control-helpers.ts";
+import { applyRecords, approvalIs, checkText, eyesOn, planned, replyTo, startGated, sticky, waitForCheck, type Gated } from "./change-control-helpers.ts";
 
 let g: Gated;
 
@@ -30,10 +30,13 @@ describe("apply before merge", () => {
     const command = await g.gh.comment(pr, "alice", "/apply");
     const reply = await replyTo(g.gh, pr, command, "the refusal of an unapproved /apply");
     assert.match(reply.body, /approv/i, reply.body);
-    await settle(g.e2e);
+    await g.e2e.idle();
     assert.deepEqual(await applyRecords(g.worldDir, pr.headSha), [], "apply.sh never ran");
     const applyChecks = g.gh.checkRuns(pr.repo, { headSha: pr.headSha, name: "slipway/apply: app" });
-    assert.ok(applyChecks.every((c) => c.conclusion !== "success"), "no successful apply check");
+    assert.ok(
+      applyChecks.every((c) => c.conclusion !== "success"),
+      "no successful apply check",
+    );
   });
 
   test("/apply after approval applies exactly the planned head and reports it", async () => {
@@ -52,10 +55,17 @@ describe("apply before merge", () => {
 
     const records = await applyRecords(g.worldDir);
     const mine = records.filter((r) => r.sha === pr.headSha);
-    assert.deepEqual(mine.map((r) => `${r.phase} ${r.project}`), ["start app", "end app"], "one run of app at the approved head");
+    assert.deepEqual(
+      mine.map((r) => `${r.phase} ${r.project}`),
+      ["start app", "end app"],
+      "one run of app at the approved head",
+    );
     assert.ok(!records.some((r) => r.sha === opened.headSha), "the superseded head was never applied");
     assert.equal(await readFile(path.join(g.worldDir, "app.txt"), "utf8"), "v2 approved\n");
-    await g.gh.waitFor(() => /applied app: v2 approved/.test(sticky(g.gh, pr)?.body ?? ""), { timeoutMs: 30_000, what: "the apply output in the sticky comment" });
+    await g.gh.waitFor(() => /applied app: v2 approved/.test(sticky(g.gh, pr)?.body ?? ""), {
+      timeoutMs: 30_000,
+      what: "the apply output in the sticky comment",
+    });
   });
 
   test("/apply on a PR that no longer merges cleanly is refused", async () => {
@@ -66,7 +76,7 @@ describe("apply before merge", () => {
     const command = await g.gh.comment(pr, "alice", "/apply");
     const reply = await replyTo(g.gh, pr, command, "the refusal of an /apply that cannot merge");
     assert.match(reply.body, /merge|conflict/i, reply.body);
-    await settle(g.e2e);
+    await g.e2e.idle();
     assert.deepEqual(await applyRecords(g.worldDir, pr.headSha), [], "apply.sh never ran");
   });
 });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { PullInfo } from "../support/scenario/scenario.ts";
-import { approvalIs, botReplies, checkText, eyesOn, hasEyes, newestCheck, planned, settle, startGated, waitForCheck, type Gated } from "./change-control-helpers.ts";
+import { approvalIs, botReplies, checkText, eyesOn, hasEyes, newestCheck, planned, startGated, waitForCheck, type Gated } from "./change-control-helpers.ts";
 
 let g: Gated;
 
@@ -15,7 +15,10 @@ async function openAppPr(branch: string, repo?: string): Promise<PullInfo> {
 /** Waits for Slipway to answer a command one way or the other: 👀 or a reply. */
 async function answered(pr: PullInfo, user: string, body: string): Promise<void> {
   const command = await g.gh.comment(pr, user, body);
-  await g.gh.waitFor(() => hasEyes(g.gh, command.id) || botReplies(g.gh, pr, command.id).length > 0, { timeoutMs: 30_000, what: `an answer to ${user}'s ${body}` });
+  await g.gh.waitFor(() => hasEyes(g.gh, command.id) || botReplies(g.gh, pr, command.id).length > 0, {
+    timeoutMs: 30_000,
+    what: `an answer to ${user}'s ${body}`,
+  });
 }
 
 const MISSING = /production\D{0,20}0\s*(of|\/)\s*1/i;
@@ -44,7 +47,7 @@ describe("approvals", () => {
     assert.match(ignored, MISSING);
 
     await answered(pr, "erin", "/approve");
-    await settle(g.e2e);
+    await g.e2e.idle();
     const afterErin = newestCheck(g.gh, pr.repo, pr.headSha, "slipway/approval")!;
     assert.equal(afterErin.conclusion, "failure", `erin is not an approver:\n${checkText(afterErin)}`);
 
@@ -76,7 +79,7 @@ describe("approvals", () => {
     const pushed = await g.gh.pushToPullRequest(pr, { "app/desired.txt": "something else\n" });
     const next: PullInfo = { ...pr, headSha: pushed.headSha };
     await planned(g.gh, next, "app");
-    await settle(g.e2e);
+    await g.e2e.idle();
     const stale = await approvalIs(g.gh, next, "failure", "the new head to need approval again");
     assert.match(checkText(stale), MISSING);
     await g.gh.comment(next, "carol", "/approve");
@@ -103,7 +106,7 @@ describe("approvals", () => {
     const changedHead: PullInfo = { ...pr, headSha: changed.headSha };
     await planned(g.gh, changedHead, "app");
     await approvalIs(g.gh, changedHead, "failure", "a changed plan to need approval again");
-    await settle(g.e2e); // a check written before the plan ended would be a false comfort: read the settled one
+    await g.e2e.idle(); // a check written before the plan ended would be a false comfort: read the settled one
     const dropped = newestCheck(g.gh, changedHead.repo, changedHead.headSha, "slipway/approval")!;
     assert.equal(dropped.conclusion, "failure", checkText(dropped));
     assert.match(checkText(dropped), MISSING);

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { PullInfo } from "../support/scenario/scenario.ts";
-import { applyRecords, botReplies, eyesOn, hasEyes, planned, replyTo, settle, startGated, type Gated } from "./change-control-helpers.ts";
+import { applyRecords, botReplies, eyesOn, hasEyes, planned, replyTo, startGated, type Gated } from "./change-control-helpers.ts";
 
 let g: Gated;
 
@@ -27,7 +27,7 @@ describe("commands on pull requests", () => {
     const reply = await replyTo(g.gh, pr, command, "a reply refusing bob's /apply");
     assert.match(reply.body, /bob/, "the reply names the user");
     assert.match(reply.body, /write access/i, "the reply says why");
-    await settle(g.e2e);
+    await g.e2e.idle();
     assert.equal(hasEyes(g.gh, command.id), false, "a refused command gets no 👀");
     assert.deepEqual(g.gh.checkRuns(pr.repo, { name: "slipway/apply: app" }), [], "no apply check");
     assert.deepEqual(await applyRecords(g.worldDir, pr.headSha), [], "apply.sh never ran");
@@ -56,7 +56,7 @@ describe("commands on pull requests", () => {
     const pr = await openAppPr("accepted");
     const command = await g.gh.comment(pr, "alice", "/plan app");
     await eyesOn(g.gh, command);
-    await settle(g.e2e);
+    await g.e2e.idle();
     assert.deepEqual(botReplies(g.gh, pr, command.id), [], "no reply to an accepted /plan");
   });
 
@@ -76,7 +76,7 @@ describe("commands on pull requests", () => {
     // The control: the same text as a new comment by a person is answered, so silence above means "ignored".
     const control = await g.gh.comment(pr, "alice", "/deploy");
     await replyTo(g.gh, pr, control, "the reply to the control /deploy");
-    await settle(g.e2e);
+    await g.e2e.idle();
     const replies = botReplies(g.gh, pr, plain.id);
     assert.equal(replies.length, 1, `only the control is answered: ${replies.map((r) => r.body).join("\n---\n")}`);
     assert.equal(hasEyes(g.gh, plain.id), false);

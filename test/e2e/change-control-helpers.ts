@@ -9,7 +9,7 @@ import type { PullInfo, PullTarget, Scenario } from "../support/scenario/scenari
 import { waitFor } from "../support/scenario/wait-for.ts";
 import type { CommentState } from "../support/github-simulator/state.ts";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 export const BOT = "slipway[bot]";
 export const STICKY = "<!-- slipway:sticky -->";
@@ -133,12 +133,6 @@ export function eyesOn(gh: Scenario, command: CommentState): Promise<boolean> {
 
 export function sticky(gh: Scenario, pr: PullTarget): Json | undefined {
   return gh.comments(pr.repo, pr.number).find((c) => c.user.login === BOT && String(c.body).includes(STICKY));
-}
-
-/** Every webhook answered, then room for the jobs they queued to show a (wrong) effect. */
-export async function settle(e2e: { sim: { idle(): Promise<void> } }, ms = 2500): Promise<void> {
-  await e2e.sim.idle();
-  await new Promise((r) => setTimeout(r, ms));
 }
 
 export interface ApplyRecord {

@@ -4,10 +4,22 @@ import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { startGitHubSimulator, type GitHubSimulator } from "../support/github-simulator/index.ts";
+import { waitIdle } from "../support/idle.ts";
 import { deleteKeysWithPrefix, uniquePrefix } from "../support/redis.ts";
 import type { PullInfo } from "../support/scenario/scenario.ts";
 import { startSlipwayProcess, type SlipwayProcess } from "../support/slipway-process.ts";
-import { addPeople, applyRecords, approvalIs, checkText, keepLogs, makeWorldDir, newestCheck, newGatedRepo, planned, settle, waitForCheck } from "./change-control-helpers.ts";
+import {
+  addPeople,
+  applyRecords,
+  approvalIs,
+  checkText,
+  keepLogs,
+  makeWorldDir,
+  newestCheck,
+  newGatedRepo,
+  planned,
+  waitForCheck,
+} from "./change-control-helpers.ts";
 
 let sim: GitHubSimulator | undefined;
 let worldDir: string | undefined;
@@ -29,7 +41,10 @@ describe("applies across two workers", () => {
     addPeople(sim.scenario);
   });
   after(async () => {
-    await keepLogs("cc-workers", processes.map((p) => p.logs()));
+    await keepLogs(
+      "cc-workers",
+      processes.map((p) => p.logs()),
+    );
     for (const p of processes) await p.stop();
     await sim?.stop();
     await deleteKeysWithPrefix(prefix);
@@ -48,7 +63,8 @@ describe("applies across two workers", () => {
     await gh.comment(pr, "alice", "/apply");
     await gh.comment(pr, "alice", "/apply");
     await waitForCheck(gh, pr, "slipway/apply: app", (c) => c.conclusion === "success", "an apply to succeed");
-    await settle({ sim: sim! }, 4000); // room for a wrong second run (apply.sh takes 1 s) to start and end
+    // Both /apply jobs done (a wrong second run included: apply.sh takes 1 s) before reading the records.
+    await waitIdle({ sim: sim!, prefix });
 
     const records = await applyRecords(worldDir!);
     const lines = records.map((r) => `${r.phase} ${r.project} ${r.sha.slice(0, 7)} ${r.at}`).join("\n");
@@ -59,7 +75,11 @@ describe("applies across two workers", () => {
       assert.equal(app[i + 1]!.phase, "end", `runs overlapped:\n${lines}`);
     }
     const mine = app.filter((r) => r.sha === pr.headSha);
-    assert.deepEqual(mine.map((r) => r.phase), ["start", "end"], `apply.sh ran once for the head:\n${lines}`);
+    assert.deepEqual(
+      mine.map((r) => r.phase),
+      ["start", "end"],
+      `apply.sh ran once for the head:\n${lines}`,
+    );
     const current = newestCheck(gh, repo, pr.headSha, "slipway/apply: app")!;
     assert.equal(current.conclusion, "success", `the second /apply does not leave the PR looking failed:\n${checkText(current)}`);
   });

@@ -33,7 +33,14 @@ const worldFile = (name: string) => path.join(g.worldDir, name);
 
 /** Waits until the plan of `sha` is running (its step has started and holds). */
 function planRunning(sha: string): Promise<boolean> {
-  return g.gh.waitFor(() => access(worldFile(`planning-${sha}`)).then(() => true, () => false), { timeoutMs: WAIT_MS, what: `the plan of ${sha.slice(0, 7)} to start` });
+  return g.gh.waitFor(
+    () =>
+      access(worldFile(`planning-${sha}`)).then(
+        () => true,
+        () => false,
+      ),
+    { timeoutMs: WAIT_MS, what: `the plan of ${sha.slice(0, 7)} to start` },
+  );
 }
 
 function releasePlan(sha: string): Promise<void> {
@@ -48,10 +55,17 @@ function approvalCheck(pr: PullInfo, what: string) {
 /** Waits until Slipway has handled the review of `sha`, whatever it made of it (it is not answered on GitHub). */
 function reviewHandled(sha: string, user: string): Promise<boolean> {
   const handled = /"msg":"review (taken into account|approval not recorded)"/;
-  return g.gh.waitFor(() => g.e2e.slipway.logs().split("\n").some((line) => handled.test(line) && line.includes(sha) && line.includes(`"user":"${user}"`)), {
-    timeoutMs: WAIT_MS,
-    what: `${user}'s review of ${sha.slice(0, 7)} to be handled`,
-  });
+  return g.gh.waitFor(
+    () =>
+      g.e2e.slipway
+        .logs()
+        .split("\n")
+        .some((line) => handled.test(line) && line.includes(sha) && line.includes(`"user":"${user}"`)),
+    {
+      timeoutMs: WAIT_MS,
+      what: `${user}'s review of ${sha.slice(0, 7)} to be handled`,
+    },
+  );
 }
 
 // One simulator and one Slipway for the file; each test has its own repository.
@@ -104,9 +118,17 @@ describe("every command gets a visible answer", () => {
     await approvalCheck(pr, "the plan to be recorded");
     const command = await g.gh.comment(pr, "alice", "/apply");
     const applyChecks = () => g.gh.checkRuns(repo, { headSha: pr.headSha, name: "slipway/apply: web" });
-    await g.gh.waitFor(() => botReplies(g.gh, pr, command.id).length > 0 || applyChecks().length > 0, { timeoutMs: WAIT_MS, what: "a reply to /apply, or an apply" });
+    await g.gh.waitFor(() => botReplies(g.gh, pr, command.id).length > 0 || applyChecks().length > 0, {
+      timeoutMs: WAIT_MS,
+      what: "a reply to /apply, or an apply",
+    });
     const reply = botReplies(g.gh, pr, command.id)[0];
-    assert.ok(reply, `no reply; apply checks: ${applyChecks().map((c) => c.output?.title).join(", ")}`);
+    assert.ok(
+      reply,
+      `no reply; apply checks: ${applyChecks()
+        .map((c) => c.output?.title)
+        .join(", ")}`,
+    );
     assert.match(reply.body, /nothing to apply/, reply.body);
     assert.match(reply.body, /no changes/, reply.body);
     assert.deepEqual(applyChecks(), [], "no apply check");
@@ -116,7 +138,12 @@ describe("every command gets a visible answer", () => {
 
 describe("no approval is lost to timing", () => {
   test("an APPROVED review that arrives while the head's plan runs counts once the plan is recorded", async () => {
-    const pr = await g.gh.openPullRequest({ repo: await newHeldRepo(), author: "alice", branch: "review-mid-plan", files: { "app/desired.txt": "reviewed early\n" } });
+    const pr = await g.gh.openPullRequest({
+      repo: await newHeldRepo(),
+      author: "alice",
+      branch: "review-mid-plan",
+      files: { "app/desired.txt": "reviewed early\n" },
+    });
     await planRunning(pr.headSha);
     await g.gh.review(pr, "dave", "APPROVED");
     await reviewHandled(pr.headSha, "dave");
@@ -128,7 +155,12 @@ describe("no approval is lost to timing", () => {
   });
 
   test("an /approve that arrives while the head's plan runs is answered, and counts once the plan is recorded", async () => {
-    const pr = await g.gh.openPullRequest({ repo: await newHeldRepo(), author: "alice", branch: "approve-mid-plan", files: { "app/desired.txt": "approved early\n" } });
+    const pr = await g.gh.openPullRequest({
+      repo: await newHeldRepo(),
+      author: "alice",
+      branch: "approve-mid-plan",
+      files: { "app/desired.txt": "approved early\n" },
+    });
     await planRunning(pr.headSha);
     const command = await g.gh.comment(pr, "carol", "/approve");
     const reply = await replyTo(g.gh, pr, command, "the answer to an /approve given mid-plan");

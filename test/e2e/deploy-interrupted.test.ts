@@ -6,16 +6,20 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startGitHubSimulator, type GitHubSimulator } from "../support/github-simulator/index.ts";
+import { waitIdle } from "../support/idle.ts";
 import { deleteKeysWithPrefix, uniquePrefix } from "../support/redis.ts";
 import { waitFor } from "../support/scenario/wait-for.ts";
 import { startSlipwayProcess, type SlipwayProcess } from "../support/slipway-process.ts";
+import { descendantsOf, liveInGroup } from "../integration/faults/process-tree.ts";
 
 let sim: GitHubSimulator | undefined;
 let world: string;
 const prefix = uniquePrefix("interrupt");
 const processes: SlipwayProcess[] = [];
+/** Process group of the apply step the kill orphans (steps run detached, in a group of their own). */
+let orphanGroup: number | undefined;
 
-const appliesOf = async (sha: string) => ((await readFile(path.join(world, "applies.log"), "utf8").catch(() => "")).split("\n").filter((l) => l.endsWith(sha)));
+const appliesOf = async (sha: string) => (await readFile(path.join(world, "applies.log"), "utf8").catch(() => "")).split("\n").filter((l) => l.endsWith(sha));
 
 describe("a worker killed mid-apply", () => {
   before(async () => {
@@ -31,11 +35,17 @@ describe("a worker killed mid-apply", () => {
     for (const user of ["alice", "carol"]) sim.scenario.addUser(user, { permission: "write" });
   });
   after(async () => {
+    // The test waits for the orphaned step to finish; if it failed before that, end the step here.
+    if (orphanGroup !== undefined) {
+      try {
+        process.kill(-orphanGroup, "SIGKILL");
+      } catch {
+        // already ended
+      }
+    }
     for (const p of processes) await p.stop();
     await sim?.stop();
     await deleteKeysWithPrefix(prefix);
-    // The killed worker's apply step finishes on its own (it sleeps 8 s); let it, then clean up.
-    await new Promise((r) => setTimeout(r, 1000));
     await rm(world, { recursive: true, force: true });
   });
 
@@ -44,37 +54,73 @@ describe("a worker killed mid-apply", () => {
     await gh.createRepo({ owner: "acme", name: "killed", fixture: "deploy-repo" });
     const repo = "acme/killed";
     const pr = await gh.openPullRequest({ repo, author: "alice", branch: "slow", files: { "staging/desired.txt": "SLOW\n" } });
-    await waitFor(() => gh.checkRuns(repo, { headSha: pr.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), { timeoutMs: 30_000, what: "the plan" });
+    await waitFor(() => gh.checkRuns(repo, { headSha: pr.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), {
+      timeoutMs: 30_000,
+      what: "the plan",
+    });
     const { mergeCommitSha } = await gh.merge(pr, "alice");
 
     const staging = () => gh.deployments(repo).find((d) => d.environment === "staging");
-    await waitFor(() => staging() && gh.deploymentStatuses(repo, staging()!.id).some((s) => s.state === "in_progress"), { timeoutMs: 30_000, what: "the apply to start" });
-    const running = processes.slice(1).find((p) => p.logs().includes(`"sha":"${mergeCommitSha}","msg":"deploy started"`));
-    assert.ok(running, "one of the workers runs the deploy");
+    await waitFor(() => staging() && gh.deploymentStatuses(repo, staging()!.id).some((s) => s.state === "in_progress"), {
+      timeoutMs: 30_000,
+      what: "the apply to start",
+    });
+    // The apply step is a child process of the worker that runs it.
+    const { running, step } = await waitFor(
+      async () => {
+        for (const w of processes.slice(1)) {
+          const step = (await descendantsOf(w.pid)).find((p) => /apply\.sh/.test(p.cmd));
+          if (step) return { running: w, step };
+        }
+        return null;
+      },
+      { timeoutMs: 30_000, what: "a worker running the apply step" },
+    );
+    orphanGroup = step.pgid;
     process.kill(running.pid, "SIGKILL");
 
-    const errored = await waitFor(() => gh.deploymentStatuses(repo, staging()!.id).find((s) => s.state === "error"), { timeoutMs: 30_000, what: "the deployment marked interrupted" });
+    const errored = await waitFor(() => gh.deploymentStatuses(repo, staging()!.id).find((s) => s.state === "error"), {
+      timeoutMs: 30_000,
+      what: "the deployment marked interrupted",
+    });
     assert.match(errored.description, /interrupted, not re-run automatically/);
-    const comment = await waitFor(() => gh.comments(repo, pr.number).find((c) => /interrupted, not re-run automatically/.test(c.body)), { what: "the merged PR told" });
+    const comment = await waitFor(() => gh.comments(repo, pr.number).find((c) => /interrupted, not re-run automatically/.test(c.body)), {
+      what: "the merged PR told",
+    });
     assert.match(comment.body, /\/apply staging/);
 
-    // The killed worker's step may still finish its one apply; nothing starts a second one.
-    await new Promise((r) => setTimeout(r, 9000));
+    // The killed worker's step may still finish its one apply (it sleeps 8 s); nothing starts a
+    // second one. Once the step has ended and every job is done, the record is final.
+    await waitFor(async () => (await liveInGroup(step.pgid)).length === 0, { timeoutMs: 30_000, intervalMs: 250, what: "the orphaned apply step to end" });
+    orphanGroup = undefined;
+    await waitIdle({ sim: sim!, prefix });
     assert.ok((await appliesOf(mergeCommitSha)).length <= 1, "never re-run automatically");
     const other = await gh.openPullRequest({ repo, author: "alice", branch: "meanwhile", files: { "staging/desired.txt": "other\n" } });
-    const locked = await waitFor(() => gh.checkRuns(repo, { headSha: other.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), { timeoutMs: 30_000, what: "the other PR's plan" });
+    const locked = await waitFor(() => gh.checkRuns(repo, { headSha: other.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), {
+      timeoutMs: 30_000,
+      what: "the other PR's plan",
+    });
     assert.match(`${locked.output.title} ${locked.output.summary} ${locked.output.text}`, new RegExp(`locked by #${pr.number}`), "the project stays locked");
 
     // Released by a human: it runs again (its plan decides whether anything is left to change:
     // the killed worker's own step may have finished its one apply meanwhile).
     await gh.comment(pr, "carol", "/apply staging");
-    await waitFor(() => gh.deploymentStatuses(repo, staging()!.id).at(-1)?.state === "success", { timeoutMs: 60_000, what: "the deployment success after the re-run" });
+    await waitFor(() => gh.deploymentStatuses(repo, staging()!.id).at(-1)?.state === "success", {
+      timeoutMs: 60_000,
+      what: "the deployment success after the re-run",
+    });
     assert.equal(await readFile(path.join(world, "staging.txt"), "utf8"), "SLOW\n", "the world matches main");
     assert.ok((await appliesOf(mergeCommitSha)).length <= 2, "at most the interrupted apply and the one a human asked for");
     const relocked = await gh.openPullRequest({ repo, author: "alice", branch: "after", files: { "staging/desired.txt": "after\n" } });
-    const free = await waitFor(() => gh.checkRuns(repo, { headSha: relocked.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), { timeoutMs: 30_000, what: "a later PR's plan" });
+    const free = await waitFor(() => gh.checkRuns(repo, { headSha: relocked.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), {
+      timeoutMs: 30_000,
+      what: "a later PR's plan",
+    });
     assert.doesNotMatch(`${free.output.title} ${free.output.summary}`, new RegExp(`locked by #${pr.number}`), "the lock is released once the re-run succeeded");
-    const replanned = await waitFor(() => gh.checkRuns(repo, { headSha: other.headSha, name: "slipway/plan: staging" }).filter((c) => c.status === "completed").length >= 2, { timeoutMs: 30_000, what: "the waiting PR planned again" });
+    const replanned = await waitFor(
+      () => gh.checkRuns(repo, { headSha: other.headSha, name: "slipway/plan: staging" }).filter((c) => c.status === "completed").length >= 2,
+      { timeoutMs: 30_000, what: "the waiting PR planned again" },
+    );
     assert.ok(replanned);
   });
 });

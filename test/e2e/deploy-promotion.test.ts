@@ -49,8 +49,16 @@ describe("promotion", () => {
   test("staging's deployment is success while production is still applying", async () => {
     await e2e.gh.createRepo({ owner: "acme", name: "promote", fixture: "deploy-repo", files: { ".slipway.yml": AUTOMATIC } });
     const repo = "acme/promote";
-    const pr = await e2e.gh.openPullRequest({ repo, author: "alice", branch: "both", files: { "staging/desired.txt": "v2\n", "production/desired.txt": "v2 HOLD\n" } });
-    await waitFor(() => e2e.gh.checkRuns(repo, { headSha: pr.headSha }).filter((c) => c.name.startsWith("slipway/plan: ") && c.status === "completed").length === 2, { timeoutMs: 30_000, what: "the plans" });
+    const pr = await e2e.gh.openPullRequest({
+      repo,
+      author: "alice",
+      branch: "both",
+      files: { "staging/desired.txt": "v2\n", "production/desired.txt": "v2 HOLD\n" },
+    });
+    await waitFor(
+      () => e2e.gh.checkRuns(repo, { headSha: pr.headSha }).filter((c) => c.name.startsWith("slipway/plan: ") && c.status === "completed").length === 2,
+      { timeoutMs: 30_000, what: "the plans" },
+    );
     await e2e.gh.merge(pr, "alice");
 
     await waitFor(() => statuses(repo, "production").includes("in_progress"), { timeoutMs: 30_000, what: "production applying" });

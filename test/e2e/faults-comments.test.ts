@@ -14,7 +14,7 @@ import { waitFor } from "../support/scenario/wait-for.ts";
 import type { CommentState } from "../support/github-simulator/state.ts";
 import { BOT, STICKY, hasEyes, keepLogs } from "./change-control-helpers.ts";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 const REPO = "acme/faults-comments";
 const tag = randomBytes(6).toString("hex");
@@ -30,7 +30,11 @@ const canary = path.join(tmpdir(), `slipway-canary-${tag}`);
 let e2e: E2E;
 let pr: PullInfo;
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 const checksOnHead = () => e2e.gh.checkRuns(REPO, { headSha: pr.headSha });
 const planChecks = () => checksOnHead().filter((c) => c.name === "slipway/plan: alpha");
 
@@ -81,7 +85,10 @@ describe("hostile comments on a pull request", () => {
       `/plan alpha>${marker()}`,
     ];
     const { comment, reply } = await commentAndReply("alice", lines.join("\n"));
-    assertRefusedLines(reply, lines.map((_, i) => i + 1));
+    assertRefusedLines(
+      reply,
+      lines.map((_, i) => i + 1),
+    );
     assert.equal(hasEyes(e2e.gh, comment.id), false, "no command was accepted");
   });
 
@@ -95,7 +102,10 @@ describe("hostile comments on a pull request", () => {
       "/plan alpha\u202E", // right-to-left override
     ];
     const { comment, reply } = await commentAndReply("alice", lines.join("\n"));
-    assertRefusedLines(reply, lines.map((_, i) => i + 1));
+    assertRefusedLines(
+      reply,
+      lines.map((_, i) => i + 1),
+    );
     assert.equal(hasEyes(e2e.gh, comment.id), false);
   });
 
@@ -112,7 +122,10 @@ describe("hostile comments on a pull request", () => {
   test("unknown projects, environments and commands: each line answered", async () => {
     const lines = ["/plan gamma", "/plan alpha nosuch", "/apply production", "/unlock ../alpha", "/frobnicate alpha", "/plan ."];
     const { comment, reply } = await commentAndReply("alice", lines.join("\n"));
-    assertRefusedLines(reply, lines.map((_, i) => i + 1));
+    assertRefusedLines(
+      reply,
+      lines.map((_, i) => i + 1),
+    );
     assert.match(reply.body, /gamma/);
     assert.match(reply.body, /\/frobnicate/);
     assert.equal(hasEyes(e2e.gh, comment.id), false);
@@ -149,11 +162,12 @@ describe("hostile comments on a pull request", () => {
 
   // Last: it sees what every comment above caused.
   test("nothing ran that the config does not declare, and no extra check run appeared", async () => {
-    await e2e.sim.idle();
-    await new Promise((r) => setTimeout(r, 2000)); // room for a wrong plan or apply to show up
+    await e2e.idle(); // whatever a comment above started (a wrong plan or apply) has ended
     for (const m of markers) assert.equal(await exists(m), false, `${m} was created: a comment ran a shell`);
     assert.ok(await exists(path.join(canary, "keep")), "the canary survived `; rm -rf`");
-    const names = checksOnHead().map((c) => c.name).sort();
+    const names = checksOnHead()
+      .map((c) => c.name)
+      .sort();
     assert.deepEqual(names, ["slipway/plan: alpha", "slipway/plan: alpha"], "the autoplan and the one legitimate /plan, nothing else");
     const accepted = e2e.slipway.logs().match(/"msg":"command accepted"/g) ?? [];
     assert.equal(accepted.length, 1, "one command accepted in all");

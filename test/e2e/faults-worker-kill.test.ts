@@ -5,13 +5,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startGitHubSimulator, type GitHubSimulator } from "../support/github-simulator/index.ts";
+import { waitIdle } from "../support/idle.ts";
 import { deleteKeysWithPrefix, uniquePrefix } from "../support/redis.ts";
 import { waitFor } from "../support/scenario/wait-for.ts";
 import { startSlipwayProcess, type SlipwayProcess } from "../support/slipway-process.ts";
 import { descendantsOf } from "../integration/faults/process-tree.ts";
 import { STICKY, keepLogs } from "./change-control-helpers.ts";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 const prefix = uniquePrefix("faults-kill");
 let sim: GitHubSimulator | undefined;
@@ -40,7 +41,10 @@ describe("a worker killed mid-plan", () => {
         // already ended
       }
     }
-    await keepLogs("faults-worker-kill", processes.map((p) => p.logs()));
+    await keepLogs(
+      "faults-worker-kill",
+      processes.map((p) => p.logs()),
+    );
     for (const p of processes) await p.stop();
     await sim?.stop();
     await deleteKeysWithPrefix(prefix); // a shared prefix is not cleaned by stop()
@@ -51,14 +55,15 @@ describe("a worker killed mid-plan", () => {
     await gh.createRepo({ owner: "acme", name: "worker-kill", fixture: "two-projects" });
     const pr = await gh.openPullRequest({ repo: "acme/worker-kill", author: "alice", branch: "slow", files: { "alpha/desired.txt": "SLOW\n" } });
     const alphaChecks = () => gh.checkRuns(pr.repo, { headSha: pr.headSha, name: "slipway/plan: alpha" });
-    await waitFor(() => alphaChecks().find((c) => c.status === "in_progress"), { timeoutMs: 30_000, what: "the slow plan to start" });
+    const killedCheck = await waitFor(() => alphaChecks().find((c) => c.status === "in_progress"), { timeoutMs: 30_000, what: "the slow plan to start" });
 
     // The plan step is a child process of the worker that runs it.
     const workers = processes.slice(1);
+    const planStepsOf = async (w: SlipwayProcess) => (await descendantsOf(w.pid)).filter((p) => /^sleep 20\b/.test(p.cmd) || /plan\.sh/.test(p.cmd));
     const { victim, steps } = await waitFor(
       async () => {
         for (const w of workers) {
-          const steps = (await descendantsOf(w.pid)).filter((p) => /^sleep 20\b/.test(p.cmd) || /plan\.sh/.test(p.cmd));
+          const steps = await planStepsOf(w);
           if (steps.length > 0) return { victim: w, steps };
         }
         return null;
@@ -75,6 +80,12 @@ describe("a worker killed mid-plan", () => {
     const before = alphaChecks().length;
     await waitFor(() => alphaChecks().length > before, { timeoutMs: 70_000, intervalMs: 250, what: "the surviving worker to start the plan again" });
     const retriedAfterMs = Date.now() - killedAt;
+    // The survivor runs it: the retried step (20 s of sleep) is its child.
+    await waitFor(async () => (await planStepsOf(survivor)).length > 0, {
+      timeoutMs: 20_000,
+      intervalMs: 250,
+      what: "the plan step running under the surviving worker",
+    });
     const done = await waitFor(
       () => {
         const newest = alphaChecks().at(-1);
@@ -87,14 +98,26 @@ describe("a worker killed mid-plan", () => {
 
     assert.equal(done.conclusion, "success", `${done.output?.title}\n${done.output?.summary}`);
     assert.match(done.output.text, /SLOW/, "the plan output of the head");
-    assert.match(survivor.logs(), /"msg":"project planned"/, "the surviving worker ran it");
-    assert.doesNotMatch(victim.logs(), /"msg":"project planned"/, "the killed worker never finished it");
-    const failed = alphaChecks().filter((c) => c.status === "completed" && c.conclusion !== "success" && !(c.conclusion === "neutral" && c.output?.title === "Interrupted"));
-    assert.deepEqual(failed.map((c) => `${c.conclusion}: ${c.output?.title}`), [], "no failed or cancelled result shown for the head");
-    assert.deepEqual(alphaChecks().filter((c) => c.status !== "completed").map((c) => c.id), [], "the killed worker's check is closed, not left spinning");
+    assert.ok(done.id > killedCheck.id, "the result is the retry's check, not the killed worker's");
+    const killedFinal = alphaChecks().find((c) => c.id === killedCheck.id)!;
+    assert.notEqual(killedFinal.conclusion, "success", "the killed worker never finished it");
+    const failed = alphaChecks().filter(
+      (c) => c.status === "completed" && c.conclusion !== "success" && !(c.conclusion === "neutral" && c.output?.title === "Interrupted"),
+    );
+    assert.deepEqual(
+      failed.map((c) => `${c.conclusion}: ${c.output?.title}`),
+      [],
+      "no failed or cancelled result shown for the head",
+    );
+    assert.deepEqual(
+      alphaChecks()
+        .filter((c) => c.status !== "completed")
+        .map((c) => c.id),
+      [],
+      "the killed worker's check is closed, not left spinning",
+    );
 
-    await sim!.idle();
-    await new Promise((r) => setTimeout(r, 2000)); // room for a duplicate comment to show up
+    await waitIdle({ sim: sim!, prefix }); // every job has ended: a duplicate comment would be there
     const comments = gh.comments(pr.repo, pr.number);
     const stickies = comments.filter((c: Json) => String(c.body).includes(STICKY));
     assert.equal(stickies.length, 1, "one sticky comment");

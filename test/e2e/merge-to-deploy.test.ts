@@ -29,13 +29,21 @@ function statuses(repo: string, environment: string): string[] {
 
 async function plannedAndApproved(repo: string, files: Record<string, string>, approver = "carol"): Promise<PullInfo> {
   const pr = await e2e.gh.openPullRequest({ repo, author: "alice", branch: `change-${Date.now()}`, files });
-  await waitFor(() => e2e.gh.checkRuns(repo, { headSha: pr.headSha }).filter((c) => c.name.startsWith("slipway/plan: ") && c.status === "completed").length === Object.keys(files).length, {
-    timeoutMs: 30_000,
-    what: "the plans",
-  });
+  await waitFor(
+    () =>
+      e2e.gh.checkRuns(repo, { headSha: pr.headSha }).filter((c) => c.name.startsWith("slipway/plan: ") && c.status === "completed").length ===
+      Object.keys(files).length,
+    {
+      timeoutMs: 30_000,
+      what: "the plans",
+    },
+  );
   if (approver) {
     await e2e.gh.comment(pr, approver, "/approve");
-    await waitFor(() => e2e.gh.checkRuns(repo, { headSha: pr.headSha, name: "slipway/approval" }).at(-1)?.conclusion === "success", { timeoutMs: 30_000, what: "approval" });
+    await waitFor(() => e2e.gh.checkRuns(repo, { headSha: pr.headSha, name: "slipway/approval" }).at(-1)?.conclusion === "success", {
+      timeoutMs: 30_000,
+      what: "approval",
+    });
   }
   return pr;
 }
@@ -61,9 +69,15 @@ describe("merge to deploy", () => {
     assert.deepEqual(statuses(repo, "staging"), ["queued", "in_progress", "success"]);
     assert.equal(await readWorld("production.txt"), undefined, "production untouched");
     assert.deepEqual(statuses(repo, "production"), ["queued"], "production waits, queued");
-    const applyCheck = await waitFor(() => e2e.gh.checkRuns(repo, { headSha: mergeCommitSha, name: "slipway/apply: staging" }).find((c) => c.status === "completed"), { what: "apply check on the merge commit" });
+    const applyCheck = await waitFor(
+      () => e2e.gh.checkRuns(repo, { headSha: mergeCommitSha, name: "slipway/apply: staging" }).find((c) => c.status === "completed"),
+      { what: "apply check on the merge commit" },
+    );
     assert.equal(applyCheck.conclusion, "success");
-    const sticky = await waitFor(() => e2e.gh.comments(repo, pr.number).find((c) => c.body.includes("<!-- slipway:sticky -->") && /production.*waiting/is.test(c.body)), { what: "the merged PR's comment saying production waits" });
+    const sticky = await waitFor(
+      () => e2e.gh.comments(repo, pr.number).find((c) => c.body.includes("<!-- slipway:sticky -->") && /production.*waiting/is.test(c.body)),
+      { what: "the merged PR's comment saying production waits" },
+    );
     assert.match(sticky.body, /\/apply production/);
 
     const refused = await e2e.gh.comment(pr, "erin", "/apply production");
@@ -74,7 +88,11 @@ describe("merge to deploy", () => {
     await waitFor(async () => (await readWorld("production.txt")) === "v2\n", { timeoutMs: 30_000, what: "production applied" });
     await waitFor(() => statuses(repo, "production").at(-1) === "success", { what: "production deployment success" });
     assert.deepEqual(statuses(repo, "production"), ["queued", "in_progress", "success"]);
-    assert.deepEqual((await applies()).filter((l) => l.endsWith(mergeCommitSha)), [`applied staging ${mergeCommitSha}`, `applied production ${mergeCommitSha}`], "each applied once, at the merge commit, staging first");
+    assert.deepEqual(
+      (await applies()).filter((l) => l.endsWith(mergeCommitSha)),
+      [`applied staging ${mergeCommitSha}`, `applied production ${mergeCommitSha}`],
+      "each applied once, at the merge commit, staging first",
+    );
   });
 
   test("the same merge delivered twice applies once", async () => {
@@ -82,11 +100,17 @@ describe("merge to deploy", () => {
     const pr = await plannedAndApproved(repo, { "staging/desired.txt": "v3\n" });
     const { mergeCommitSha } = await e2e.gh.merge(pr, "alice");
     await waitFor(() => statuses(repo, "staging").at(-1) === "success", { timeoutMs: 30_000, what: "staging deployed" });
-    for (const d of e2e.sim.deliveries.filter((x) => (x.event === "push" && (x.payload as any).after === mergeCommitSha) || (x.event === "pull_request" && x.action === "closed" && (x.payload as any).pull_request.number === pr.number && (x.payload as any).repository.full_name === repo))) {
+    for (const d of e2e.sim.deliveries.filter(
+      (x) =>
+        (x.event === "push" && (x.payload as any).after === mergeCommitSha) ||
+        (x.event === "pull_request" &&
+          x.action === "closed" &&
+          (x.payload as any).pull_request.number === pr.number &&
+          (x.payload as any).repository.full_name === repo),
+    )) {
       assert.equal((await e2e.sim.redeliver(d.id)).status, 200);
     }
-    await e2e.sim.idle();
-    await new Promise((r) => setTimeout(r, 2000));
+    await e2e.idle(); // every job of the redeliveries has ended: a second apply would be on record
     assert.equal((await applies()).filter((l) => l === `applied staging ${mergeCommitSha}`).length, 1);
     assert.equal(e2e.gh.deployments(repo).filter((d) => d.environment === "staging").length, 1, "one deployment per environment per deploy");
   });
@@ -95,7 +119,10 @@ describe("merge to deploy", () => {
     const repo = await newRepo();
     const pr = await plannedAndApproved(repo, { "production/desired.txt": "unapproved\n" }, "");
     await e2e.gh.merge(pr, "alice", { bypassProtection: true });
-    const comment = await waitFor(() => e2e.gh.comments(repo, pr.number).find((c) => /merged without the approvals/i.test(c.body)), { timeoutMs: 30_000, what: "the comment saying production waits" });
+    const comment = await waitFor(() => e2e.gh.comments(repo, pr.number).find((c) => /merged without the approvals/i.test(c.body)), {
+      timeoutMs: 30_000,
+      what: "the comment saying production waits",
+    });
     assert.match(comment.body, /\/apply production/);
     assert.deepEqual(statuses(repo, "production"), ["queued"]);
     assert.notEqual(await readWorld("production.txt"), "unapproved\n");
@@ -107,7 +134,10 @@ describe("merge to deploy", () => {
     await e2e.gh.merge(pr, "alice");
     await waitFor(() => statuses(repo, "staging").at(-1) === "failure", { timeoutMs: 30_000, what: "staging deployment failure" });
     await e2e.gh.comment(pr, "carol", "/apply production");
-    const comment = await waitFor(() => e2e.gh.comments(repo, pr.number).find((c) => c.body.includes("<!-- slipway:sticky -->") && /staging failed to apply/.test(c.body)), { timeoutMs: 30_000, what: "production not applied because staging failed" });
+    const comment = await waitFor(
+      () => e2e.gh.comments(repo, pr.number).find((c) => c.body.includes("<!-- slipway:sticky -->") && /staging failed to apply/.test(c.body)),
+      { timeoutMs: 30_000, what: "production not applied because staging failed" },
+    );
     assert.ok(comment);
     assert.notEqual(await readWorld("production.txt"), "after-fail\n");
   });
@@ -131,7 +161,10 @@ describe("merge to deploy", () => {
     await waitFor(() => statuses(repo, "production").length === 1, { timeoutMs: 30_000, what: "the first deploy waiting" });
     const second = await plannedAndApproved(repo, { "production/desired.txt": "newer\n" });
     await e2e.gh.merge(second, "alice");
-    await waitFor(() => e2e.gh.deployments(repo).filter((d) => d.environment === "production").length === 2, { timeoutMs: 30_000, what: "the second deploy waiting" });
+    await waitFor(() => e2e.gh.deployments(repo).filter((d) => d.environment === "production").length === 2, {
+      timeoutMs: 30_000,
+      what: "the second deploy waiting",
+    });
 
     await e2e.gh.comment(first, "carol", "/apply production");
     const older = e2e.gh.deployments(repo).filter((d) => d.environment === "production")[0]!;
@@ -148,7 +181,14 @@ describe("merge to deploy", () => {
     await waitFor(async () => (await readWorld("staging.txt")) === "rolled-forward\n", { timeoutMs: 30_000, what: "staging applied" });
 
     await e2e.gh.comment(pr, "alice", "/rollback");
-    const link = await waitFor(() => e2e.gh.comments(repo, pr.number).map((c) => /Opened #(\d+) to revert/.exec(c.body)).find(Boolean), { timeoutMs: 30_000, what: "the link to the revert PR" });
+    const link = await waitFor(
+      () =>
+        e2e.gh
+          .comments(repo, pr.number)
+          .map((c) => /Opened #(\d+) to revert/.exec(c.body))
+          .find(Boolean),
+      { timeoutMs: 30_000, what: "the link to the revert PR" },
+    );
     const revertNumber = Number(link[1]);
     const revert = await e2e.gh.pull({ repo, number: revertNumber });
     assert.match(revert.title, new RegExp(`Revert #${pr.number}`));
@@ -156,9 +196,14 @@ describe("merge to deploy", () => {
     const revertPr: PullInfo = { repo, number: revertNumber, branch: revert.head.ref, headSha: revert.head.sha, baseSha: revert.base.sha, headRepo: repo };
     assert.equal(await e2e.gh.readFile(repo, revert.head.sha, "staging/desired.txt"), "v1\n", "a real git revert");
 
-    await waitFor(() => e2e.gh.checkRuns(repo, { headSha: revertPr.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), { timeoutMs: 30_000, what: "the revert PR planned" });
+    await waitFor(() => e2e.gh.checkRuns(repo, { headSha: revertPr.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), {
+      timeoutMs: 30_000,
+      what: "the revert PR planned",
+    });
     await e2e.gh.comment(revertPr, "carol", "/approve");
-    await waitFor(() => e2e.gh.checkRuns(repo, { headSha: revertPr.headSha, name: "slipway/approval" }).at(-1)?.conclusion === "success", { what: "the revert approved" });
+    await waitFor(() => e2e.gh.checkRuns(repo, { headSha: revertPr.headSha, name: "slipway/approval" }).at(-1)?.conclusion === "success", {
+      what: "the revert approved",
+    });
     await e2e.gh.merge(revertPr, "alice");
     await waitFor(async () => (await readWorld("staging.txt")) === "v1\n", { timeoutMs: 30_000, what: "the world restored" });
   });
@@ -170,7 +215,14 @@ describe("merge to deploy", () => {
     const pr = await plannedAndApproved(repo, { "staging/desired.txt": "FAIL\n" });
     await e2e.gh.merge(pr, "alice");
     await waitFor(() => statuses(repo, "staging").at(-1) === "failure", { timeoutMs: 30_000, what: "the failed deployment" });
-    const link = await waitFor(() => e2e.gh.comments(repo, pr.number).map((c) => /Opened #(\d+) to revert this pull request \(the merge failed to apply/.exec(c.body)).find(Boolean), { timeoutMs: 30_000, what: "the automatic revert PR" });
+    const link = await waitFor(
+      () =>
+        e2e.gh
+          .comments(repo, pr.number)
+          .map((c) => /Opened #(\d+) to revert this pull request \(the merge failed to apply/.exec(c.body))
+          .find(Boolean),
+      { timeoutMs: 30_000, what: "the automatic revert PR" },
+    );
     const revert = await e2e.gh.pull({ repo, number: Number(link[1]) });
     assert.equal(await e2e.gh.readFile(repo, revert.head.sha, "staging/desired.txt"), "v1\n");
   });

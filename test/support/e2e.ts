@@ -1,5 +1,6 @@
 // One end-to-end environment: the GitHub simulator plus Slipway as a child process pointed at it.
 import { startGitHubSimulator, type GitHubSimulator } from "./github-simulator/index.ts";
+import { waitIdle, type IdleOptions } from "./idle.ts";
 import type { Scenario } from "./scenario/scenario.ts";
 import { startSlipwayProcess, type SlipwayProcess, type StartOptions } from "./slipway-process.ts";
 
@@ -7,6 +8,8 @@ export interface E2E {
   sim: GitHubSimulator;
   gh: Scenario;
   slipway: SlipwayProcess;
+  /** Resolves once nothing is left to happen: no request, webhook, intake entry or job in progress (idle.ts). */
+  idle(opts?: IdleOptions): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -24,6 +27,7 @@ export async function startE2E(opts: StartOptions = {}): Promise<E2E> {
     sim,
     gh: sim.scenario,
     slipway,
+    idle: (idleOpts) => waitIdle({ sim, prefix: slipway.prefix, redisUrl: slipway.redisUrl }, idleOpts),
     async stop() {
       await slipway.stop();
       await sim.stop();

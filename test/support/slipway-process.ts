@@ -22,6 +22,8 @@ export interface SlipwayProcess {
   pid: number;
   prefix: string;
   dataDir: string;
+  /** The REDIS_URL it was given. */
+  redisUrl: string;
   /** Everything the process printed, for assertions and for debugging a failed test. */
   logs(): string;
   stop(): Promise<void>;
@@ -42,6 +44,7 @@ export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: Star
   const ownsDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), "slipway-data-")));
   const role = opts.role ?? "all";
+  const redisUrl = opts.redisUrl ?? TEST_REDIS_URL;
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: process.env.HOME ?? "/root",
@@ -50,7 +53,7 @@ export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: Star
     WEBHOOK_SECRET: app.webhookSecret,
     GHE_HOST: app.gheHost,
     GHE_PROTOCOL: "http",
-    REDIS_URL: opts.redisUrl ?? TEST_REDIS_URL,
+    REDIS_URL: redisUrl,
     PORT: "0",
     HOST: "127.0.0.1",
     SLIPWAY_ROLE: role,
@@ -84,6 +87,7 @@ export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: Star
     pid: child.pid!,
     prefix,
     dataDir,
+    redisUrl,
     logs: () => output,
     async stop() {
       await stopChild(child);

@@ -43,7 +43,10 @@ test("every invalid setting is reported, one line each", () => {
   const problems = (r as { problems: string[] }).problems;
   assert.equal(problems.length, 5, problems.join("\n"));
   for (const name of ["PORT", "SLIPWAY_ROLE", "SLIPWAY_CONCURRENCY", "REDIS_URL", "GHE_HOST"]) {
-    assert.ok(problems.some((p) => p.includes(name)), `a line names ${name}`);
+    assert.ok(
+      problems.some((p) => p.includes(name)),
+      `a line names ${name}`,
+    );
   }
   for (const p of problems) assert.doesNotMatch(p, /\n/);
 });

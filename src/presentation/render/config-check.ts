@@ -1,12 +1,7 @@
 // What users read about `.slipway.yml` itself: the failing `slipway/config` check, the comment on
 // a repository without the file, and the notes on PRs Slipway deliberately does not plan.
 
-import {
-  CHECK_RUN_SUMMARY_MAX,
-  CHECK_RUN_TEXT_MAX,
-  CHECK_RUN_TITLE_MAX,
-  cutAtLineBoundary,
-} from "./github-limits.ts";
+import { CHECK_RUN_SUMMARY_MAX, CHECK_RUN_TEXT_MAX, CHECK_RUN_TITLE_MAX, cutAtLineBoundary } from "./github-limits.ts";
 import { escapeHtml, inlineCode, oneLine } from "./markdown.ts";
 import { STICKY_MARKER } from "./plan-comment.ts";
 import type { ConfigError } from "../../repo-config/parse-repo-config.ts";
@@ -35,9 +30,7 @@ function errorBlock(e: ConfigError): string {
 export function renderConfigCheck(errors: ConfigError[]): RenderedConfigCheck {
   const n = errors.length;
   const first = errors[0];
-  const title = first
-    ? `${n === 1 ? "1 error" : `${n} errors; first`}: ${location(first)} — ${first.message}`
-    : "Invalid configuration";
+  const title = first ? `${n === 1 ? "1 error" : `${n} errors; first`}: ${location(first)} — ${first.message}` : "Invalid configuration";
   const shown = errors.slice(0, SUMMARY_ERRORS).map(errorBlock).join("");
   const rest = n > SUMMARY_ERRORS ? `\n_${n - SUMMARY_ERRORS} more in the details below._\n` : "";
   const summary =

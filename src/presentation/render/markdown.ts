@@ -10,7 +10,10 @@ export function escapeHtml(text: string): string {
 
 /** One line, no control or invisible format characters, at most `max` code units (with "…"). */
 export function oneLine(text: string, max: number): string {
-  const flat = text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, " ").replace(/ {2,}/g, " ").trim();
+  const flat = text
+    .replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, " ")
+    .replace(/ {2,}/g, " ")
+    .trim();
   return flat.length <= max ? flat : cutAtCharBoundary(flat, max - 1) + "…";
 }
 
@@ -30,7 +33,10 @@ export function inlineCode(text: string): string {
  * code span, and addresses like `a@b.c`, are left alone.
  */
 export function inertMentions(text: string): string {
-  return text.replace(/(^|[^\w`@/.-])@([A-Za-z0-9][A-Za-z0-9-]*(?:\/[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)?)/g, (_, before: string, name: string) => `${before}\`@${name}\``);
+  return text.replace(
+    /(^|[^\w`@/.-])@([A-Za-z0-9][A-Za-z0-9-]*(?:\/[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?)?)/g,
+    (_, before: string, name: string) => `${before}\`@${name}\``,
+  );
 }
 
 /** Text for a table cell: a pipe would start a new column, so it is escaped. */

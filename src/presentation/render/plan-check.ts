@@ -1,12 +1,7 @@
 // The check run of one project for one phase: `slipway/plan: <project>` / `slipway/apply: <project>`.
 
 import type { ProjectRunResult } from "../../domain/types.ts";
-import {
-  CHECK_RUN_SUMMARY_MAX,
-  CHECK_RUN_TEXT_MAX,
-  CHECK_RUN_TITLE_MAX,
-  cutAtLineBoundary,
-} from "./github-limits.ts";
+import { CHECK_RUN_SUMMARY_MAX, CHECK_RUN_TEXT_MAX, CHECK_RUN_TITLE_MAX, cutAtLineBoundary } from "./github-limits.ts";
 import { escapeHtml, inlineCode, oneLine } from "./markdown.ts";
 import { fitOutputBlock, prepareOutput } from "./output-block.ts";
 import { formatCounts, statusHeadline, statusIcon, statusLabel, type Phase, type RunStatus } from "./run-status.ts";
@@ -49,10 +44,7 @@ export function formatDuration(ms: number): string {
 
 function title(result: ProjectRunResult, phase: Phase): string {
   const headline = statusHeadline(result, phase);
-  const withReason =
-    (result.status === "error" || result.status === "timed_out") && result.reason
-      ? `${headline}: ${result.reason}`
-      : headline;
+  const withReason = (result.status === "error" || result.status === "timed_out") && result.reason ? `${headline}: ${result.reason}` : headline;
   return oneLine(withReason, CHECK_RUN_TITLE_MAX);
 }
 
@@ -95,10 +87,7 @@ function summary(result: ProjectRunResult, phase: Phase, headSha: string): strin
   return cutAtLineBoundary(text, CHECK_RUN_SUMMARY_MAX, "").text;
 }
 
-export function renderPlanCheck(
-  result: ProjectRunResult,
-  opts: { phase: Phase; headSha: string },
-): RenderedCheck {
+export function renderPlanCheck(result: ProjectRunResult, opts: { phase: Phase; headSha: string }): RenderedCheck {
   return {
     name: checkRunName(opts.phase, result.project),
     conclusion: CONCLUSIONS[result.status],

@@ -81,7 +81,10 @@ const SECTION_TAIL = "\n</details>\n\n";
 
 function notesPart(notes: string[] | undefined): string {
   if (!notes || notes.length === 0) return "";
-  const joined = notes.map((n) => oneLine(n, MAX_NOTE_CHARS)).filter((n) => n !== "").join("\n\n");
+  const joined = notes
+    .map((n) => oneLine(n, MAX_NOTE_CHARS))
+    .filter((n) => n !== "")
+    .join("\n\n");
   return joined === "" ? "" : `${cutAtCharBoundary(joined, MAX_NOTES_CHARS)}\n`;
 }
 
@@ -95,8 +98,7 @@ export function renderPlanComment(input: PlanCommentInput): string {
   // Sections for as many projects as their (bounded) heads allow; normally all of them.
   let fixed = top.length + bottom.length;
   let shown = 0;
-  const omittedLine = (k: number) =>
-    k > 0 ? `_${k} more project${k === 1 ? "" : "s"} not shown here; see the \`slipway/${phase}\` check runs._\n\n` : "";
+  const omittedLine = (k: number) => (k > 0 ? `_${k} more project${k === 1 ? "" : "s"} not shown here; see the \`slipway/${phase}\` check runs._\n\n` : "");
   const reserve = omittedLine(results.length).length;
   for (const head of heads) {
     const cost = head.length + SECTION_TAIL.length;

@@ -11,7 +11,7 @@ export interface ConfigVariant {
 }
 
 const HEAD = "version: 1\n";
-const SHELL = "workflows:\n  shell:\n    validate: [{run: \"sh validate.sh\"}]\n    plan: [{run: [\"sh\", \"plan.sh\"], timeout_seconds: 30}]\n";
+const SHELL = 'workflows:\n  shell:\n    validate: [{run: "sh validate.sh"}]\n    plan: [{run: ["sh", "plan.sh"], timeout_seconds: 30}]\n';
 const project = (name: string, extra = "") => `  - name: ${name}\n    dir: ${name}\n    workflow: shell\n${extra}`;
 
 /** Billion laughs: nine levels of ten aliases each expand to 10^9 scalars. */
@@ -36,7 +36,7 @@ export function configVariants(): ConfigVariant[] {
     },
     {
       name: "bad YAML: an unclosed flow sequence",
-      text: `${HEAD}projects:\n${project("alpha", "    when_modified: [\"**/*\"\n")}${SHELL}`,
+      text: `${HEAD}projects:\n${project("alpha", '    when_modified: ["**/*"\n')}${SHELL}`,
       line: 7,
       message: /YAML syntax error/,
     },

@@ -7,6 +7,8 @@ export interface ProcessInfo {
   ppid: number;
   /** Process group: plan steps run detached, in a group of their own. */
   pgid: number;
+  /** One letter, as in ps: R running, S sleeping, Z zombie (ended, not yet reaped)… */
+  state: string;
   /** argv joined with spaces. */
   cmd: string;
 }
@@ -17,15 +19,24 @@ async function readProcess(pid: number): Promise<ProcessInfo | null> {
     // The command name in parentheses may itself hold spaces or parentheses: parse after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const cmd = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0").filter(Boolean).join(" ");
-    return { pid, ppid: Number(fields[1]), pgid: Number(fields[2]), cmd };
+    return { pid, ppid: Number(fields[1]), pgid: Number(fields[2]), state: fields[0]!, cmd };
   } catch {
     return null;
   }
 }
 
-export async function descendantsOf(root: number): Promise<ProcessInfo[]> {
+async function allProcesses(): Promise<ProcessInfo[]> {
   const pids = (await readdir("/proc")).filter((n) => /^\d+$/.test(n)).map(Number);
-  const all = (await Promise.all(pids.map(readProcess))).filter((p): p is ProcessInfo => p !== null);
+  return (await Promise.all(pids.map(readProcess))).filter((p): p is ProcessInfo => p !== null);
+}
+
+/** Processes of a group still running: zombies (ended, waiting for a parent to reap them) do not count. */
+export async function liveInGroup(pgid: number): Promise<ProcessInfo[]> {
+  return (await allProcesses()).filter((p) => p.pgid === pgid && p.state !== "Z");
+}
+
+export async function descendantsOf(root: number): Promise<ProcessInfo[]> {
+  const all = await allProcesses();
   const children = new Map<number, ProcessInfo[]>();
   for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
   const out: ProcessInfo[] = [];

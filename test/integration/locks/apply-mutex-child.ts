@@ -1,7 +1,7 @@
 // A worker stand-in for apply-mutex.test.ts, run as its own process (`node --import tsx`).
 // argv[2] is a JSON job:
 //   contend: take the project's apply mutex `iterations` times, hold it `holdMs` each, and append
-//            one JSON line {start, end, waitedMs} per hold to `outFile`. It prints "ready" and
+//            one JSON line {asked, start, end} per hold to `outFile`. It prints "ready" and
 //            starts on a line from stdin, so both processes contend from the same moment.
 //   hold:    take the mutex, print "acquired <token>", and hold it until killed.
 import { appendFileSync } from "node:fs";
@@ -52,7 +52,7 @@ if (job.mode === "hold") {
     await sleep(job.holdMs ?? 0);
     const end = now();
     if (mutex.lost.aborted) throw new Error("lost the mutex while holding it");
-    appendFileSync(job.outFile!, `${JSON.stringify({ start, end, waitedMs: start - asked })}\n`);
+    appendFileSync(job.outFile!, `${JSON.stringify({ asked, start, end })}\n`);
     await mutex.release();
   }
   await redis.quit();

@@ -96,7 +96,10 @@ describe("apply mutex in one process", () => {
     setTimeout(() => void holder.release(), 200);
     const patient = await withApplyMutex(redis, prefix, p, async () => "ran", { waitMs: 3000, pollMs: 20 });
     assert.deepEqual(patient, { acquired: true, value: "ran" });
-    await assert.rejects(withApplyMutex(redis, prefix, p, async () => Promise.reject(new Error("apply failed"))), /apply failed/);
+    await assert.rejects(
+      withApplyMutex(redis, prefix, p, async () => Promise.reject(new Error("apply failed"))),
+      /apply failed/,
+    );
     assert.equal(await redis.exists(applyMutexKey(prefix, p)), 0, "released after the throw");
   });
 
@@ -107,11 +110,7 @@ describe("apply mutex in one process", () => {
     await redis.del(applyMutexKey(prefix, p)); // as if this process had stalled past the TTL
     const fresh = await acquireMutex(redis, applyMutexKey(prefix, p), { ttlMs: 5000 });
     assert.ok(fresh.acquired);
-    const lost = await withTimeout(
-      new Promise<boolean>((resolve) => stale.lost.addEventListener("abort", () => resolve(true))),
-      2000,
-      "lost signal",
-    );
+    const lost = await withTimeout(new Promise<boolean>((resolve) => stale.lost.addEventListener("abort", () => resolve(true))), 2000, "lost signal");
     assert.equal(lost, true);
     await stale.release();
     assert.equal(await redis.get(applyMutexKey(prefix, p)), fresh.token);
@@ -131,9 +130,12 @@ describe("apply mutex across processes", () => {
     const codes = await withTimeout(Promise.all(runs.map((r) => r.exited)), 60_000, "contending workers");
     assert.deepEqual(codes, [0, 0], runs.map((r) => r.output()).join("\n"));
 
-    const intervals = (await Promise.all(files.map((f) => readFile(f, "utf8"))))
-      .flatMap((text) => text.trim().split("\n"))
-      .map((line) => JSON.parse(line) as { start: number; end: number; waitedMs: number });
+    const intervals = (await Promise.all(files.map((f) => readFile(f, "utf8")))).flatMap((text, worker) =>
+      text
+        .trim()
+        .split("\n")
+        .map((line) => ({ worker, ...(JSON.parse(line) as { asked: number; start: number; end: number }) })),
+    );
     assert.equal(intervals.length, 2 * iterations);
     intervals.sort((x, y) => x.start - y.start);
     for (let i = 1; i < intervals.length; i++) {
@@ -141,7 +143,9 @@ describe("apply mutex across processes", () => {
       const next = intervals[i]!;
       assert.ok(next.start >= prev.end, `overlap: [${prev.start}, ${prev.end}] and [${next.start}, ${next.end}]`);
     }
-    assert.ok(intervals.some((x) => x.waitedMs >= 300), "the processes really contended (someone waited)");
+    // One asked before the other released it, and got it only after: it waited for the other.
+    const waitedForOther = intervals.some((x) => intervals.some((y) => y.worker !== x.worker && x.asked < y.end && y.end <= x.start));
+    assert.ok(waitedForOther, `the processes really contended (one waited for the other): ${JSON.stringify(intervals)}`);
   });
 
   test("a SIGKILLed holder's mutex is freed by its TTL, not before", async () => {
@@ -156,13 +160,32 @@ describe("apply mutex across processes", () => {
 
     run.child.kill("SIGKILL");
     await run.exited;
-    const killedAt = Date.now();
     const refusedRightAfter = await acquireMutex(redis, applyMutexKey(prefix, p), { ttlMs });
     assert.equal(refusedRightAfter.acquired, false, "the mutex outlives its holder until the TTL runs out");
-    const taken = await acquireMutex(redis, applyMutexKey(prefix, p), { ttlMs, waitMs: ttlMs + 3000, pollMs: 20 });
-    const waited = Date.now() - killedAt;
-    assert.ok(taken.acquired, "freed after the TTL");
-    assert.ok(waited >= ttlMs - 200 - 250 && waited <= ttlMs + 1000, `freed after ${waited} ms`);
+
+    // Redis's clock decides, not ours: the instant the key expires, from its remaining TTL. Until
+    // then every try is refused, the first try after it succeeds, and none succeeds before it.
+    const redisNow = async () => {
+      const [seconds, micros] = await redis.time();
+      return Number(seconds) * 1000 + Number(micros) / 1000;
+    };
+    const [[, time], [, remaining]] = (await redis.multi().time().pttl(applyMutexKey(prefix, p)).exec()) as [[null, [string, string]], [null, number]];
+    assert.ok(remaining > 0, `the mutex is still set, with its last TTL running (PTTL ${remaining})`);
+    const expiresAt = Number(time[0]) * 1000 + Number(time[1]) / 1000 + remaining;
+    const bound = Date.now() + ttlMs + 10_000; // a bound on the loop only, asserted on nothing
+    let taken: Awaited<ReturnType<typeof acquireMutex>>;
+    for (;;) {
+      const triedAt = await redisNow();
+      taken = await acquireMutex(redis, applyMutexKey(prefix, p), { ttlMs });
+      if (taken.acquired) break;
+      assert.equal(taken.holderToken, token, "held by the killed holder until then");
+      // 1 ms: PTTL is rounded to whole milliseconds.
+      assert.ok(triedAt <= expiresAt + 1, `refused after its TTL ran out (tried at ${triedAt}, expired at ${expiresAt}, Redis clock)`);
+      if (Date.now() > bound) throw new Error("the mutex was never freed");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const takenAt = await redisNow();
+    assert.ok(takenAt >= expiresAt - 1, `not freed before its TTL ran out (taken by ${takenAt}, expired at ${expiresAt}, Redis clock)`);
     await taken.release();
   });
 });

@@ -154,9 +154,7 @@ export function runLockStoreContract(name: string, makeStore: () => Promise<Lock
     test("50 PRs racing for one project: exactly one wins, the other 49 wait", async () => {
       const p = at("race");
       const handles = Array.from({ length: 5 }, () => fixture.another());
-      const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => handles[i % handles.length]!.tryAcquire(p, { pull: 100 + i, since: i })),
-      );
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => handles[i % handles.length]!.tryAcquire(p, { pull: 100 + i, since: i })));
       const winners = results.flatMap((r, i) => (r.acquired ? [100 + i] : []));
       assert.equal(winners.length, 1);
       for (const r of results) {

@@ -51,9 +51,19 @@ function setUp() {
   return new IntakeStream(redis, prefix);
 }
 
+/** The name of a forwarder's reader connection in CLIENT LIST. */
+const readerName = (consumer: string) => `${prefix}-reader-${consumer}`;
+
 function forwarder(opts: Partial<ForwarderOptions> & { consumer: string }): Forwarder {
-  const reader = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  const f = startForwarder({ stream: new IntakeStream(redis, prefix, reader), jobs: dispatcher, log: pino({ level: "silent" }), interruptRead: () => reader.disconnect(), blockMs: 100, ...opts });
+  const reader = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null, connectionName: readerName(opts.consumer) });
+  const f = startForwarder({
+    stream: new IntakeStream(redis, prefix, reader),
+    jobs: dispatcher,
+    log: pino({ level: "silent" }),
+    interruptRead: () => reader.disconnect(),
+    blockMs: 100,
+    ...opts,
+  });
   open.push(f);
   return f;
 }
@@ -135,12 +145,31 @@ test("an entry that is not a list of intents is dropped without holding up the o
   assert.deepEqual(await jobIds(queues.plans), ["plan/acme/infra/8/hhh"]);
 });
 
-test("closing a forwarder ends its blocking read at once and forgets it", async () => {
+/** Clients of that name, with their flags and current command, from CLIENT LIST. */
+async function clientsNamed(name: string): Promise<{ flags: string; cmd: string }[]> {
+  const list = (await redis.client("LIST")) as string;
+  return list
+    .split("\n")
+    .map((line) =>
+      Object.fromEntries(
+        line
+          .trim()
+          .split(" ")
+          .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+      ),
+    )
+    .filter((c) => c.name === name)
+    .map((c) => ({ flags: String(c.flags), cmd: String(c.cmd) }));
+}
+
+// BLOCK 0 waits for an entry forever: only interrupting the read lets close() return (a
+// regression fails at the test's timeout).
+test("closing a forwarder ends its blocking read at once and forgets it", { timeout: 30_000 }, async () => {
   const stream = setUp();
-  const f = forwarder({ consumer: "closing", blockMs: 30_000 });
-  await new Promise((r) => setTimeout(r, 100));
-  const started = Date.now();
+  const f = forwarder({ consumer: "closing", blockMs: 0 });
+  const name = readerName("closing");
+  await until("the forwarder's blocking read", async () => (await clientsNamed(name)).some((c) => c.cmd === "xreadgroup" && c.flags.includes("b")));
   await f.close();
-  assert.ok(Date.now() - started < 5000, `close took ${Date.now() - started} ms`);
+  await until("the reader connection to close", async () => (await clientsNamed(name)).length === 0);
   assert.deepEqual(await stream.consumers(), []);
 });

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runPhase, type PhaseInput } from "../../../src/runner/run-phase.ts";
@@ -65,8 +65,7 @@ describe("plan exit codes (detailed-exitcode convention)", () => {
   });
 
   test("ansible recap convention: changed>0 → changes, changed=0 → no_changes, exit 2 → error", async () => {
-    const recap = (n: number, code = 0) =>
-      sh(`printf 'PLAY RECAP ***\\nlocalhost : ok=2 changed=${n} unreachable=0 failed=0\\n'; exit ${code}`);
+    const recap = (n: number, code = 0) => sh(`printf 'PLAY RECAP ***\\nlocalhost : ok=2 changed=${n} unreachable=0 failed=0\\n'; exit ${code}`);
     const changed = await phase("plan", [{ argv: recap(2), exitCodes: "ansible-recap" }]);
     assert.equal(changed.status, "changes");
     assert.deepEqual(changed.counts, { add: 0, change: 2, destroy: 0 });
@@ -81,11 +80,9 @@ describe("plan exit codes (detailed-exitcode convention)", () => {
   });
 
   test("the step env is the caller's env plus the step's own", async () => {
-    const r = await phase(
-      "plan",
-      [{ argv: sh('echo "$SLIPWAY_PROJECT/$SLIPWAY_SHA/$STEP_ONLY/${HOME:-nohome}"'), env: { STEP_ONLY: "s" } }],
-      { env: { PATH: process.env.PATH ?? "", SLIPWAY_PROJECT: "net", SLIPWAY_SHA: "abc123" } },
-    );
+    const r = await phase("plan", [{ argv: sh('echo "$SLIPWAY_PROJECT/$SLIPWAY_SHA/$STEP_ONLY/${HOME:-nohome}"'), env: { STEP_ONLY: "s" } }], {
+      env: { PATH: process.env.PATH ?? "", SLIPWAY_PROJECT: "net", SLIPWAY_SHA: "abc123" },
+    });
     assert.match(r.output, /\nnet\/abc123\/s\/nohome$/);
   });
 
@@ -111,6 +108,21 @@ describe("plan exit codes (detailed-exitcode convention)", () => {
   });
 });
 
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+async function waitUntilAsync(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return check();
+}
+
 describe("timeouts and cancellation kill the whole process group", () => {
   async function grandchildPid(path: string): Promise<number> {
     return Number((await readFile(path, "utf8")).trim());
@@ -118,13 +130,14 @@ describe("timeouts and cancellation kill the whole process group", () => {
 
   test("a hanging step times out and its grandchild is gone", async () => {
     const pidFile = join(dir, "timeout.pid");
-    const started = Date.now();
-    const r = await phase("plan", [{ argv: sh(`sleep 60 & echo $! > ${pidFile}; wait`) }], { defaultTimeoutMs: 500 });
+    // The grandchild leaves a mark if it lives out its 60 s: a phase that waited for it would find it.
+    const ranOut = join(dir, "timeout.ran-out");
+    const r = await phase("plan", [{ argv: sh(`(sleep 60; touch ${ranOut}) & echo $! > ${pidFile}; wait`) }], { defaultTimeoutMs: 500 });
     assert.equal(r.status, "timed_out");
-    assert.ok(Date.now() - started < 5000, "returned promptly");
+    assert.equal(await exists(ranOut), false, "returned at the timeout, not after the grandchild's 60 s");
     assert.match(r.output, /slipway: step timed out after 0.5s$/);
     const pid = await grandchildPid(pidFile);
-    assert.ok(await waitUntil(() => !isAlive(pid), 2000), `sleep ${pid} still alive`);
+    assert.ok(await waitUntil(() => !isAlive(pid), 2000), `grandchild ${pid} still alive`);
   });
 
   test("a step ignoring SIGTERM is killed with SIGKILL after the grace period", async () => {
@@ -138,7 +151,8 @@ describe("timeouts and cancellation kill the whole process group", () => {
   test("an abort cancels the running step and kills its group; later steps do not run", async () => {
     const pidFile = join(dir, "abort.pid");
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
+    // Aborted once the step is running (it has written its grandchild's pid).
+    void waitUntilAsync(() => exists(pidFile), 10_000).then(() => controller.abort());
     const r = await phase("apply", [{ argv: sh(`sleep 60 & echo $! > ${pidFile}; wait`) }, { argv: sh("echo later") }], {
       signal: controller.signal,
     });
@@ -156,12 +170,12 @@ describe("timeouts and cancellation kill the whole process group", () => {
 
   test("a background process left by a successful step does not hold the phase open", async () => {
     const pidFile = join(dir, "leftover.pid");
-    const started = Date.now();
-    const r = await phase("plan", [{ argv: sh(`sleep 60 & echo $! > ${pidFile}; echo done`) }]);
+    const ranOut = join(dir, "leftover.ran-out");
+    const r = await phase("plan", [{ argv: sh(`(sleep 60; touch ${ranOut}) & echo $! > ${pidFile}; echo done`) }]);
     assert.equal(r.status, "no_changes");
-    assert.ok(Date.now() - started < 5000, "did not wait for the background sleep");
+    assert.equal(await exists(ranOut), false, "did not wait for the background process's 60 s");
     const pid = await grandchildPid(pidFile);
-    assert.ok(await waitUntil(() => !isAlive(pid), 2000), `leftover sleep ${pid} still alive`);
+    assert.ok(await waitUntil(() => !isAlive(pid), 2000), `leftover ${pid} still alive`);
   });
 });
 

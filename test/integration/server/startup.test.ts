@@ -34,7 +34,10 @@ const credentials = { APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "s" 
 test("invalid settings stop start-up with one line per problem", async () => {
   const { code, stderr } = await runMain({ ...credentials, PORT: "eighty", SLIPWAY_ROLE: "manager" });
   assert.equal(code, 1);
-  const lines = stderr.trim().split("\n").filter((l) => l.startsWith("slipway:"));
+  const lines = stderr
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("slipway:"));
   assert.equal(lines.length, 2, stderr);
   assert.match(lines.join("\n"), /PORT/);
   assert.match(lines.join("\n"), /SLIPWAY_ROLE/);
@@ -44,7 +47,10 @@ test("without a reachable Redis start-up stops with one line saying how to get o
   const port = await freePort(); // nothing listens there
   const { code, stderr } = await runMain({ ...credentials, REDIS_URL: `redis://:pa55word@127.0.0.1:${port}`, PORT: "0" });
   assert.equal(code, 1);
-  const lines = stderr.trim().split("\n").filter((l) => l.startsWith("slipway:"));
+  const lines = stderr
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("slipway:"));
   assert.equal(lines.length, 1, stderr);
   assert.match(lines[0]!, /Redis is not reachable/);
   assert.match(lines[0]!, /redis-server|docker compose/);

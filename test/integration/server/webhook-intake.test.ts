@@ -73,7 +73,11 @@ describe("webhook intake", () => {
     assert.ok(wrong.status >= 400 && wrong.status < 500, `bad signature → ${wrong.status}`);
     const garbage = await deliver(slipway.url, "pull_request", "{not json");
     assert.equal(garbage.status, 400);
-    const unsigned = await fetch(`${slipway.url}/api/github/webhooks`, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "push", "x-github-delivery": "x" }, body: "{}" });
+    const unsigned = await fetch(`${slipway.url}/api/github/webhooks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": "push", "x-github-delivery": "x" },
+      body: "{}",
+    });
     assert.ok(unsigned.status >= 400 && unsigned.status < 500);
     await forwarding.drained();
     assert.equal(await forwarding.queues.plans.count(), before);

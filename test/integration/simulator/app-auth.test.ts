@@ -45,7 +45,9 @@ describe("GitHub simulator app authentication", () => {
   test("a JWT signed with another key, or expired, or for another app is refused", async () => {
     const now = Math.floor(Date.now() / 1000);
     const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-    const attempt = async (token: string) => (await fetch(`${sim.apiUrl}/app/installations/${installationId}/access_tokens`, { method: "POST", headers: { authorization: `Bearer ${token}` } })).status;
+    const attempt = async (token: string) =>
+      (await fetch(`${sim.apiUrl}/app/installations/${installationId}/access_tokens`, { method: "POST", headers: { authorization: `Bearer ${token}` } }))
+        .status;
     assert.equal(await attempt(jwt(sim.privateKey, { iat: now - 30, exp: now + 540, iss: sim.appId })), 201);
     assert.equal(await attempt(jwt(other, { iat: now - 30, exp: now + 540, iss: sim.appId })), 401);
     assert.equal(await attempt(jwt(sim.privateKey, { iat: now - 900, exp: now - 60, iss: sim.appId })), 401);

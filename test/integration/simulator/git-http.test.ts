@@ -82,7 +82,13 @@ describe("GitHub simulator git smart HTTP", () => {
   });
 
   test("refs/pull/N/head of a fork PR can be fetched; pushing to it is refused", async () => {
-    const pr = await sim.scenario.openPullRequest({ repo: "acme/infra", author: "outsider", branch: "fork-change", fork: true, files: { "app/desired.txt": "replicas=7\n" } });
+    const pr = await sim.scenario.openPullRequest({
+      repo: "acme/infra",
+      author: "outsider",
+      branch: "fork-change",
+      fork: true,
+      files: { "app/desired.txt": "replicas=7\n" },
+    });
     assert.equal(pr.headRepo, "outsider/infra");
     const dir = join(work, "clone-fetch");
     await git(work, token, "clone", "--quiet", sim.gitUrl("acme/infra"), dir);

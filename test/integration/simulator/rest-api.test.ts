@@ -40,7 +40,10 @@ describe("GitHub simulator REST API", () => {
     const comment = await gh.rest.issues.createComment({ ...repo, issue_number: pr.number, body: "plan: 1 to add" });
     assert.equal(comment.status, 201);
     assert.equal(comment.data.user?.login, sim.botLogin);
-    assert.deepEqual(sim.scenario.comments("acme/infra", pr.number).map((c) => c.body), ["plan: 1 to add"]);
+    assert.deepEqual(
+      sim.scenario.comments("acme/infra", pr.number).map((c) => c.body),
+      ["plan: 1 to add"],
+    );
     const reaction = await gh.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.data.id, content: "eyes" });
     assert.equal(reaction.status, 201);
     const again = await gh.rest.reactions.createForIssueComment({ ...repo, comment_id: comment.data.id, content: "eyes" });
@@ -52,7 +55,10 @@ describe("GitHub simulator REST API", () => {
     const depId = (dep.data as { id: number }).id;
     await gh.rest.repos.createDeploymentStatus({ ...repo, deployment_id: depId, state: "in_progress" });
     await gh.rest.repos.createDeploymentStatus({ ...repo, deployment_id: depId, state: "success" });
-    assert.deepEqual(sim.scenario.deploymentStatuses("acme/infra", depId).map((s) => s.state), ["in_progress", "success"]);
+    assert.deepEqual(
+      sim.scenario.deploymentStatuses("acme/infra", depId).map((s) => s.state),
+      ["in_progress", "success"],
+    );
 
     const ops = sim.callsSince(mark).map((c) => `${c.operationId} ${c.status}`);
     assert.deepEqual(ops, [
@@ -100,7 +106,10 @@ describe("GitHub simulator REST API", () => {
     assert.equal(unknown.status, 404);
     const unsimulated = await fetch(`${sim.apiUrl}/repos/acme/infra/releases`, { headers: { authorization: `token ${token}` } });
     assert.equal(unsimulated.status, 501);
-    assert.deepEqual(sim.violations.slice(before).map((v) => v.kind), ["unknown-operation", "unimplemented"]);
+    assert.deepEqual(
+      sim.violations.slice(before).map((v) => v.kind),
+      ["unknown-operation", "unimplemented"],
+    );
     assert.equal(sim.violations.at(-1)?.operationId, "repos/list-releases");
   });
 
@@ -111,12 +120,25 @@ describe("GitHub simulator REST API", () => {
     assert.equal(fits.status, 201);
     const tooLong = await gh.rest.issues.createComment({ ...repo, issue_number: pr.number, body: "x".repeat(65537) }).catch((e: unknown) => e);
     assert.equal(statusOf(tooLong), 422);
-    const summary = await gh.rest.checks.create({ ...repo, name: "big", head_sha: pr.headSha, output: { title: "t", summary: "s".repeat(65536) } }).catch((e: unknown) => e);
+    const summary = await gh.rest.checks
+      .create({ ...repo, name: "big", head_sha: pr.headSha, output: { title: "t", summary: "s".repeat(65536) } })
+      .catch((e: unknown) => e);
     assert.equal(statusOf(summary), 422);
-    const annotations = Array.from({ length: 51 }, (_, i) => ({ path: "app/desired.txt", start_line: 1, end_line: 1, annotation_level: "notice" as const, message: `n${i}` }));
-    const many = await gh.rest.checks.create({ ...repo, name: "many", head_sha: pr.headSha, output: { title: "t", summary: "s", annotations } }).catch((e: unknown) => e);
+    const annotations = Array.from({ length: 51 }, (_, i) => ({
+      path: "app/desired.txt",
+      start_line: 1,
+      end_line: 1,
+      annotation_level: "notice" as const,
+      message: `n${i}`,
+    }));
+    const many = await gh.rest.checks
+      .create({ ...repo, name: "many", head_sha: pr.headSha, output: { title: "t", summary: "s", annotations } })
+      .catch((e: unknown) => e);
     assert.equal(statusOf(many), 422);
-    assert.deepEqual(sim.violations.slice(before).map((v) => v.kind), ["limit", "invalid-body", "invalid-body"]);
+    assert.deepEqual(
+      sim.violations.slice(before).map((v) => v.kind),
+      ["limit", "invalid-body", "invalid-body"],
+    );
     assert.equal(sim.scenario.comments("acme/infra", pr.number).length, 1, "refused comments are not stored");
   });
 
@@ -140,7 +162,12 @@ describe("GitHub simulator REST API", () => {
     sim.scenario.addUser("bob", { permission: { "acme/infra": "triage" } });
     sim.scenario.addUser("carol");
     sim.scenario.addTeam("acme", "sre", ["alice"]);
-    const pr = await sim.scenario.openPullRequest({ repo: "acme/infra", author: "alice", branch: "edit", files: { "app/desired.txt": "replicas=5\n", "README.md": null } });
+    const pr = await sim.scenario.openPullRequest({
+      repo: "acme/infra",
+      author: "alice",
+      branch: "edit",
+      files: { "app/desired.txt": "replicas=5\n", "README.md": null },
+    });
     const pull = await gh.rest.pulls.get({ ...repo, pull_number: pr.number });
     assert.equal(pull.data.head.sha, pr.headSha);
     assert.equal(pull.data.mergeable, true);

@@ -65,7 +65,8 @@ describe("Workspaces over HTTP", () => {
     try {
       const wt = await ws.checkout({ owner: "acme", repo: "infra", token: TOKEN, sha });
       await wt.remove();
-      assert.equal(await Promise.race([slowSettled, new Promise((r) => setTimeout(() => r("pending"), 50))]), "pending");
+      // Still held: a settled promise would win the race (its reaction is queued first).
+      assert.equal(await Promise.race([slowSettled, Promise.resolve("pending")]), "pending");
     } finally {
       held.release();
     }

@@ -68,9 +68,7 @@ describe("Workspaces.checkout", () => {
   });
 
   test("8 concurrent checkouts of different SHAs all get their own content", async () => {
-    const trees = await Promise.all(
-      shas.map((sha) => workspaces.checkout({ owner: "acme", repo: "infra", token: TOKEN, sha, refs: ["refs/heads/main"] })),
-    );
+    const trees = await Promise.all(shas.map((sha) => workspaces.checkout({ owner: "acme", repo: "infra", token: TOKEN, sha, refs: ["refs/heads/main"] })));
     try {
       assert.equal(new Set(trees.map((t) => t.path)).size, 8);
       for (const [i, wt] of trees.entries()) {
@@ -140,7 +138,11 @@ describe("Workspaces.checkout", () => {
   });
 
   test("bad names, refs and SHAs are refused before git runs", async () => {
-    const codeOf = async (p: Promise<unknown>) => p.then(() => "ok", (e: SlipwayError) => e.code);
+    const codeOf = async (p: Promise<unknown>) =>
+      p.then(
+        () => "ok",
+        (e: SlipwayError) => e.code,
+      );
     assert.equal(await codeOf(workspaces.checkout({ owner: "..", repo: "x", token: TOKEN, sha: shas[0]! })), "invalid_repo_name");
     assert.equal(await codeOf(workspaces.checkout({ owner: "acme", repo: "a/b", token: TOKEN, sha: shas[0]! })), "invalid_repo_name");
     assert.equal(await codeOf(workspaces.checkout({ owner: "acme", repo: "infra", token: TOKEN, sha: "main" })), "invalid_sha");

@@ -94,7 +94,8 @@ export async function dispatchApi(req: IncomingMessage, res: ServerResponse, api
   const finish = (reply: ApiReply, violation?: Omit<Violation, "method" | "path" | "status" | "operationId">) => {
     call.status = reply.status;
     recorder.calls.push(call);
-    if (violation) recorder.violations.push({ ...violation, method, path: apiPath, status: reply.status, ...(call.operationId ? { operationId: call.operationId } : {}) });
+    if (violation)
+      recorder.violations.push({ ...violation, method, path: apiPath, status: reply.status, ...(call.operationId ? { operationId: call.operationId } : {}) });
     send(res, reply);
   };
 
@@ -123,7 +124,11 @@ export async function dispatchApi(req: IncomingMessage, res: ServerResponse, api
   }
 
   const route = deps.routes[match.operation.operationId];
-  if (!route) return finish(failure(501, `The simulator does not implement ${match.operation.operationId}`), { kind: "unimplemented", reason: `${match.operation.operationId} is valid but not simulated` });
+  if (!route)
+    return finish(failure(501, `The simulator does not implement ${match.operation.operationId}`), {
+      kind: "unimplemented",
+      reason: `${match.operation.operationId} is valid but not simulated`,
+    });
 
   if (route.auth === "app" && auth.kind !== "app") return finish(failure(401, "A JSON web token could not be decoded"));
   if (route.auth !== "app" && auth.kind === "none") return finish(failure(401, "Requires authentication"));
@@ -156,7 +161,8 @@ export async function dispatchApi(req: IncomingMessage, res: ServerResponse, api
   }
   if (deps.validateResponses && reply.status < 300 && reply.body !== undefined && !Buffer.isBuffer(reply.body)) {
     const shape = validateResponseBody(match.operation, reply.status, reply.body);
-    if (!shape.ok) recorder.violations.push({ kind: "response-shape", method, path: apiPath, operationId: call.operationId, status: reply.status, reason: shape.message });
+    if (!shape.ok)
+      recorder.violations.push({ kind: "response-shape", method, path: apiPath, operationId: call.operationId, status: reply.status, reason: shape.message });
   }
   finish(reply, reply.violation ? { kind: "limit", reason: reply.violation } : undefined);
 }

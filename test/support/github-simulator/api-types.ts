@@ -2,11 +2,7 @@
 import type { SimCore } from "./core.ts";
 import type { RepoState, SimUser } from "./state.ts";
 
-export type Auth =
-  | { kind: "none" }
-  | { kind: "app" }
-  | { kind: "installation"; installationId: number; token: string }
-  | { kind: "invalid"; reason: string };
+export type Auth = { kind: "none" } | { kind: "app" } | { kind: "installation"; installationId: number; token: string } | { kind: "invalid"; reason: string };
 
 export interface ApiRequest {
   method: string;
@@ -16,7 +12,7 @@ export interface ApiRequest {
   query: URLSearchParams;
   headers: Record<string, string | string[] | undefined>;
   // Validated against the operation's schema before a handler sees it.
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
   auth: Auth;
   /** Set for `repo` routes: the repository named by {owner}/{repo}, reachable by the caller. */
   repo: RepoState;

@@ -38,9 +38,11 @@ export class RepoLocks {
     const prev = this.tails.get(k) ?? Promise.resolve();
     const next = prev.catch(() => undefined).then(fn);
     this.tails.set(k, next);
-    void next.finally(() => {
-      if (this.tails.get(k) === next) this.tails.delete(k);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (this.tails.get(k) === next) this.tails.delete(k);
+      })
+      .catch(() => undefined);
     return next;
   }
 }

@@ -110,7 +110,14 @@ function runBackend(core: SimCore, repo: RepoState, req: IncomingMessage, res: S
 }
 
 /** Serve one git smart-HTTP request; a successful receive-pack updates PR state and sends webhooks. */
-export async function handleGit(core: SimCore, req: IncomingMessage, res: ServerResponse, pathname: string, query: string, log: GitRequestRecord[]): Promise<void> {
+export async function handleGit(
+  core: SimCore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  query: string,
+  log: GitRequestRecord[],
+): Promise<void> {
   const m = GIT_PATH.exec(pathname) as RegExpExecArray;
   const rest = m[3] ?? "";
   const service = /service=(git-[a-z-]+)/.exec(query)?.[1] ?? rest.replace(/^\//, "");
@@ -118,7 +125,9 @@ export async function handleGit(core: SimCore, req: IncomingMessage, res: Server
   log.push(record);
   const installationId = installationFromBasic(req.headers.authorization, core);
   if (installationId === undefined) {
-    record.status = refuse(res, 401, "Invalid username or token. Password authentication is not supported for Git operations.", { "www-authenticate": 'Basic realm="GitHub"' });
+    record.status = refuse(res, 401, "Invalid username or token. Password authentication is not supported for Git operations.", {
+      "www-authenticate": 'Basic realm="GitHub"',
+    });
     return;
   }
   record.installationId = installationId;
@@ -136,16 +145,18 @@ export async function handleGit(core: SimCore, req: IncomingMessage, res: Server
   }
   // The client's push completes when the response ends: state and webhooks are updated first,
   // so a test that awaits `git push` sees the new PR head.
-  await core.withRepoLock(repo.fullName, async () => {
-    const before = await listRefs(repo.gitDir, "refs/heads/");
-    record.status = await runBackend(core, repo, req, res, rest, query, body);
-    const after = await listRefs(repo.gitDir, "refs/heads/");
-    const updates: RefUpdate[] = [];
-    for (const [ref, sha] of after) if (before.get(ref) !== sha) updates.push({ ref, before: before.get(ref) ?? ZERO_SHA, after: sha });
-    for (const [ref, sha] of before) if (!after.has(ref)) updates.push({ ref, before: sha, after: ZERO_SHA });
-    if (updates.length > 0) {
-      const events = await applyPush(core, repo, updates, core.app.bot);
-      if (core.echoAppEvents) core.echo(events);
-    }
-  }).finally(() => res.end());
+  await core
+    .withRepoLock(repo.fullName, async () => {
+      const before = await listRefs(repo.gitDir, "refs/heads/");
+      record.status = await runBackend(core, repo, req, res, rest, query, body);
+      const after = await listRefs(repo.gitDir, "refs/heads/");
+      const updates: RefUpdate[] = [];
+      for (const [ref, sha] of after) if (before.get(ref) !== sha) updates.push({ ref, before: before.get(ref) ?? ZERO_SHA, after: sha });
+      for (const [ref, sha] of before) if (!after.has(ref)) updates.push({ ref, before: sha, after: ZERO_SHA });
+      if (updates.length > 0) {
+        const events = await applyPush(core, repo, updates, core.app.bot);
+        if (core.echoAppEvents) core.echo(events);
+      }
+    })
+    .finally(() => res.end());
 }

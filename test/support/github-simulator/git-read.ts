@@ -27,7 +27,14 @@ export async function readCommit(gitDir: string, sha: string): Promise<CommitInf
   const text = r.stdout.toString();
   const split = text.indexOf("\n\n");
   const head = text.slice(0, split).split("\n");
-  const info: CommitInfo = { sha, tree: "", parents: [], author: parsePerson(""), committer: parsePerson(""), message: text.slice(split + 2).replace(/\n$/, "") };
+  const info: CommitInfo = {
+    sha,
+    tree: "",
+    parents: [],
+    author: parsePerson(""),
+    committer: parsePerson(""),
+    message: text.slice(split + 2).replace(/\n$/, ""),
+  };
   for (const line of head) {
     const sp = line.indexOf(" ");
     const key = line.slice(0, sp);
@@ -60,10 +67,7 @@ function parseLsTree(out: string): TreeEntry[] {
     });
 }
 
-export type PathContent =
-  | { kind: "file"; entry: TreeEntry; content: Buffer }
-  | { kind: "dir"; entries: TreeEntry[] }
-  | { kind: "missing" };
+export type PathContent = { kind: "file"; entry: TreeEntry; content: Buffer } | { kind: "dir"; entries: TreeEntry[] } | { kind: "missing" };
 
 /** What `path` is at commit `sha`: a file with its bytes, a directory listing, or nothing. */
 export async function readPath(gitDir: string, sha: string, path: string): Promise<PathContent> {
@@ -117,7 +121,15 @@ export async function diffFiles(gitDir: string, base: string, head: string): Pro
       const [, , , dstSha, code] = t.slice(1).split(" ") as [string, string, string, string, string];
       const letter = code.charAt(0);
       if (letter === "R" || letter === "C") {
-        files.push({ filename: tokens[i + 2] as string, previous_filename: tokens[i + 1] as string, status: STATUS[letter] ?? "modified", additions: 0, deletions: 0, changes: 0, sha: dstSha });
+        files.push({
+          filename: tokens[i + 2] as string,
+          previous_filename: tokens[i + 1] as string,
+          status: STATUS[letter] ?? "modified",
+          additions: 0,
+          deletions: 0,
+          changes: 0,
+          sha: dstSha,
+        });
         i += 3;
       } else {
         files.push({ filename: tokens[i + 1] as string, status: STATUS[letter] ?? "modified", additions: 0, deletions: 0, changes: 0, sha: dstSha });

@@ -77,10 +77,7 @@ function dataBlock(content: Buffer): Buffer[] {
 export async function commitFiles(gitDir: string, req: CommitRequest): Promise<string> {
   const when = `${Math.floor(Date.now() / 1000)} +0000`;
   const who = `${req.author.name} <${req.author.email}> ${when}`;
-  const chunks: Buffer[] = [
-    Buffer.from(`commit ${req.ref}\nmark :1\nauthor ${who}\ncommitter ${who}\n`),
-    ...dataBlock(Buffer.from(req.message)),
-  ];
+  const chunks: Buffer[] = [Buffer.from(`commit ${req.ref}\nmark :1\nauthor ${who}\ncommitter ${who}\n`), ...dataBlock(Buffer.from(req.message))];
   if (req.parent) chunks.push(Buffer.from(`from ${req.parent}\n`));
   for (const [path, change] of Object.entries(req.files)) {
     if (/[\n"]/.test(path) || path.startsWith("/")) throw new Error(`unsupported path ${JSON.stringify(path)}`);

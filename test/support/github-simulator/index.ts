@@ -1,5 +1,5 @@
 // Public entry of the GitHub Enterprise Server simulator used by integration and e2e tests.
-export { startGitHubSimulator, type GitHubSimulator, type SimulatorOptions } from "./simulator.ts";
+export { startGitHubSimulator, type GitHubSimulator, type SimActivity, type SimulatorOptions } from "./simulator.ts";
 export type { ApiCall, Violation } from "./api-dispatch.ts";
 export type { Delivery, DeliveryResult } from "./webhook-sender.ts";
 export type { GitRequestRecord } from "./git-http.ts";

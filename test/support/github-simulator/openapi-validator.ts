@@ -66,12 +66,15 @@ const responseValidators = new Map<string, ValidateFunction | null>();
 function responseValidatorFor(op: OpenApiOperation, status: number): ValidateFunction | null {
   const key = `${op.method} ${op.template} ${status}`;
   if (responseValidators.has(key)) return responseValidators.get(key) ?? null;
-  const doc = loadSpec().document as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const doc = loadSpec().document as Record<string, any>;
   let pointer = `#/paths/${pointerEscape(op.template)}/${op.method.toLowerCase()}/responses/${status}`;
   let response = doc.paths[op.template]?.[op.method.toLowerCase()]?.responses?.[String(status)];
   if (response?.$ref) {
     pointer = response.$ref as string;
-    response = pointer.split("/").slice(1).reduce((node: any, part: string) => node?.[part], doc); // eslint-disable-line @typescript-eslint/no-explicit-any
+    response = pointer
+      .split("/")
+      .slice(1)
+      .reduce((node: any, part: string) => node?.[part], doc);
   }
   const fn = response?.content?.["application/json"]?.schema ? instance().compile({ $ref: `gh${pointer}/content/application~1json/schema` }) : null;
   responseValidators.set(key, fn);

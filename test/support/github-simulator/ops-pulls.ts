@@ -30,12 +30,31 @@ export async function openPull(core: SimCore, input: OpenPullInput): Promise<Ope
   const baseSha = input.known?.baseSha ?? (await resolveCommit(repo.gitDir, `refs/heads/${input.baseRef}`));
   if (!headSha) return { ok: false, reply: validationFailed("Validation Failed", [{ resource: "PullRequest", field: "head", code: "invalid" }]) };
   if (!baseSha) return { ok: false, reply: validationFailed("Validation Failed", [{ resource: "PullRequest", field: "base", code: "invalid" }]) };
-  const dup = core.state.pullsOf(repo.fullName).find((p) => !p.merged && core.state.issue(repo.fullName, p.number)?.state === "open" && p.head.ref === input.headRef && p.head.repoFullName === headRepo.fullName && p.base.ref === input.baseRef);
+  const dup = core.state
+    .pullsOf(repo.fullName)
+    .find(
+      (p) =>
+        !p.merged &&
+        core.state.issue(repo.fullName, p.number)?.state === "open" &&
+        p.head.ref === input.headRef &&
+        p.head.repoFullName === headRepo.fullName &&
+        p.base.ref === input.baseRef,
+    );
   if (dup) {
-    return { ok: false, reply: validationFailed("Validation Failed", [{ resource: "PullRequest", code: "custom", message: `A pull request already exists for ${headRepo.owner.login}:${input.headRef}.` }]) };
+    return {
+      ok: false,
+      reply: validationFailed("Validation Failed", [
+        { resource: "PullRequest", code: "custom", message: `A pull request already exists for ${headRepo.owner.login}:${input.headRef}.` },
+      ]),
+    };
   }
   if (!input.known && headRepo === repo && (await commitsBetween(repo.gitDir, baseSha, headSha)).length === 0) {
-    return { ok: false, reply: validationFailed("Validation Failed", [{ resource: "PullRequest", code: "custom", message: `No commits between ${input.baseRef} and ${input.headRef}` }]) };
+    return {
+      ok: false,
+      reply: validationFailed("Validation Failed", [
+        { resource: "PullRequest", code: "custom", message: `No commits between ${input.baseRef} and ${input.headRef}` },
+      ]),
+    };
   }
   const number = repo.nextNumber++;
   const now = nowIso();
@@ -146,12 +165,18 @@ export async function mergePull(core: SimCore, pull: PullState, user: SimUser, o
   const before = await resolveCommit(repo.gitDir, `refs/heads/${pull.base.ref}`);
   if (!before) return { reply: failure(405, "Base branch was deleted"), events: [] };
   const headOwner = core.state.repo(pull.head.repoFullName)?.owner.login ?? repo.owner.login;
-  const title = opts.commitTitle ?? (opts.method === "squash" ? `${issue.title} (#${pull.number})` : `Merge pull request #${pull.number} from ${headOwner}/${pull.head.ref}`);
+  const title =
+    opts.commitTitle ??
+    (opts.method === "squash" ? `${issue.title} (#${pull.number})` : `Merge pull request #${pull.number} from ${headOwner}/${pull.head.ref}`);
   const message = `${title}\n\n${opts.commitMessage ?? issue.title}`;
   const author = { name: user.login, email: `${user.id}+${user.login}@users.noreply.sim` };
-  const sha = opts.method === "squash" ? await squashCommit(repo, before, pull.head.sha, message, author) : await mergeCommit(repo.gitDir, before, pull.head.sha, message, author);
+  const sha =
+    opts.method === "squash"
+      ? await squashCommit(repo, before, pull.head.sha, message, author)
+      : await mergeCommit(repo.gitDir, before, pull.head.sha, message, author);
   if (!sha) return { reply: failure(405, "Pull Request is not mergeable"), events: [] };
-  if (!(await updateRef(repo.gitDir, `refs/heads/${pull.base.ref}`, sha, before))) return { reply: failure(409, "Base branch was modified. Review and try the merge again."), events: [] };
+  if (!(await updateRef(repo.gitDir, `refs/heads/${pull.base.ref}`, sha, before)))
+    return { reply: failure(409, "Base branch was modified. Review and try the merge again."), events: [] };
   const now = nowIso();
   Object.assign(pull, { merged: true, mergedAt: now, mergedBy: user, mergeCommitSha: sha });
   pull.base.sha = before;
@@ -165,7 +190,13 @@ export async function mergePull(core: SimCore, pull: PullState, user: SimUser, o
   return { reply: ok({ sha, merged: true, message: "Pull Request successfully merged" }), events };
 }
 
-async function squashCommit(repo: RepoState, base: string, head: string, message: string, author: { name: string; email: string }): Promise<string | undefined> {
+async function squashCommit(
+  repo: RepoState,
+  base: string,
+  head: string,
+  message: string,
+  author: { name: string; email: string },
+): Promise<string | undefined> {
   const tree = await mergeTree(repo.gitDir, base, head);
   if (!tree) return undefined;
   const env = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email };

@@ -89,9 +89,12 @@ export async function applyPush(core: SimCore, repo: RepoState, updates: RefUpda
   for (const u of updates) {
     if (!u.ref.startsWith("refs/heads/")) continue;
     const branch = u.ref.slice("refs/heads/".length);
-    const commits = u.commits ?? (u.after === ZERO_SHA ? [] : await commitsBetween(repo.gitDir, u.before === ZERO_SHA ? repo.defaultBranch : u.before, u.after).catch(() => [u.after]));
+    const commits =
+      u.commits ??
+      (u.after === ZERO_SHA ? [] : await commitsBetween(repo.gitDir, u.before === ZERO_SHA ? repo.defaultBranch : u.before, u.after).catch(() => [u.after]));
     // A fork the app is not installed on gets no webhook of its own.
-    if (repo.installationId > 0) events.push(async () => ["push", await pushPayload(core, repo, { ref: u.ref, before: u.before, after: u.after, commits, pusher })]);
+    if (repo.installationId > 0)
+      events.push(async () => ["push", await pushPayload(core, repo, { ref: u.ref, before: u.before, after: u.after, commits, pusher })]);
     for (const pull of pullsWithHead(core, repo, branch)) {
       const issue = core.state.issue(pull.repo, pull.number);
       if (!issue || issue.state !== "open" || u.after === ZERO_SHA) continue;

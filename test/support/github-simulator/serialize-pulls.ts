@@ -3,7 +3,16 @@ import type { CommitInfo } from "./git-read.ts";
 import { serializeLabel, serializeRepo, serializeUser, type Urls } from "./serialize-core.ts";
 import { nodeId, type CommentState, type IssueState, type PullState, type ReactionState, type RepoState, type ReviewState, type SimState } from "./state.ts";
 
-const REACTION_KEYS: Record<string, string> = { "+1": "+1", "-1": "-1", laugh: "laugh", confused: "confused", heart: "heart", hooray: "hooray", rocket: "rocket", eyes: "eyes" };
+const REACTION_KEYS: Record<string, string> = {
+  "+1": "+1",
+  "-1": "-1",
+  laugh: "laugh",
+  confused: "confused",
+  heart: "heart",
+  hooray: "hooray",
+  rocket: "rocket",
+  eyes: "eyes",
+};
 
 export function reactionSummary(state: SimState, subject: string, url: string): Record<string, unknown> {
   const counts: Record<string, number> = { "+1": 0, "-1": 0, laugh: 0, confused: 0, heart: 0, hooray: 0, rocket: 0, eyes: 0 };
@@ -44,7 +53,10 @@ export function serializeIssue(state: SimState, issue: IssueState, repo: RepoSta
     title: issue.title,
     body: issue.body,
     user: serializeUser(issue.user, urls),
-    labels: issue.labels.map((n) => repo.labels.get(n.toLowerCase())).filter((l) => !!l).map((l) => serializeLabel(l, repo, urls)),
+    labels: issue.labels
+      .map((n) => repo.labels.get(n.toLowerCase()))
+      .filter((l) => !!l)
+      .map((l) => serializeLabel(l, repo, urls)),
     assignee: null,
     assignees: [],
     milestone: null,

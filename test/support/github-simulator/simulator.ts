@@ -25,6 +25,18 @@ export interface SimulatorOptions {
   validateResponses?: boolean;
 }
 
+/** What the simulator is doing now, and marks of progress: read by `waitIdle` (test/support/idle.ts). */
+export interface SimActivity {
+  /** Requests (REST and git) received and not yet answered, as "METHOD /path". */
+  requestsInFlight: string[];
+  /** Requests ever received. */
+  requests: number;
+  /** Webhooks queued or being delivered, echoes of the app's writes included (also before their payload is built). */
+  deliveriesPending: number;
+  /** Webhooks ever queued. */
+  deliveries: number;
+}
+
 export interface GitHubSimulator {
   /** http://127.0.0.1:PORT — use as GHE_HOST=127.0.0.1:PORT with GHE_PROTOCOL=http. */
   readonly baseUrl: string;
@@ -56,6 +68,8 @@ export interface GitHubSimulator {
   gitUrl(fullName: string): string;
   /** Resolves once every webhook queued so far (including echoes of the app's writes) is answered. */
   idle(): Promise<void>;
+  /** A snapshot of requests and deliveries in progress; `waitIdle` combines it with Slipway's queues. */
+  activity(): SimActivity;
   stop(): Promise<void>;
 }
 
@@ -81,6 +95,10 @@ export async function startGitHubSimulator(options: SimulatorOptions = {}): Prom
   const locks = new RepoLocks();
   const urls: Urls = { base: "", api: "" };
   let echoChain: Promise<void> = Promise.resolve();
+  /** Echo batches registered and not yet delivered (their payloads are built late). */
+  let echoesPending = 0;
+  const inFlight = new Map<number, string>();
+  let requestCount = 0;
 
   const core: SimCore = {
     state,
@@ -92,6 +110,7 @@ export async function startGitHubSimulator(options: SimulatorOptions = {}): Prom
     echoAppEvents: options.echoAppEvents ?? true,
     withRepoLock: (name, fn) => locks.run(name, fn),
     echo(events: PendingEvent[]) {
+      echoesPending++;
       // setImmediate: the answer to the app's request is written before its echo is built.
       echoChain = echoChain.then(
         () =>
@@ -105,6 +124,7 @@ export async function startGitHubSimulator(options: SimulatorOptions = {}): Prom
                   recorder.violations.push({ kind: "simulator-fault", method: "WEBHOOK", path: "", status: 0, reason: String(err) });
                 }
               }
+              echoesPending--;
               resolve();
             }),
           ),
@@ -114,12 +134,22 @@ export async function startGitHubSimulator(options: SimulatorOptions = {}): Prom
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    // In flight until the answer is written or the connection drops ('close' fires either way).
+    const requestId = ++requestCount;
+    inFlight.set(requestId, `${req.method ?? "GET"} ${url.pathname}`);
+    res.once("close", () => inFlight.delete(requestId));
     const fail = (err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(`simulator fault: ${err instanceof Error ? err.message : String(err)}`);
     };
     if (url.pathname === "/api/v3" || url.pathname.startsWith("/api/v3/")) {
-      dispatchApi(req, res, url.pathname.slice("/api/v3".length) || "/", url.searchParams, { core, routes, recorder, publicKey: keys.publicKey, validateResponses: options.validateResponses ?? false }).catch(fail);
+      dispatchApi(req, res, url.pathname.slice("/api/v3".length) || "/", url.searchParams, {
+        core,
+        routes,
+        recorder,
+        publicKey: keys.publicKey,
+        validateResponses: options.validateResponses ?? false,
+      }).catch(fail);
     } else if (isGitPath(url.pathname)) {
       handleGit(core, req, res, url.pathname, url.search.replace(/^\?/, ""), gitRequests).catch(fail);
     } else {
@@ -175,6 +205,12 @@ export async function startGitHubSimulator(options: SimulatorOptions = {}): Prom
     installationToken: (id) => core.tokens.issue(id).token,
     gitUrl: (fullName) => `${urls.base}/${fullName}.git`,
     idle,
+    activity: () => ({
+      requestsInFlight: [...inFlight.values()],
+      requests: requestCount,
+      deliveriesPending: hooks.counts.pending + echoesPending,
+      deliveries: hooks.counts.queued,
+    }),
     async stop() {
       // Let in-flight deliveries finish (bounded) so nothing posts to a closed app afterwards.
       await Promise.race([idle(), new Promise((r) => setTimeout(r, 5000).unref())]);

@@ -6,10 +6,27 @@ import { diffFiles, readCommit } from "./git-read.ts";
 import { serializeRepo, serializeUser } from "./serialize-core.ts";
 import { serializeCheckRun, serializeDeployment, serializeDeploymentStatus } from "./serialize-ci.ts";
 import { serializeComment, serializeIssue, serializePull, serializeReview } from "./serialize-pulls.ts";
-import { nodeId, type CheckRunState, type CommentState, type DeploymentState, type DeploymentStatusState, type PullState, type RepoState, type ReviewState, type SimUser } from "./state.ts";
+import {
+  nodeId,
+  type CheckRunState,
+  type CommentState,
+  type DeploymentState,
+  type DeploymentStatusState,
+  type PullState,
+  type RepoState,
+  type ReviewState,
+  type SimUser,
+} from "./state.ts";
 import { overlay, pickExample } from "./webhook-examples.ts";
 
-function envelope(core: SimCore, event: string, action: string | undefined, repo: RepoState, sender: SimUser, fallbackAction?: string): Record<string, unknown> {
+function envelope(
+  core: SimCore,
+  event: string,
+  action: string | undefined,
+  repo: RepoState,
+  sender: SimUser,
+  fallbackAction?: string,
+): Record<string, unknown> {
   let p: Record<string, unknown>;
   try {
     p = pickExample(event, action);
@@ -32,7 +49,13 @@ function repoOf(core: SimCore, fullName: string): RepoState {
   return repo;
 }
 
-export function pullRequestPayload(core: SimCore, action: string, pull: PullState, sender: SimUser, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function pullRequestPayload(
+  core: SimCore,
+  action: string,
+  pull: PullState,
+  sender: SimUser,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const repo = repoOf(core, pull.repo);
   const issue = core.state.issue(pull.repo, pull.number);
   if (!issue) throw new Error(`PR ${pull.number} has no issue record`);
@@ -108,7 +131,13 @@ export async function pushPayload(core: SimCore, repo: RepoState, push: PushInfo
   return p;
 }
 
-export function issueCommentPayload(core: SimCore, action: "created" | "edited" | "deleted", comment: CommentState, sender: SimUser, changes?: Record<string, unknown>): Record<string, unknown> {
+export function issueCommentPayload(
+  core: SimCore,
+  action: "created" | "edited" | "deleted",
+  comment: CommentState,
+  sender: SimUser,
+  changes?: Record<string, unknown>,
+): Record<string, unknown> {
   const repo = repoOf(core, comment.repo);
   const issue = core.state.issue(comment.repo, comment.issueNumber);
   if (!issue) throw new Error(`no issue ${comment.issueNumber}`);
@@ -143,7 +172,14 @@ export function checkRunPayload(core: SimCore, action: "created" | "completed", 
   const body = serializeCheckRun(run, repo, core.app, core.urls);
   const example = (p.check_run as Record<string, unknown>) ?? {};
   const suite = (example.check_suite as Record<string, unknown>) ?? {};
-  overlay(suite, { id: (body.check_suite as { id: number }).id, head_sha: run.headSha, app: body.app, status: run.status, conclusion: run.conclusion, pull_requests: [] });
+  overlay(suite, {
+    id: (body.check_suite as { id: number }).id,
+    head_sha: run.headSha,
+    app: body.app,
+    status: run.status,
+    conclusion: run.conclusion,
+    pull_requests: [],
+  });
   p.check_run = overlay(example, { ...body, check_suite: suite });
   return p;
 }

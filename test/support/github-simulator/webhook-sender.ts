@@ -30,6 +30,10 @@ export class WebhookSender {
   readonly deliveries: Delivery[] = [];
   private target: string | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Deliveries queued or being sent (not yet answered). */
+  private pendingCount = 0;
+  /** Deliveries ever queued: a mark of progress for `sim.activity()`. */
+  private queuedCount = 0;
   private readonly hookId = 100_000 + Math.floor(Math.random() * 800_000);
 
   constructor(readonly secret: string) {}
@@ -45,7 +49,9 @@ export class WebhookSender {
   deliver(event: string, payload: Record<string, unknown>): Promise<DeliveryResult> {
     const body = JSON.stringify(payload);
     const id = randomUUID();
-    return this.enqueue(() => this.send({ id, event, action: typeof payload.action === "string" ? payload.action : undefined, payload, body, redelivery: false }));
+    return this.enqueue(() =>
+      this.send({ id, event, action: typeof payload.action === "string" ? payload.action : undefined, payload, body, redelivery: false }),
+    );
   }
 
   /** Re-send the identical bytes under the same delivery id, as "Redeliver" in GitHub's UI does. */
@@ -64,8 +70,18 @@ export class WebhookSender {
     } while (seen !== this.chain);
   }
 
+  /** How many deliveries are queued or in flight, and how many were ever queued. */
+  get counts(): { pending: number; queued: number } {
+    return { pending: this.pendingCount, queued: this.queuedCount };
+  }
+
   private enqueue(job: () => Promise<DeliveryResult>): Promise<DeliveryResult> {
-    const next = this.chain.catch(() => undefined).then(job);
+    this.pendingCount++;
+    this.queuedCount++;
+    const next = this.chain
+      .catch(() => undefined)
+      .then(job)
+      .finally(() => this.pendingCount--);
     this.chain = next;
     return next;
   }

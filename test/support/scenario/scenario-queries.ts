@@ -6,7 +6,7 @@ import { serializeComment, serializeIssue, serializePull, serializeReaction } fr
 import type { PullState, RepoState } from "../github-simulator/state.ts";
 import type { Delivery } from "../github-simulator/webhook-sender.ts";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 export class ScenarioQueries {
   constructor(private readonly c: SimCore) {}
@@ -35,12 +35,17 @@ export class ScenarioQueries {
   /** Comments on an issue or PR, oldest first. */
   comments(repo: string, number: number): Json[] {
     const r = this.repoOf(repo);
-    return [...this.c.state.comments.values()].filter((c) => c.repo === r.fullName && c.issueNumber === number).map((c) => serializeComment(this.c.state, c, r, this.c.urls));
+    return [...this.c.state.comments.values()]
+      .filter((c) => c.repo === r.fullName && c.issueNumber === number)
+      .map((c) => serializeComment(this.c.state, c, r, this.c.urls));
   }
 
   deployments(repo: string): Json[] {
     const r = this.repoOf(repo);
-    return [...this.c.state.deployments.values()].filter((d) => d.repo === r.fullName).sort((a, b) => a.id - b.id).map((d) => serializeDeployment(d, r, this.c.app, this.c.urls));
+    return [...this.c.state.deployments.values()]
+      .filter((d) => d.repo === r.fullName)
+      .sort((a, b) => a.id - b.id)
+      .map((d) => serializeDeployment(d, r, this.c.app, this.c.urls));
   }
 
   /** Statuses of a deployment, oldest first (the order they were set). */
@@ -57,7 +62,10 @@ export class ScenarioQueries {
     const state = filter.state ?? "all";
     return this.c.state
       .issuesOf(r.fullName)
-      .filter((i) => !i.isPull && (state === "all" || i.state === state) && (filter.labels ?? []).every((l) => i.labels.some((x) => x.toLowerCase() === l.toLowerCase())))
+      .filter(
+        (i) =>
+          !i.isPull && (state === "all" || i.state === state) && (filter.labels ?? []).every((l) => i.labels.some((x) => x.toLowerCase() === l.toLowerCase())),
+      )
       .map((i) => serializeIssue(this.c.state, i, r, this.c.urls));
   }
 

@@ -9,7 +9,16 @@ import { commentTooLong } from "../github-simulator/handlers/issues.ts";
 import { closePull, mergePull, openPull } from "../github-simulator/ops-pulls.ts";
 import { applyPush, createFork, createRepository } from "../github-simulator/ops-repos.ts";
 import type { GitHubSimulator } from "../github-simulator/simulator.ts";
-import { nowIso, type CommentState, type Permission, type RepoState, type ReviewState, type SimUser, type TeamState, type UserType } from "../github-simulator/state.ts";
+import {
+  nowIso,
+  type CommentState,
+  type Permission,
+  type RepoState,
+  type ReviewState,
+  type SimUser,
+  type TeamState,
+  type UserType,
+} from "../github-simulator/state.ts";
 import { issueCommentPayload, pullRequestPayload, reviewPayload } from "../github-simulator/webhook-payloads.ts";
 import { readFixture } from "./fixture-files.ts";
 import { ScenarioQueries } from "./scenario-queries.ts";
@@ -77,11 +86,32 @@ export class Scenario extends ScenarioQueries {
     return team;
   }
 
-  async createRepo(input: { owner: string; name: string; fixture?: string; files?: Record<string, FileChange>; installationId?: number; private?: boolean }): Promise<RepoInfo> {
+  async createRepo(input: {
+    owner: string;
+    name: string;
+    fixture?: string;
+    files?: Record<string, FileChange>;
+    installationId?: number;
+    private?: boolean;
+  }): Promise<RepoInfo> {
     const files = { ...(input.fixture ? await readFixture(input.fixture) : {}), ...(input.files ?? {}) };
     if (Object.keys(files).length === 0) files["README.md"] = `# ${input.name}\n`;
-    const { repo, sha } = await createRepository(this.core, { owner: input.owner, name: input.name, files, ...(input.installationId ? { installationId: input.installationId } : {}), ...(input.private !== undefined ? { private: input.private } : {}) });
-    return { fullName: repo.fullName, owner: repo.owner.login, name: repo.name, installationId: repo.installationId, defaultBranch: repo.defaultBranch, headSha: sha, cloneUrl: this.sim.gitUrl(repo.fullName) };
+    const { repo, sha } = await createRepository(this.core, {
+      owner: input.owner,
+      name: input.name,
+      files,
+      ...(input.installationId ? { installationId: input.installationId } : {}),
+      ...(input.private !== undefined ? { private: input.private } : {}),
+    });
+    return {
+      fullName: repo.fullName,
+      owner: repo.owner.login,
+      name: repo.name,
+      installationId: repo.installationId,
+      defaultBranch: repo.defaultBranch,
+      headSha: sha,
+      cloneUrl: this.sim.gitUrl(repo.fullName),
+    };
   }
 
   /** Branch protection: these status/check contexts must pass before a merge. */
@@ -89,7 +119,17 @@ export class Scenario extends ScenarioQueries {
     this.repoState(repo).requiredChecks = [...contexts];
   }
 
-  async openPullRequest(input: { repo: string; author: string; branch: string; title?: string; body?: string; files: Files; draft?: boolean; fork?: boolean; base?: string }): Promise<PullInfo> {
+  async openPullRequest(input: {
+    repo: string;
+    author: string;
+    branch: string;
+    title?: string;
+    body?: string;
+    files: Files;
+    draft?: boolean;
+    fork?: boolean;
+    base?: string;
+  }): Promise<PullInfo> {
     const repo = this.repoState(input.repo);
     const author = this.core.state.user(input.author);
     const baseRef = input.base ?? repo.defaultBranch;
@@ -99,13 +139,37 @@ export class Scenario extends ScenarioQueries {
       const baseSha = await resolveCommit(repo.gitDir, `refs/heads/${baseRef}`);
       if (!baseSha) throw new Error(`no branch ${baseRef} in ${repo.fullName}`);
       if (await resolveCommit(headRepo.gitDir, `refs/heads/${input.branch}`)) throw new Error(`branch ${input.branch} already exists in ${headRepo.fullName}`);
-      const headSha = await commitFiles(headRepo.gitDir, { ref: `refs/heads/${input.branch}`, parent: baseSha, files: input.files, message: title, author: this.person(author) });
+      const headSha = await commitFiles(headRepo.gitDir, {
+        ref: `refs/heads/${input.branch}`,
+        parent: baseSha,
+        files: input.files,
+        message: title,
+        author: this.person(author),
+      });
       // GitHub sends the branch's push before the PR exists.
-      const pushEvents = await applyPush(this.core, headRepo, [{ ref: `refs/heads/${input.branch}`, before: "0".repeat(40), after: headSha, commits: [headSha] }], author);
-      const opened = await openPull(this.core, { repo, headRepo, headRef: input.branch, baseRef, title, body: input.body ?? null, draft: !!input.draft, user: author, known: { headSha, baseSha } });
+      const pushEvents = await applyPush(
+        this.core,
+        headRepo,
+        [{ ref: `refs/heads/${input.branch}`, before: "0".repeat(40), after: headSha, commits: [headSha] }],
+        author,
+      );
+      const opened = await openPull(this.core, {
+        repo,
+        headRepo,
+        headRef: input.branch,
+        baseRef,
+        title,
+        body: input.body ?? null,
+        draft: !!input.draft,
+        user: author,
+        known: { headSha, baseSha },
+      });
       if (!opened.ok) throw new Error(`could not open PR: ${JSON.stringify(opened.reply.body)}`);
       const p = opened.pull;
-      return { pull: p, events: [...pushEvents, () => ["pull_request", pullRequestPayload(this.core, "opened", p, author)] as [string, Record<string, unknown>]] };
+      return {
+        pull: p,
+        events: [...pushEvents, () => ["pull_request", pullRequestPayload(this.core, "opened", p, author)] as [string, Record<string, unknown>]],
+      };
     });
     await this.deliver(events);
     return { repo: repo.fullName, number: pull.number, branch: input.branch, headSha: pull.head.sha, baseSha: pull.base.sha, headRepo: pull.head.repoFullName };
@@ -118,7 +182,13 @@ export class Scenario extends ScenarioQueries {
     const author = this.core.state.user(opts.author ?? this.core.state.issue(pull.repo, pull.number)?.user.login ?? "octocat");
     const { before, after, events } = await this.core.withRepoLock(pull.repo, async () => {
       const before = pull.head.sha;
-      const after = await commitFiles(headRepo.gitDir, { ref: `refs/heads/${pull.head.ref}`, parent: before, files, message: opts.message ?? "Update", author: this.person(author) });
+      const after = await commitFiles(headRepo.gitDir, {
+        ref: `refs/heads/${pull.head.ref}`,
+        parent: before,
+        files,
+        message: opts.message ?? "Update",
+        author: this.person(author),
+      });
       const events = await applyPush(this.core, headRepo, [{ ref: `refs/heads/${pull.head.ref}`, before, after, commits: [after] }], author);
       return { before, after, events };
     });
@@ -147,7 +217,15 @@ export class Scenario extends ScenarioQueries {
     if (refused) throw new Error(refused.violation);
     const author = this.core.state.user(user);
     const now = nowIso();
-    const comment: CommentState = { id: this.core.state.nextId(), repo: this.repoState(pr.repo).fullName, issueNumber: pr.number, body, user: author, createdAt: now, updatedAt: now };
+    const comment: CommentState = {
+      id: this.core.state.nextId(),
+      repo: this.repoState(pr.repo).fullName,
+      issueNumber: pr.number,
+      body,
+      user: author,
+      createdAt: now,
+      updatedAt: now,
+    };
     this.core.state.comments.set(comment.id, comment);
     await this.deliver([() => ["issue_comment", issueCommentPayload(this.core, "created", comment, author)]]);
     return comment;
@@ -164,7 +242,16 @@ export class Scenario extends ScenarioQueries {
 
   async review(pr: PullTarget, user: string, state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED", body = ""): Promise<ReviewState> {
     const pull = this.pullState(pr);
-    const review: ReviewState = { id: this.core.state.nextId(), repo: pull.repo, pullNumber: pull.number, user: this.core.state.user(user), state, body, commitId: pull.head.sha, submittedAt: nowIso() };
+    const review: ReviewState = {
+      id: this.core.state.nextId(),
+      repo: pull.repo,
+      pullNumber: pull.number,
+      user: this.core.state.user(user),
+      state,
+      body,
+      commitId: pull.head.sha,
+      submittedAt: nowIso(),
+    };
     this.core.state.reviews.push(review);
     await this.deliver([() => ["pull_request_review", reviewPayload(this.core, review, pull)]]);
     return review;

@@ -63,12 +63,15 @@ describe("hostile comments", () => {
   test("a fullwidth or invisible-prefixed slash is reported, not run and not silently ignored", () => {
     const { commands, errors } = parseCommands("／plan\n\u200B/apply\n\u202E/help\n∕rollback\n／usr／bin");
     assert.deepEqual(commands, []);
-    assert.deepEqual(errors.map((e) => [e.line, e.code]), [
-      [1, "lookalike_slash"],
-      [2, "lookalike_slash"],
-      [3, "lookalike_slash"],
-      [4, "lookalike_slash"],
-    ]);
+    assert.deepEqual(
+      errors.map((e) => [e.line, e.code]),
+      [
+        [1, "lookalike_slash"],
+        [2, "lookalike_slash"],
+        [3, "lookalike_slash"],
+        [4, "lookalike_slash"],
+      ],
+    );
     assert.match(errors[0]!.reason, /looks like `\/plan` but starts with U\+FF0F/);
     assert.match(errors[1]!.reason, /the invisible character U\+200B/);
   });
@@ -123,7 +126,10 @@ describe("hostile comments", () => {
   test("overlong lines, names and comments are refused without echoing them whole", () => {
     const longName = "a".repeat(101);
     const { errors } = parseCommands(`/plan ${longName}\n/plan ${"b ".repeat(600)}\n/plan ${"c".repeat(5_000)}`);
-    assert.deepEqual(errors.map((e) => e.code), ["bad_argument", "line_too_long", "line_too_long"]);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ["bad_argument", "line_too_long", "line_too_long"],
+    );
     assert.match(errors[0]!.reason, /a name is too long/);
     for (const e of errors) assert.ok(e.text.length <= 201);
 
@@ -139,9 +145,35 @@ describe("hostile comments", () => {
   });
 
   test("a random mix of junk never yields a non-plain name", () => {
-    const alphabet = ["/", "plan", "apply", "unlock", " ", "\n", "$", "`", ";", "|", "\u200B", "\u202E", "／", "ｐ", "😀", "漢", "a", "-", ".", "\t", "\r", "'", '"', ">", "\\"];
+    const alphabet = [
+      "/",
+      "plan",
+      "apply",
+      "unlock",
+      " ",
+      "\n",
+      "$",
+      "`",
+      ";",
+      "|",
+      "\u200B",
+      "\u202E",
+      "／",
+      "ｐ",
+      "😀",
+      "漢",
+      "a",
+      "-",
+      ".",
+      "\t",
+      "\r",
+      "'",
+      '"',
+      ">",
+      "\\",
+    ];
     let seed = 42;
-    const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     for (let round = 0; round < 300; round++) {
       let body = "";
       for (let i = 0; i < 200; i++) body += alphabet[Math.floor(rand() * alphabet.length)];

@@ -9,7 +9,18 @@ const known = { knownProjects: ["network-staging", "network-production", "dns"],
 describe("parseCommands: the grammar", () => {
   test("each command, with and without arguments", () => {
     const { commands, errors } = parseCommands(
-      ["/plan", "/plan dns network-staging", "/apply", "/apply production", "/approve", "/approve staging production", "/approve cancel", "/unlock dns", "/rollback", "/help"].join("\n"),
+      [
+        "/plan",
+        "/plan dns network-staging",
+        "/apply",
+        "/apply production",
+        "/approve",
+        "/approve staging production",
+        "/approve cancel",
+        "/unlock dns",
+        "/rollback",
+        "/help",
+      ].join("\n"),
     );
     assert.deepEqual(errors, []);
     assert.deepEqual(commands, [
@@ -68,11 +79,14 @@ describe("parseCommands: the grammar", () => {
   test("arguments to a command that takes none", () => {
     const { commands, errors } = parseCommands("/rollback now\n/help me\n/approve cancel staging");
     assert.deepEqual(commands, []);
-    assert.deepEqual(errors.map((e) => [e.line, e.code]), [
-      [1, "unexpected_arguments"],
-      [2, "unexpected_arguments"],
-      [3, "unexpected_arguments"],
-    ]);
+    assert.deepEqual(
+      errors.map((e) => [e.line, e.code]),
+      [
+        [1, "unexpected_arguments"],
+        [2, "unexpected_arguments"],
+        [3, "unexpected_arguments"],
+      ],
+    );
     assert.match(errors[0]!.reason, /`\/rollback` takes no arguments/);
   });
 
@@ -105,7 +119,10 @@ describe("parseCommands: the grammar", () => {
 
   test("a command glued to punctuation is reported; someone else's path is not", () => {
     const { errors } = parseCommands("/plan.\n/apply: now\n/planet");
-    assert.deepEqual(errors.map((e) => e.code), ["bad_syntax", "bad_syntax", "unknown_command"]);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ["bad_syntax", "bad_syntax", "unknown_command"],
+    );
     assert.match(errors[0]!.reason, /`\/plan` must be followed by a space or the end of the line, not `\.`/);
   });
 

@@ -30,13 +30,28 @@ function run(state: DeployState, ...events: DeployEvent[]): DeployState {
 }
 
 const started = (project: string): DeployEvent => ({ type: "project_started", project });
-const finished = (project: string, status: ProjectRunResult["status"] = "changes"): DeployEvent => ({ type: "project_finished", result: result(project, status) });
+const finished = (project: string, status: ProjectRunResult["status"] = "changes"): DeployEvent => ({
+  type: "project_finished",
+  result: result(project, status),
+});
 
 describe("deploy state machine: environment states", () => {
   const cases: { name: string; events: DeployEvent[]; staging: EnvironmentState; production: EnvironmentState; inFlight: string[] }[] = [
     { name: "nothing happened yet", events: [], staging: "queued", production: "waiting", inFlight: [] },
-    { name: "a project starts: its environment is in progress", events: [started("net-staging")], staging: "in_progress", production: "waiting", inFlight: ["net-staging"] },
-    { name: "one of two projects applied: still in progress", events: [started("net-staging"), finished("net-staging")], staging: "in_progress", production: "waiting", inFlight: [] },
+    {
+      name: "a project starts: its environment is in progress",
+      events: [started("net-staging")],
+      staging: "in_progress",
+      production: "waiting",
+      inFlight: ["net-staging"],
+    },
+    {
+      name: "one of two projects applied: still in progress",
+      events: [started("net-staging"), finished("net-staging")],
+      staging: "in_progress",
+      production: "waiting",
+      inFlight: [],
+    },
     {
       name: "all its projects applied: success, while production still waits",
       events: [started("net-staging"), finished("net-staging"), started("app-staging"), finished("app-staging")],
@@ -58,7 +73,13 @@ describe("deploy state machine: environment states", () => {
       production: "waiting",
       inFlight: [],
     },
-    { name: "the worker dies mid-apply: the environment waits, the project stays in flight", events: [started("net-staging"), { type: "interrupted" }], staging: "waiting", production: "waiting", inFlight: ["net-staging"] },
+    {
+      name: "the worker dies mid-apply: the environment waits, the project stays in flight",
+      events: [started("net-staging"), { type: "interrupted" }],
+      staging: "waiting",
+      production: "waiting",
+      inFlight: ["net-staging"],
+    },
     {
       name: "an interrupted environment released: queued again, its half-applied project runs again",
       events: [started("net-staging"), { type: "interrupted" }, { type: "released", environment: "staging", by: "carol" }],
@@ -66,9 +87,27 @@ describe("deploy state machine: environment states", () => {
       production: "waiting",
       inFlight: [],
     },
-    { name: "a manual environment released", events: [{ type: "released", environment: "production", by: "carol" }], staging: "queued", production: "queued", inFlight: [] },
-    { name: "a release of an older commit skips the environment", events: [{ type: "release_superseded", environment: "production" }], staging: "queued", production: "skipped", inFlight: [] },
-    { name: "a release of an environment that does not wait changes nothing", events: [{ type: "released", environment: "staging", by: "carol" }], staging: "queued", production: "waiting", inFlight: [] },
+    {
+      name: "a manual environment released",
+      events: [{ type: "released", environment: "production", by: "carol" }],
+      staging: "queued",
+      production: "queued",
+      inFlight: [],
+    },
+    {
+      name: "a release of an older commit skips the environment",
+      events: [{ type: "release_superseded", environment: "production" }],
+      staging: "queued",
+      production: "skipped",
+      inFlight: [],
+    },
+    {
+      name: "a release of an environment that does not wait changes nothing",
+      events: [{ type: "released", environment: "staging", by: "carol" }],
+      staging: "queued",
+      production: "waiting",
+      inFlight: [],
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
@@ -152,7 +191,9 @@ describe("deploy state machine: GitHub deployment statuses", () => {
   test("an interruption reads error; its release reads queued again; a skipped release reads inactive", () => {
     const running = run(deploy(), started("net-staging"));
     const interrupted = reduceDeploy(running, { type: "interrupted" });
-    assert.deepEqual(deploymentUpdates(running, interrupted), [{ deploymentId: 1, state: "error", description: "staging: interrupted, not re-run automatically" }]);
+    assert.deepEqual(deploymentUpdates(running, interrupted), [
+      { deploymentId: 1, state: "error", description: "staging: interrupted, not re-run automatically" },
+    ]);
     const released = reduceDeploy(interrupted, { type: "released", environment: "staging", by: "carol" });
     assert.deepEqual(deploymentUpdates(interrupted, released), [{ deploymentId: 1, state: "queued", description: "released by @carol" }]);
     const skipped = reduceDeploy(deploy(), { type: "release_superseded", environment: "production" });

@@ -62,7 +62,8 @@ test("events Slipway does not handle yield no intent", () => {
   const handled = new Set(["pull_request", "push", "issue_comment", "pull_request_review"]);
   for (const e of examples) {
     if (handled.has(e.name)) continue;
-    for (const x of e.examples) assert.deepEqual(intentsFor({ id: "d", name: e.name, payload: { ...x, installation: { id: 1 } } }), [], `${e.name}.${x.action}`);
+    for (const x of e.examples)
+      assert.deepEqual(intentsFor({ id: "d", name: e.name, payload: { ...x, installation: { id: 1 } } }), [], `${e.name}.${x.action}`);
   }
 });
 
@@ -84,7 +85,11 @@ test("a merged pull request into the default branch releases its locks and deplo
   const kinds = intentsFor({ id: "d", name: "pull_request", payload: closed }).map((i) => i.kind);
   assert.deepEqual(kinds, ["pull_closed", "deploy"]);
   closed.pull_request.merged = false;
-  assert.deepEqual(intentsFor({ id: "d", name: "pull_request", payload: closed }).map((i) => i.kind), ["pull_closed"], "closed unmerged: no deploy");
+  assert.deepEqual(
+    intentsFor({ id: "d", name: "pull_request", payload: closed }).map((i) => i.kind),
+    ["pull_closed"],
+    "closed unmerged: no deploy",
+  );
 });
 
 test("comments: commands on pull requests and drift issues; never from bots, never edits", () => {
@@ -97,7 +102,11 @@ test("comments: commands on pull requests and drift issues; never from bots, nev
   assert.deepEqual(intentsFor({ id: "d", name: "issue_comment", payload: { ...created, comment: { ...created.comment, body: "no command here" } } }), []);
   assert.deepEqual(intentsFor({ id: "d", name: "issue_comment", payload: { ...created, action: "edited" } }), [], "edits are ignored");
   const bot = { login: "slipway[bot]", type: "Bot" };
-  assert.deepEqual(intentsFor({ id: "d", name: "issue_comment", payload: { ...created, sender: bot, comment: { ...created.comment, user: bot } } }), [], "bots are ignored");
+  assert.deepEqual(
+    intentsFor({ id: "d", name: "issue_comment", payload: { ...created, sender: bot, comment: { ...created.comment, user: bot } } }),
+    [],
+    "bots are ignored",
+  );
 
   const onIssue = structuredClone(created);
   delete onIssue.issue.pull_request;

@@ -53,7 +53,10 @@ describe("evaluateApprovals", () => {
   test("the author's own approval does not count, whatever the case of the login", () => {
     const r = only({ approvals: [approval("Alice")] });
     assert.equal(r.satisfied, false);
-    assert.deepEqual(r.ignored.map((i) => i.user), ["Alice"]);
+    assert.deepEqual(
+      r.ignored.map((i) => i.user),
+      ["Alice"],
+    );
     assert.match(r.ignored[0]!.why, /author.*allow_author: false/);
   });
 
@@ -162,9 +165,16 @@ describe("evaluateApprovals", () => {
   test("with two approver lists (a changed .slipway.yml), a user must qualify under both", () => {
     const combined = stricterEnvironment(gate({ approvers: ["@acme/sre"] }), gate({ approvers: ["alice", "bob", "carol"] }));
     const teams = { bob: ["@acme/sre"], dave: ["@acme/sre"] };
-    const r = only({ environments: [{ name: "production", config: combined }], approvals: [approval("bob", { at: 1 }), approval("dave", { at: 2 }), approval("carol", { at: 3 })], userTeams: teams });
+    const r = only({
+      environments: [{ name: "production", config: combined }],
+      approvals: [approval("bob", { at: 1 }), approval("dave", { at: 2 }), approval("carol", { at: 3 })],
+      userTeams: teams,
+    });
     assert.deepEqual(r.approvedBy, ["bob"]);
-    assert.deepEqual(r.ignored.map((i) => i.user), ["dave", "carol"]);
+    assert.deepEqual(
+      r.ignored.map((i) => i.user),
+      ["dave", "carol"],
+    );
     assert.match(r.ignored[0]!.why, /approvers: @acme\/sre; and also one of alice, bob, carol/);
   });
 });

@@ -27,7 +27,13 @@ function gates(environments: Record<string, Partial<EnvironmentGate>> = { produc
   return { environment: (name) => ({ approvals: 0, approvers: [], allow_author: false, manual: false, ...environments[name] }), survive: "commit", mode };
 }
 const actor = (login: string, permission: PermissionLevel = "write", teams: string[] = []): Actor => ({ login, permission, teams });
-const project = (name: string, p: Partial<PlannedProjectFact> = {}): PlannedProjectFact => ({ name, headSha: HEAD, status: "changes", planDigest: `d-${name}`, ...p });
+const project = (name: string, p: Partial<PlannedProjectFact> = {}): PlannedProjectFact => ({
+  name,
+  headSha: HEAD,
+  status: "changes",
+  planDigest: `d-${name}`,
+  ...p,
+});
 const APP = project("app", { environment: "production" });
 const WEB = project("web");
 
@@ -43,7 +49,14 @@ function onPull(f: Partial<PullCommandFacts> = {}, pull: Partial<PullCommandFact
   };
 }
 const merged = (f: Partial<PullCommandFacts> = {}) => onPull(f, { state: "closed", merged: true, mergeCommitSha: MERGE });
-const onDrift = (f: Partial<DriftIssueFacts> = {}): DriftIssueFacts => ({ on: "drift_issue", actor: actor("carol"), project: "app", environment: "production", gate: gates().environment("production"), ...f });
+const onDrift = (f: Partial<DriftIssueFacts> = {}): DriftIssueFacts => ({
+  on: "drift_issue",
+  actor: actor("carol"),
+  project: "app",
+  environment: "production",
+  gate: gates().environment("production"),
+  ...f,
+});
 
 const plan = (...projects: string[]): Command => ({ kind: "plan", projects });
 const approve = (...environments: string[]): Command => ({ kind: "approve", environments });
@@ -59,7 +72,10 @@ function allowed(d: CommandDecision): Extract<CommandDecision, { verdict: "allow
   assert.equal(d.verdict, "allow", JSON.stringify(d));
   return d as Extract<CommandDecision, { verdict: "allow" }>;
 }
-const approvals = (missing: number): ApprovalEvaluation => ({ satisfied: missing === 0, perEnvironment: [{ name: "production", required: 1, approvedBy: missing ? [] : ["carol"], missing, ignored: [] }] });
+const approvals = (missing: number): ApprovalEvaluation => ({
+  satisfied: missing === 0,
+  perEnvironment: [{ name: "production", required: 1, approvedBy: missing ? [] : ["carol"], missing, ignored: [] }],
+});
 
 describe("who may run commands", () => {
   test("below write permission every command is refused, saying who, what and why, anywhere", () => {
@@ -138,8 +154,15 @@ describe("/approve", () => {
   test("the author's approval under allow_author: false is recorded, and the reply says it does not count", () => {
     const d = allowed(decideCommand(approve(), onPull({ actor: actor("alice") })));
     assert.equal(d.action.kind, "approve");
-    assert.match(d.answer!, /^Recorded, but it does not count: @alice is the author of this pull request, and production does not allow authors to approve \(allow_author: false\)\.$/);
-    assert.equal(allowed(decideCommand(approve(), onPull({ actor: actor("alice"), gates: gates({ production: { ...PRODUCTION, approvers: [], allow_author: true } }) }))).answer, undefined);
+    assert.match(
+      d.answer!,
+      /^Recorded, but it does not count: @alice is the author of this pull request, and production does not allow authors to approve \(allow_author: false\)\.$/,
+    );
+    assert.equal(
+      allowed(decideCommand(approve(), onPull({ actor: actor("alice"), gates: gates({ production: { ...PRODUCTION, approvers: [], allow_author: true } }) })))
+        .answer,
+      undefined,
+    );
   });
 
   test("a writer outside `approvers` is told so, with the approvers", () => {
@@ -154,15 +177,24 @@ describe("/approve", () => {
   });
 
   test("counting for some environments and not others says which", () => {
-    const f = onPull({ plan: { headSha: HEAD, projects: [APP, project("api", { environment: "staging" })] }, gates: gates({ production: PRODUCTION, staging: { approvals: 1, approvers: ["zoe"] } }) });
-    assert.match(allowed(decideCommand(approve(), f)).answer!, /^Recorded; it counts for some of these environments, not all: @carol is not an approver of staging \(approvers: zoe\)\.$/);
+    const f = onPull({
+      plan: { headSha: HEAD, projects: [APP, project("api", { environment: "staging" })] },
+      gates: gates({ production: PRODUCTION, staging: { approvals: 1, approvers: ["zoe"] } }),
+    });
+    assert.match(
+      allowed(decideCommand(approve(), f)).answer!,
+      /^Recorded; it counts for some of these environments, not all: @carol is not an approver of staging \(approvers: zoe\)\.$/,
+    );
   });
 
   test("a bare /approve is about the environments that need approval; none needing one is said", () => {
     const ungated = onPull({ plan: { headSha: HEAD, projects: [WEB, project("api", { environment: "staging" })] } });
     assert.match(allowed(decideCommand(approve(), ungated)).answer!, /nothing this pull request touches needs an approval/);
     // staging (0 required, approvers: zoe) does not make carol's production approval partial
-    const mixed = onPull({ plan: { headSha: HEAD, projects: [APP, project("api", { environment: "staging" })] }, gates: gates({ production: PRODUCTION, staging: { approvers: ["zoe"] } }) });
+    const mixed = onPull({
+      plan: { headSha: HEAD, projects: [APP, project("api", { environment: "staging" })] },
+      gates: gates({ production: PRODUCTION, staging: { approvers: ["zoe"] } }),
+    });
     assert.equal(allowed(decideCommand(approve(), mixed)).answer, undefined);
   });
 
@@ -196,7 +228,10 @@ describe("/apply before merge", () => {
   });
 
   test("a plan that did not succeed is not applied", () => {
-    refused(decideCommand(apply(), ready({ plan: { headSha: HEAD, projects: [APP, project("web", { status: "error" })] } })), /the plan of `web` did not succeed \(error\)/);
+    refused(
+      decideCommand(apply(), ready({ plan: { headSha: HEAD, projects: [APP, project("web", { status: "error" })] } })),
+      /the plan of `web` did not succeed \(error\)/,
+    );
   });
 
   test("nothing to apply — no changes, or applied already — is said, before approvals are asked for", () => {
@@ -225,7 +260,11 @@ describe("/apply <environment> on a merged pull request", () => {
   const deploy = (state: string) => ({ sha: MERGE, environments: { staging: "success", production: state } });
 
   test("an approver releases a waiting environment of the merge commit's deploy", () => {
-    assert.deepEqual(allowed(decideCommand(apply("production"), merged({ deploy: deploy("waiting") }))).action, { kind: "release", environment: "production", sha: MERGE });
+    assert.deepEqual(allowed(decideCommand(apply("production"), merged({ deploy: deploy("waiting") }))).action, {
+      kind: "release",
+      environment: "production",
+      sha: MERGE,
+    });
     allowed(decideCommand(apply("production"), merged({ deploy: deploy("waiting"), actor: actor("dave", "write", ["@acme/sre"]) })));
   });
 
@@ -245,12 +284,16 @@ describe("/apply <environment> on a merged pull request", () => {
   });
 
   test("a writer who is not an approver is refused, with the approvers", () => {
-    refused(decideCommand(apply("production"), merged({ deploy: deploy("waiting"), actor: actor("erin") })), /@erin is not an approver of `production` \(approvers: carol, @acme\/sre\)/);
+    refused(
+      decideCommand(apply("production"), merged({ deploy: deploy("waiting"), actor: actor("erin") })),
+      /@erin is not an approver of `production` \(approvers: carol, @acme\/sre\)/,
+    );
   });
 });
 
 describe("reviews", () => {
-  const review = (f: Partial<Parameters<typeof decideReview>[0]> = {}) => decideReview({ login: "dave", permission: "write", state: "approved", commitId: HEAD, plan: { headSha: HEAD, projects: [APP] }, ...f });
+  const review = (f: Partial<Parameters<typeof decideReview>[0]> = {}) =>
+    decideReview({ login: "dave", permission: "write", state: "approved", commitId: HEAD, plan: { headSha: HEAD, projects: [APP] }, ...f });
 
   test("APPROVED by a writer is an approval of the reviewed commit, for every environment", () => {
     assert.deepEqual(allowed(review()).action, { kind: "approve", environments: "all", headSha: HEAD, planDigests: { app: "d-app" } });
@@ -274,7 +317,12 @@ describe("factsNeeded", () => {
     assert.deepEqual(factsNeeded(approve(), pull), { teams: true, ownApproval: false, approvals: false, deploy: false });
     assert.deepEqual(factsNeeded(CANCEL, pull), { teams: false, ownApproval: true, approvals: false, deploy: false });
     assert.deepEqual(factsNeeded(apply(), pull), { teams: false, ownApproval: false, approvals: true, deploy: false });
-    assert.deepEqual(factsNeeded(apply("production"), { on: "pull_request", merged: true }), { teams: true, ownApproval: false, approvals: false, deploy: true });
+    assert.deepEqual(factsNeeded(apply("production"), { on: "pull_request", merged: true }), {
+      teams: true,
+      ownApproval: false,
+      approvals: false,
+      deploy: true,
+    });
     assert.deepEqual(factsNeeded(apply(), { on: "drift_issue" }), { teams: true, ownApproval: false, approvals: false, deploy: false });
   });
 });

@@ -16,7 +16,10 @@ const plan: RecordedPlan = {
 
 describe("the recorded plan at a commit", () => {
   test("superseded plans describe nothing; other results count, errors included", () => {
-    assert.deepEqual(plannedAt(plan, HEAD).map((p) => p.name), ["app", "db", "web"]);
+    assert.deepEqual(
+      plannedAt(plan, HEAD).map((p) => p.name),
+      ["app", "db", "web"],
+    );
     assert.deepEqual(plannedAt(plan, OLD), []);
     assert.deepEqual(plannedAt(null, HEAD), []);
   });

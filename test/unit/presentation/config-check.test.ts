@@ -1,10 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  renderConfigCheck,
-  renderNoConfigComment,
-  renderSkippedComment,
-} from "../../../src/presentation/render/config-check.ts";
+import { renderConfigCheck, renderNoConfigComment, renderSkippedComment } from "../../../src/presentation/render/config-check.ts";
 import { STICKY_MARKER } from "../../../src/presentation/render/plan-comment.ts";
 import { CHECK_RUN_SUMMARY_MAX, CHECK_RUN_TEXT_MAX, CHECK_RUN_TITLE_MAX } from "../../../src/presentation/render/github-limits.ts";
 import { assertGolden } from "./golden-file.ts";

@@ -18,7 +18,11 @@ function assertWellFormed(body: string, projects: string[]): void {
   assert.equal(s.detailsOpen, projects.length, "one <details> per project, outside code");
   assert.equal(s.detailsClose, projects.length, "every <details> closed, outside code");
   assert.ok(s.outside.includes("| Project | Dir | Environment | Result | Changes |"), "table header present");
-  for (const p of projects) assert.ok(s.outside.some((l) => l.startsWith(`| \`${p}\` |`)), `table row for ${p}`);
+  for (const p of projects)
+    assert.ok(
+      s.outside.some((l) => l.startsWith(`| \`${p}\` |`)),
+      `table row for ${p}`,
+    );
   assert.equal(hasBrokenSurrogate(body), false);
 }
 
@@ -92,7 +96,13 @@ describe("renderPlanComment: cutting to GitHub's limit", () => {
       pr: 7,
       headSha: HEAD,
       results: [
-        result({ project: "big", status: "changes", counts: { add: 70000, change: 0, destroy: 0 }, output: huge, fullLogPath: "/var/lib/slipway/logs/big.log" }),
+        result({
+          project: "big",
+          status: "changes",
+          counts: { add: 70000, change: 0, destroy: 0 },
+          output: huge,
+          fullLogPath: "/var/lib/slipway/logs/big.log",
+        }),
         result({ project: "small", status: "no_changes", output: NO_CHANGES }),
       ],
       notes: NOTES,
@@ -103,7 +113,10 @@ describe("renderPlanComment: cutting to GitHub's limit", () => {
     const bigBlock = s.blocks[0]!;
     assert.ok(huge.startsWith(bigBlock + "\n"), "the kept output is a prefix of whole lines");
     assert.equal(s.blocks[1], NO_CHANGES.trimEnd(), "the small output is shown in full");
-    assert.match(body, /Output cut at a line boundary: 5\.0 MB in total; the full log is at `\/var\/lib\/slipway\/logs\/big\.log` on the worker\. The `slipway\/plan: big` check run shows more\./);
+    assert.match(
+      body,
+      /Output cut at a line boundary: 5\.0 MB in total; the full log is at `\/var\/lib\/slipway\/logs\/big\.log` on the worker\. The `slipway\/plan: big` check run shows more\./,
+    );
     assert.ok(body.trimEnd().endsWith(NOTES[0]!), "notes come last");
   });
 
@@ -144,7 +157,7 @@ describe("renderPlanComment: cutting to GitHub's limit", () => {
 
   test("emoji and CJK near the cut are never split", () => {
     const line = "资源 😀 変更 🚀 ok\n";
-    const out = "x".repeat(10) + "\n" + (("😀🚀".repeat(20) + "漢字\n") + line).repeat(50_000);
+    const out = "x".repeat(10) + "\n" + ("😀🚀".repeat(20) + "漢字\n" + line).repeat(50_000);
     const body = renderPlanComment({ pr: 1, headSha: HEAD, results: [result({ project: "u", output: out })] });
     assertWellFormed(body, ["u"]);
     const block = readStructure(body).blocks[0]!;

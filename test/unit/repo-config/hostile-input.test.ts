@@ -15,7 +15,10 @@ function refusedQuickly(text: string, ms = 500): ConfigError {
 
 function billionLaughs(levels: number): string {
   let text = 'version: 1\nl0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n';
-  for (let i = 1; i < levels; i++) text += `l${i}: &l${i} [${Array(10).fill(`*l${i - 1}`).join(", ")}]\n`;
+  for (let i = 1; i < levels; i++)
+    text += `l${i}: &l${i} [${Array(10)
+      .fill(`*l${i - 1}`)
+      .join(", ")}]\n`;
   return text;
 }
 
@@ -42,7 +45,8 @@ describe("parseRepoConfig: hostile and degenerate input", () => {
   });
 
   test("a bomb hidden where the schema looks (a project's globs) is refused before validation", () => {
-    const text = billionLaughs(7).replace("version: 1\n", "version: 1\nx-anchors:\n").replace(/^l/gm, "  l") +
+    const text =
+      billionLaughs(7).replace("version: 1\n", "version: 1\nx-anchors:\n").replace(/^l/gm, "  l") +
       "projects:\n  - dir: a\n    when_modified: [*l6, *l6, *l6, *l6, *l6, *l6, *l6, *l6, *l6, *l6]\n";
     assert.match(refusedQuickly(text).message, /too many YAML nodes/);
   });

@@ -38,12 +38,18 @@ describe("LineSplitter", () => {
     for (let cut = 1; cut < bytes.length; cut++) {
       const lines = split([bytes.subarray(0, cut), bytes.subarray(cut)], 5);
       assert.equal(lines.join(""), "aaaaébbb", `cut at ${cut}`);
-      assert.ok(lines.every((l) => Buffer.byteLength(l) <= 5 && !l.includes("\uFFFD")), `cut at ${cut}: ${lines}`);
+      assert.ok(
+        lines.every((l) => Buffer.byteLength(l) <= 5 && !l.includes("\uFFFD")),
+        `cut at ${cut}: ${lines}`,
+      );
     }
   });
 
   test("64 KiB is the default limit", () => {
     const lines = split([Buffer.alloc(64 * 1024 * 2 + 7, "x")]);
-    assert.deepEqual(lines.map((l) => l.length), [65536, 65536, 7]);
+    assert.deepEqual(
+      lines.map((l) => l.length),
+      [65536, 65536, 7],
+    );
   });
 });

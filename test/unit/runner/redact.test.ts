@@ -22,10 +22,7 @@ describe("secretNamesPattern", () => {
 
 describe("secretValues", () => {
   test("collects values of secret names, skipping short, empty and undefined ones", () => {
-    const values = secretValues(
-      { GH_TOKEN: "ghs_abcdef", X_KEY: "abc", Y_SECRET: "", Z_PASSWORD: undefined, PLAIN: "visible1", CONN: "pg://u:p@h" },
-      ["CONN"],
-    );
+    const values = secretValues({ GH_TOKEN: "ghs_abcdef", X_KEY: "abc", Y_SECRET: "", Z_PASSWORD: undefined, PLAIN: "visible1", CONN: "pg://u:p@h" }, ["CONN"]);
     assert.deepEqual(values.sort(), ["ghs_abcdef", "pg://u:p@h"]);
   });
 

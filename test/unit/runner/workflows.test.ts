@@ -9,14 +9,8 @@ describe("built-in workflows", () => {
   test("terraform: init, then validate / plan with detailed exit code / apply of the saved plan", () => {
     const w = builtInWorkflows.terraform(ctx);
     assert.deepEqual(argvs(w.validate), ["terraform init -input=false -no-color", "terraform validate -no-color"]);
-    assert.deepEqual(argvs(w.plan), [
-      "terraform init -input=false -no-color",
-      "terraform plan -input=false -no-color -detailed-exitcode -out=/w/plan.tfplan",
-    ]);
-    assert.deepEqual(argvs(w.apply), [
-      "terraform init -input=false -no-color",
-      "terraform apply -input=false -no-color -auto-approve /w/plan.tfplan",
-    ]);
+    assert.deepEqual(argvs(w.plan), ["terraform init -input=false -no-color", "terraform plan -input=false -no-color -detailed-exitcode -out=/w/plan.tfplan"]);
+    assert.deepEqual(argvs(w.apply), ["terraform init -input=false -no-color", "terraform apply -input=false -no-color -auto-approve /w/plan.tfplan"]);
     // init never exits 2; only the plan step reads exit 2 as "changes".
     assert.deepEqual(
       w.plan.map((s) => s.exitCodes),
@@ -26,10 +20,7 @@ describe("built-in workflows", () => {
 
   test("opentofu is the same with tofu", () => {
     const w = builtInWorkflows.opentofu(ctx);
-    assert.deepEqual(argvs(w.plan), [
-      "tofu init -input=false -no-color",
-      "tofu plan -input=false -no-color -detailed-exitcode -out=/w/plan.tfplan",
-    ]);
+    assert.deepEqual(argvs(w.plan), ["tofu init -input=false -no-color", "tofu plan -input=false -no-color -detailed-exitcode -out=/w/plan.tfplan"]);
   });
 
   test("ansible: syntax check, check+diff read by recap, apply", () => {
@@ -46,10 +37,7 @@ describe("custom workflows", () => {
     const w = customWorkflow({
       plan: [{ run: "sh plan.sh; echo $X" }, { run: ["./bin/plan", "--flag", "a b"], env: { X: "1" }, timeout_seconds: 30 }],
     })(ctx);
-    assert.deepEqual(w.plan, [
-      { argv: ["sh", "-c", "sh plan.sh; echo $X"] },
-      { argv: ["./bin/plan", "--flag", "a b"], env: { X: "1" }, timeoutSeconds: 30 },
-    ]);
+    assert.deepEqual(w.plan, [{ argv: ["sh", "-c", "sh plan.sh; echo $X"] }, { argv: ["./bin/plan", "--flag", "a b"], env: { X: "1" }, timeoutSeconds: 30 }]);
     assert.deepEqual(w.validate, []);
     assert.deepEqual(w.apply, []);
   });

@@ -35,7 +35,9 @@ export const appRoutes: Routes = {
           expires_at: new Date(t.expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
           permissions: req.body?.permissions ?? serializeInstallation(inst, core.app, core.urls).permissions,
           repository_selection: "all",
-          ...(req.body?.repositories ? { repositories: repos.filter((r) => req.body.repositories.includes(r.name)).map((r) => serializeRepo(r, core.urls)) } : {}),
+          ...(req.body?.repositories
+            ? { repositories: repos.filter((r) => req.body.repositories.includes(r.name)).map((r) => serializeRepo(r, core.urls)) }
+            : {}),
         },
         201,
       );

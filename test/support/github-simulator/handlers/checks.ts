@@ -24,7 +24,7 @@ function applyStatus(run: CheckRunState, b: Record<string, unknown>): string | u
   } else if (typeof b.status === "string") {
     run.status = b.status as CheckRunState["status"];
   }
-  if (run.status === "completed" && !run.conclusion) return "Invalid request.\n\n\"conclusion\" wasn't supplied.";
+  if (run.status === "completed" && !run.conclusion) return 'Invalid request.\n\n"conclusion" wasn\'t supplied.';
   if (run.status === "completed") run.completedAt = typeof b.completed_at === "string" ? b.completed_at : (run.completedAt ?? nowIso());
   if (typeof b.started_at === "string") run.startedAt = b.started_at;
   return undefined;
@@ -99,7 +99,9 @@ export const checkRoutes: Routes = {
       if (!sha) return validationFailed(`No commit found for SHA: ${req.params.ref}`);
       const name = req.query.get("check_name");
       const status = req.query.get("status");
-      let runs = [...core.state.checkRuns.values()].filter((r) => r.repo === req.repo.fullName && r.headSha === sha && (!name || r.name === name) && (!status || r.status === status));
+      let runs = [...core.state.checkRuns.values()].filter(
+        (r) => r.repo === req.repo.fullName && r.headSha === sha && (!name || r.name === name) && (!status || r.status === status),
+      );
       runs.sort((a, b) => b.id - a.id);
       // filter=latest (the default) keeps only the most recent run of each name.
       if ((req.query.get("filter") ?? "latest") === "latest") {
@@ -118,10 +120,23 @@ export const checkRoutes: Routes = {
       const b = req.body as Record<string, unknown>;
       const context = typeof b.context === "string" ? b.context : "default";
       if (core.state.statuses.filter((s) => s.repo === req.repo.fullName && s.sha === sha && s.context === context).length >= 1000) {
-        return validationFailed("Validation Failed", [{ resource: "Status", code: "custom", message: "This SHA and context has reached the maximum number of statuses." }]);
+        return validationFailed("Validation Failed", [
+          { resource: "Status", code: "custom", message: "This SHA and context has reached the maximum number of statuses." },
+        ]);
       }
       const now = nowIso();
-      const s: StatusState = { id: core.state.nextId(), repo: req.repo.fullName, sha, state: b.state as StatusState["state"], context, description: (b.description as string | null) ?? null, targetUrl: (b.target_url as string | null) ?? null, creator: req.actor, createdAt: now, updatedAt: now };
+      const s: StatusState = {
+        id: core.state.nextId(),
+        repo: req.repo.fullName,
+        sha,
+        state: b.state as StatusState["state"],
+        context,
+        description: (b.description as string | null) ?? null,
+        targetUrl: (b.target_url as string | null) ?? null,
+        creator: req.actor,
+        createdAt: now,
+        updatedAt: now,
+      };
       core.state.statuses.push(s);
       return ok(serializeStatus(s, req.repo, core.urls), 201);
     },
@@ -133,7 +148,11 @@ export const checkRoutes: Routes = {
       if (!sha) return notFound();
       const list = core.state.statuses.filter((s) => s.repo === req.repo.fullName && s.sha === sha).reverse();
       const { page, headers } = paginate(list, req, core);
-      return ok(page.map((s) => serializeStatus(s, req.repo, core.urls)), 200, headers);
+      return ok(
+        page.map((s) => serializeStatus(s, req.repo, core.urls)),
+        200,
+        headers,
+      );
     },
   },
   "repos/get-combined-status-for-ref": {
@@ -143,7 +162,11 @@ export const checkRoutes: Routes = {
       if (!sha) return failure(404, `No commit found for SHA: ${req.params.ref}`);
       const latest = latestStatuses(core, req.repo.fullName, sha);
       const states = latest.map((s) => s.state);
-      const state = states.some((s) => s === "error" || s === "failure") ? "failure" : states.length === 0 || states.some((s) => s === "pending") ? "pending" : "success";
+      const state = states.some((s) => s === "error" || s === "failure")
+        ? "failure"
+        : states.length === 0 || states.some((s) => s === "pending")
+          ? "pending"
+          : "success";
       return ok({
         state,
         statuses: latest.map((s) => serializeStatus(s, req.repo, core.urls)),

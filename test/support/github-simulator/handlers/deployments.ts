@@ -31,7 +31,15 @@ export const deploymentRoutes: Routes = {
       const b = req.body as Record<string, unknown>;
       const ref = String(b.ref);
       const sha = await resolveCommit(req.repo.gitDir, ref);
-      if (!sha) return { status: 422, body: { message: `No ref found for: ${ref}`, documentation_url: "https://docs.github.com/rest/deployments/deployments#create-a-deployment", status: "422" } };
+      if (!sha)
+        return {
+          status: 422,
+          body: {
+            message: `No ref found for: ${ref}`,
+            documentation_url: "https://docs.github.com/rest/deployments/deployments#create-a-deployment",
+            status: "422",
+          },
+        };
       const states = contextStates(core, req.repo.fullName, sha);
       const required = Array.isArray(b.required_contexts) ? (b.required_contexts as string[]) : [...states.keys()];
       const failing = required.filter((c) => states.get(c) !== "success");
@@ -40,7 +48,14 @@ export const deploymentRoutes: Routes = {
           status: 409,
           body: {
             message: `Conflict: Commit status checks failed for ${ref}.`,
-            errors: [{ contexts: failing.map((context) => ({ context, state: states.get(context) ?? "missing" })), resource: "Deployment", field: "required_contexts", code: "invalid" }],
+            errors: [
+              {
+                contexts: failing.map((context) => ({ context, state: states.get(context) ?? "missing" })),
+                resource: "Deployment",
+                field: "required_contexts",
+                code: "invalid",
+              },
+            ],
             documentation_url: "https://docs.github.com/rest/deployments/deployments#create-a-deployment",
           },
         };
@@ -81,10 +96,21 @@ export const deploymentRoutes: Routes = {
     handle: (req, core) => {
       const q = req.query;
       const list = [...core.state.deployments.values()]
-        .filter((d) => d.repo === req.repo.fullName && (!q.get("sha") || d.sha === q.get("sha")) && (!q.get("ref") || d.ref === q.get("ref")) && (!q.get("task") || d.task === q.get("task")) && (!q.get("environment") || d.environment === q.get("environment")))
+        .filter(
+          (d) =>
+            d.repo === req.repo.fullName &&
+            (!q.get("sha") || d.sha === q.get("sha")) &&
+            (!q.get("ref") || d.ref === q.get("ref")) &&
+            (!q.get("task") || d.task === q.get("task")) &&
+            (!q.get("environment") || d.environment === q.get("environment")),
+        )
         .sort((a, b) => b.id - a.id);
       const { page, headers } = paginate(list, req, core);
-      return ok(page.map((d) => serializeDeployment(d, req.repo, core.app, core.urls)), 200, headers);
+      return ok(
+        page.map((d) => serializeDeployment(d, req.repo, core.app, core.urls)),
+        200,
+        headers,
+      );
     },
   },
   "repos/get-deployment": {
@@ -125,7 +151,11 @@ export const deploymentRoutes: Routes = {
       if (!d) return notFound();
       const list = core.state.deploymentStatuses.filter((s) => s.deploymentId === d.id).reverse();
       const { page, headers } = paginate(list, req, core);
-      return ok(page.map((s) => serializeDeploymentStatus(s, d, req.repo, core.urls)), 200, headers);
+      return ok(
+        page.map((s) => serializeDeploymentStatus(s, d, req.repo, core.urls)),
+        200,
+        headers,
+      );
     },
   },
   "repos/get-deployment-status": {
@@ -144,6 +174,16 @@ function markOlderInactive(core: SimCore, d: DeploymentState, actor: DeploymentS
     if (other.id >= d.id || other.repo !== d.repo || other.environment !== d.environment || other.transient || other.production) continue;
     const last = core.state.deploymentStatuses.filter((s) => s.deploymentId === other.id).pop();
     if (last?.state === "inactive") continue;
-    core.state.deploymentStatuses.push({ id: core.state.nextId(), deploymentId: other.id, state: "inactive", description: "", environment: other.environment, logUrl: "", environmentUrl: "", creator: actor, createdAt: nowIso() });
+    core.state.deploymentStatuses.push({
+      id: core.state.nextId(),
+      deploymentId: other.id,
+      state: "inactive",
+      description: "",
+      environment: other.environment,
+      logUrl: "",
+      environmentUrl: "",
+      creator: actor,
+      createdAt: nowIso(),
+    });
   }
 }

@@ -13,7 +13,9 @@ export function commentTooLong(body: string): ApiReply | undefined {
   const length = [...body].length;
   if (length <= COMMENT_BODY_MAX) return undefined;
   return {
-    ...validationFailed("Validation Failed", [{ resource: "IssueComment", code: "unprocessable", field: "data", message: `Body is too long (maximum is ${COMMENT_BODY_MAX} characters)` }]),
+    ...validationFailed("Validation Failed", [
+      { resource: "IssueComment", code: "unprocessable", field: "data", message: `Body is too long (maximum is ${COMMENT_BODY_MAX} characters)` },
+    ]),
     violation: `comment body has ${length} characters (max ${COMMENT_BODY_MAX})`,
   };
 }
@@ -42,7 +44,12 @@ function labelNames(input: unknown): string[] {
 }
 
 function issueLabels(core: SimCore, req: ApiRequest, issue: IssueState): ApiReply {
-  return ok(issue.labels.map((n) => req.repo.labels.get(n.toLowerCase())).filter((l) => !!l).map((l) => serializeLabel(l, req.repo, core.urls)));
+  return ok(
+    issue.labels
+      .map((n) => req.repo.labels.get(n.toLowerCase()))
+      .filter((l) => !!l)
+      .map((l) => serializeLabel(l, req.repo, core.urls)),
+  );
 }
 
 export const issueRoutes: Routes = {
@@ -52,7 +59,21 @@ export const issueRoutes: Routes = {
       const b = req.body;
       const now = nowIso();
       const labels = labelNames(b.labels ?? []).map((n) => ensureLabel(core, req.repo, n).name);
-      const issue: IssueState = { id: core.state.nextId(), repo: req.repo.fullName, number: req.repo.nextNumber++, title: String(b.title), body: b.body ?? null, user: req.actor, state: "open", stateReason: null, labels, isPull: false, createdAt: now, updatedAt: now, closedAt: null };
+      const issue: IssueState = {
+        id: core.state.nextId(),
+        repo: req.repo.fullName,
+        number: req.repo.nextNumber++,
+        title: String(b.title),
+        body: b.body ?? null,
+        user: req.actor,
+        state: "open",
+        stateReason: null,
+        labels,
+        isPull: false,
+        createdAt: now,
+        updatedAt: now,
+        closedAt: null,
+      };
       core.state.putIssue(issue);
       return ok(serializeIssue(core.state, issue, req.repo, core.urls), 201);
     },
@@ -73,8 +94,10 @@ export const issueRoutes: Routes = {
       if (typeof b.title === "string") issue.title = b.title;
       if (b.body !== undefined) issue.body = b.body;
       if (b.labels !== undefined) issue.labels = labelNames(b.labels).map((n) => ensureLabel(core, req.repo, n).name);
-      if (b.state === "closed" && issue.state === "open") Object.assign(issue, { state: "closed", closedAt: nowIso(), stateReason: b.state_reason ?? "completed" });
-      if (b.state === "open" && issue.state === "closed" && !core.state.pull(issue.repo, issue.number)?.merged) Object.assign(issue, { state: "open", closedAt: null, stateReason: "reopened" });
+      if (b.state === "closed" && issue.state === "open")
+        Object.assign(issue, { state: "closed", closedAt: nowIso(), stateReason: b.state_reason ?? "completed" });
+      if (b.state === "open" && issue.state === "closed" && !core.state.pull(issue.repo, issue.number)?.merged)
+        Object.assign(issue, { state: "open", closedAt: null, stateReason: "reopened" });
       issue.updatedAt = nowIso();
       return ok(serializeIssue(core.state, issue, req.repo, core.urls));
     },
@@ -83,14 +106,26 @@ export const issueRoutes: Routes = {
     auth: "repo",
     handle: (req, core) => {
       const state = req.query.get("state") ?? "open";
-      const wanted = (req.query.get("labels") ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean);
+      const wanted = (req.query.get("labels") ?? "")
+        .split(",")
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean);
       const creator = req.query.get("creator")?.toLowerCase();
       const list = core.state
         .issuesOf(req.repo.fullName)
-        .filter((i) => (state === "all" || i.state === state) && wanted.every((w) => i.labels.some((l) => l.toLowerCase() === w)) && (!creator || i.user.login.toLowerCase() === creator))
+        .filter(
+          (i) =>
+            (state === "all" || i.state === state) &&
+            wanted.every((w) => i.labels.some((l) => l.toLowerCase() === w)) &&
+            (!creator || i.user.login.toLowerCase() === creator),
+        )
         .sort((a, b) => (req.query.get("direction") === "asc" ? a.number - b.number : b.number - a.number));
       const { page, headers } = paginate(list, req, core);
-      return ok(page.map((i) => serializeIssue(core.state, i, req.repo, core.urls)), 200, headers);
+      return ok(
+        page.map((i) => serializeIssue(core.state, i, req.repo, core.urls)),
+        200,
+        headers,
+      );
     },
   },
   "issues/create-comment": {
@@ -102,7 +137,15 @@ export const issueRoutes: Routes = {
       const tooLong = commentTooLong(body);
       if (tooLong) return tooLong;
       const now = nowIso();
-      const comment: CommentState = { id: core.state.nextId(), repo: req.repo.fullName, issueNumber: issue.number, body, user: req.actor, createdAt: now, updatedAt: now };
+      const comment: CommentState = {
+        id: core.state.nextId(),
+        repo: req.repo.fullName,
+        issueNumber: issue.number,
+        body,
+        user: req.actor,
+        createdAt: now,
+        updatedAt: now,
+      };
       core.state.comments.set(comment.id, comment);
       if (core.echoAppEvents) core.echo([() => ["issue_comment", issueCommentPayload(core, "created", comment, req.actor)]]);
       return ok(serializeComment(core.state, comment, req.repo, core.urls), 201);
@@ -114,9 +157,15 @@ export const issueRoutes: Routes = {
       const issue = findIssue(req, core);
       if (!issue) return notFound();
       const since = req.query.get("since");
-      const list = [...core.state.comments.values()].filter((c) => c.repo === req.repo.fullName && c.issueNumber === issue.number && (!since || c.updatedAt >= since));
+      const list = [...core.state.comments.values()].filter(
+        (c) => c.repo === req.repo.fullName && c.issueNumber === issue.number && (!since || c.updatedAt >= since),
+      );
       const { page, headers } = paginate(list, req, core);
-      return ok(page.map((c) => serializeComment(core.state, c, req.repo, core.urls)), 200, headers);
+      return ok(
+        page.map((c) => serializeComment(core.state, c, req.repo, core.urls)),
+        200,
+        headers,
+      );
     },
   },
   "issues/get-comment": {
@@ -175,7 +224,11 @@ export const issueRoutes: Routes = {
     auth: "repo",
     handle: (req, core) => {
       const { page, headers } = paginate([...req.repo.labels.values()], req, core);
-      return ok(page.map((l) => serializeLabel(l, req.repo, core.urls)), 200, headers);
+      return ok(
+        page.map((l) => serializeLabel(l, req.repo, core.urls)),
+        200,
+        headers,
+      );
     },
   },
   "issues/get-label": {

@@ -67,7 +67,11 @@ export const pullRoutes: Routes = {
       // GitHub lists at most 3000 files for a PR.
       const files = (await diffFiles(req.repo.gitDir, pull.base.sha, pull.head.sha)).slice(0, 3000);
       const { page, headers } = paginate(files, req, core);
-      return ok(page.map((f) => fileEntry(f, req.repo, pull.head.sha, core)), 200, headers);
+      return ok(
+        page.map((f) => fileEntry(f, req.repo, pull.head.sha, core)),
+        200,
+        headers,
+      );
     },
   },
   "pulls/list-commits": {
@@ -92,7 +96,12 @@ export const pullRoutes: Routes = {
         const pull = findPull(req, core);
         if (!pull) return notFound();
         const b = req.body ?? {};
-        const result = await mergePull(core, pull, req.actor, { sha: b.sha, commitTitle: b.commit_title, commitMessage: b.commit_message, method: b.merge_method });
+        const result = await mergePull(core, pull, req.actor, {
+          sha: b.sha,
+          commitTitle: b.commit_title,
+          commitMessage: b.commit_message,
+          method: b.merge_method,
+        });
         if (core.echoAppEvents) core.echo(result.events);
         return result.reply;
       }),
@@ -103,9 +112,21 @@ export const pullRoutes: Routes = {
       core.withRepoLock(req.repo.fullName, async () => {
         const b = req.body;
         const [headOwner, headRef] = String(b.head).includes(":") ? String(b.head).split(":", 2) : [req.repo.owner.login, String(b.head)];
-        const headRepo = headOwner?.toLowerCase() === req.repo.owner.login.toLowerCase() ? req.repo : [...core.state.repos.values()].find((r) => r.forkOf === req.repo.fullName && r.owner.login.toLowerCase() === headOwner?.toLowerCase());
+        const headRepo =
+          headOwner?.toLowerCase() === req.repo.owner.login.toLowerCase()
+            ? req.repo
+            : [...core.state.repos.values()].find((r) => r.forkOf === req.repo.fullName && r.owner.login.toLowerCase() === headOwner?.toLowerCase());
         if (!headRepo || !headRef) return validationFailed("Validation Failed", [{ resource: "PullRequest", field: "head", code: "invalid" }]);
-        const result = await openPull(core, { repo: req.repo, headRepo, headRef, baseRef: String(b.base), title: String(b.title ?? ""), body: b.body ?? null, draft: !!b.draft, user: req.actor });
+        const result = await openPull(core, {
+          repo: req.repo,
+          headRepo,
+          headRef,
+          baseRef: String(b.base),
+          title: String(b.title ?? ""),
+          body: b.body ?? null,
+          draft: !!b.draft,
+          user: req.actor,
+        });
         if (!result.ok) return result.reply;
         if (core.echoAppEvents) core.echo([() => ["pull_request", pullRequestPayload(core, "opened", result.pull, req.actor)]]);
         return ok(await fullPull(core, req, result.pull), 201);
@@ -139,7 +160,11 @@ export const pullRoutes: Routes = {
       if (!core.state.pull(req.repo.fullName, n)) return notFound();
       const reviews = core.state.reviews.filter((r) => r.repo === req.repo.fullName && r.pullNumber === n);
       const { page, headers } = paginate(reviews, req, core);
-      return ok(page.map((r) => serializeReview(core.state, r, req.repo, core.urls)), 200, headers);
+      return ok(
+        page.map((r) => serializeReview(core.state, r, req.repo, core.urls)),
+        200,
+        headers,
+      );
     },
   },
   "pulls/create-review": {

@@ -35,7 +35,11 @@ export const reactionRoutes: Routes = {
       const content = req.query.get("content");
       const list = core.state.reactions.filter((r) => r.subject === subject && (!content || r.content === content));
       const { page, headers } = paginate(list, req, core);
-      return ok(page.map((r) => serializeReaction(r, core.urls)), 200, headers);
+      return ok(
+        page.map((r) => serializeReaction(r, core.urls)),
+        200,
+        headers,
+      );
     },
   },
   "reactions/delete-for-issue-comment": {

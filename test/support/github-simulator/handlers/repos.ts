@@ -39,7 +39,11 @@ async function commitWithFiles(repo: RepoState, sha: string, core: SimCore): Pro
   const files = c.parents[0] ? await diffFiles(repo.gitDir, c.parents[0], sha) : [];
   const additions = files.reduce((n, f) => n + f.additions, 0);
   const deletions = files.reduce((n, f) => n + f.deletions, 0);
-  return { ...serializeCommit(c, repo, core.urls), stats: { additions, deletions, total: additions + deletions }, files: files.map((f) => fileEntry(f, repo, sha, core)) };
+  return {
+    ...serializeCommit(c, repo, core.urls),
+    stats: { additions, deletions, total: additions + deletions },
+    files: files.map((f) => fileEntry(f, repo, sha, core)),
+  };
 }
 
 function contentEntry(e: TreeEntry, repo: RepoState, ref: string, core: SimCore): Record<string, unknown> {
@@ -157,7 +161,14 @@ export const repoRoutes: Routes = {
         commit: serializeCommit(c, req.repo, core.urls),
         _links: { self: `${core.urls.api}/repos/${req.repo.fullName}/branches/${req.params.branch}`, html },
         protected: req.params.branch === req.repo.defaultBranch && req.repo.requiredChecks.length > 0,
-        protection: { enabled: req.repo.requiredChecks.length > 0, required_status_checks: { enforcement_level: "non_admins", contexts: req.repo.requiredChecks, checks: req.repo.requiredChecks.map((context) => ({ context, app_id: null })) } },
+        protection: {
+          enabled: req.repo.requiredChecks.length > 0,
+          required_status_checks: {
+            enforcement_level: "non_admins",
+            contexts: req.repo.requiredChecks,
+            checks: req.repo.requiredChecks.map((context) => ({ context, app_id: null })),
+          },
+        },
         protection_url: `${core.urls.api}/repos/${req.repo.fullName}/branches/${req.params.branch}/protection`,
       });
     },
@@ -224,7 +235,11 @@ export const repoRoutes: Routes = {
     auth: "repo",
     handle: async (req, core) => {
       const refs = [...(await listRefs(req.repo.gitDir, "refs/heads/")).entries()];
-      const list = refs.map(([r, sha]) => ({ name: r.slice("refs/heads/".length), commit: { sha, url: `${core.urls.api}/repos/${req.repo.fullName}/commits/${sha}` }, protected: false }));
+      const list = refs.map(([r, sha]) => ({
+        name: r.slice("refs/heads/".length),
+        commit: { sha, url: `${core.urls.api}/repos/${req.repo.fullName}/commits/${sha}` },
+        protected: false,
+      }));
       const { page, headers } = paginate(list, req, core);
       return ok(page, 200, headers);
     },

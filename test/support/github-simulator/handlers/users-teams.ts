@@ -47,7 +47,10 @@ export const userTeamRoutes: Routes = {
     handle: (req, core) => {
       const team = core.state.teams.get(`${req.params.org}/${req.params.team_slug}`.toLowerCase());
       if (!team) return notFound();
-      const users = [...team.members].map((l) => core.state.findUser(l)).filter((u) => !!u).map((u) => serializeUser(u, core.urls));
+      const users = [...team.members]
+        .map((l) => core.state.findUser(l))
+        .filter((u) => !!u)
+        .map((u) => serializeUser(u, core.urls));
       const { page, headers } = paginate(users, req, core);
       return ok(page, 200, headers);
     },
