@@ -76,22 +76,17 @@ describe("hostile comments", () => {
     assert.match(errors[1]!.reason, /the invisible character U\+200B/);
   });
 
-  test("a 100 KB comment of prose with one command: parsed fast", () => {
+  test("a 200 KB comment of prose with one command: the command is found", () => {
     const prose = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(1_800);
     const body = `${prose}\n/plan dns\n${prose}`;
     assert.ok(body.length > 200_000);
-    const t0 = performance.now();
     const { commands } = parseCommands(body);
-    assert.ok(performance.now() - t0 < 500);
     assert.deepEqual(commands, [{ kind: "plan", projects: ["dns"] }]);
   });
 
-  test("10,000 command lines: bounded commands and errors, linear time", () => {
+  test("10,000 command lines: bounded commands and errors", () => {
     const typos = Array.from({ length: 10_000 }, () => "/aprove production").join("\n");
-    const t0 = performance.now();
     const { commands, errors } = parseCommands(typos);
-    const elapsed = performance.now() - t0;
-    assert.ok(elapsed < 1_000, `took ${elapsed} ms`);
     assert.deepEqual(commands, []);
     assert.equal(errors.length, MAX_COMMANDS + 1, "the first 10 refused one by one, then one error for the rest");
     assert.equal(errors.at(-1)!.code, "too_many_commands");
@@ -107,20 +102,6 @@ describe("hostile comments", () => {
     const parsed = parseCommands(valid);
     assert.equal(parsed.commands.length, MAX_COMMANDS);
     assert.equal(parsed.errors.length, 1);
-  });
-
-  test("time grows linearly with size (no quadratic path)", () => {
-    const unit = "/plan " + "a".repeat(90) + " " + "x ".repeat(40) + "\n" + "prose line with `ticks` and /slashes/\n";
-    const time = (n: number) => {
-      const body = unit.repeat(n);
-      const t0 = performance.now();
-      for (let i = 0; i < 3; i++) parseCommands(body);
-      return performance.now() - t0;
-    };
-    time(200); // warm up
-    const small = time(500);
-    const large = time(5_000);
-    assert.ok(large < small * 40 + 50, `500 lines: ${small} ms, 5000 lines: ${large} ms`);
   });
 
   test("overlong lines, names and comments are refused without echoing them whole", () => {
