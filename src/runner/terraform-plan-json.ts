@@ -32,7 +32,15 @@ interface RawChange {
   mode?: string;
   type?: string;
   provider_name?: string;
-  change: { actions: string[]; importing?: unknown; before?: unknown; after?: unknown; after_unknown?: unknown; before_sensitive?: unknown; after_sensitive?: unknown };
+  change: {
+    actions: string[];
+    importing?: unknown;
+    before?: unknown;
+    after?: unknown;
+    after_unknown?: unknown;
+    before_sensitive?: unknown;
+    after_sensitive?: unknown;
+  };
 }
 
 /** Versioned, so a digest of another kind (text, or a later rule) never equals one of this. */
@@ -76,7 +84,10 @@ export function readTerraformPlanJson(text: string): TerraformPlanRead {
       counts: countChanges(touched),
       resources: touched.map(toResourceChange),
       outputs: changedOutputs,
-      digest: planJsonDigest(touched, changedOutputs.map((name) => [name, outputs[name]!])),
+      digest: planJsonDigest(
+        touched,
+        changedOutputs.map((name) => [name, outputs[name]!]),
+      ),
     },
   };
 }

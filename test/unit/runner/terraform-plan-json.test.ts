@@ -106,7 +106,12 @@ describe("readTerraformPlanJson: the digest", () => {
     b.resource_changes.reverse();
     b.timestamp = "2027-01-01T00:00:00Z";
     // Key order inside objects is map iteration order in the tool: it must not matter either.
-    const reordered = JSON.stringify(b, Object.keys(b).reverse().concat(...collectKeys(b).reverse()));
+    const reordered = JSON.stringify(
+      b,
+      Object.keys(b)
+        .reverse()
+        .concat(...collectKeys(b).reverse()),
+    );
     assert.equal(read(a).digest, read(b).digest);
     assert.equal(read(a).digest, read(reordered).digest);
   });
