@@ -1,5 +1,6 @@
 // Runs one phase (validate, plan, apply) of a project: its steps in order into one capture,
 // stopping at the first failure, and reads the result the way SPEC §4 defines it.
+import { rm } from "node:fs/promises";
 import type { ChangeCounts, ResourceChange } from "../domain/types.ts";
 import { OutputCapture } from "./output-capture.ts";
 import { ChangeCountScanner, PlanDigest } from "./plan-summary.ts";
@@ -114,6 +115,8 @@ export async function runPhase(input: PhaseInput): Promise<PhaseResult> {
       status = stopped ?? "error";
       failedStep = shown;
       await capture.writeLine(`slipway: ${explain(outcome, timeoutMs)}`);
+      // Whatever part of a JSON plan was written holds planned values in clear: not kept.
+      if (step.planJsonFile) await rm(step.planJsonFile, { force: true });
       break;
     }
     if (step.planJsonFile) {

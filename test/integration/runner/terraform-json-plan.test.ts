@@ -31,6 +31,7 @@ interface Case {
   /** The JSON plan the stand-in writes: a fixture name or a document. */
   plan: string | object;
   noChanges?: boolean;
+  showFails?: boolean;
 }
 
 async function plan(c: Case) {
@@ -40,6 +41,7 @@ async function plan(c: Case) {
   const text = typeof c.plan === "string" ? await readFile(join(PLANS, `${c.plan}.json`), "utf8") : JSON.stringify(c.plan);
   await writeFile(join(dir, "plan.json"), text);
   if (c.noChanges) await writeFile(join(dir, "no-changes"), "");
+  if (c.showFails) await writeFile(join(dir, "show-fails"), "");
   const parsed = parseRepoConfig(`version: 1\nprojects:\n  - name: net\n    dir: net\n    workflow: ${c.workflow ?? "terraform"}\n`);
   assert.ok(parsed.ok);
   const runDir = join(root, c.name, "run");
@@ -116,6 +118,14 @@ describe("terraform workflow reads its plan from show -json", () => {
     assert.match(result.reason ?? "", /terraform show -no-color -json/);
     assert.match(result.output, /^slipway: the JSON plan has format_version "2.0"; Slipway reads 1.x$/m);
     assert.equal(result.planDigest, undefined);
+  });
+
+  test("a failing show step fails the plan and leaves no part of the JSON plan behind", async () => {
+    const { result, planFile } = await plan({ name: "show-fails", plan: "create", showFails: true });
+    assert.equal(result.status, "error");
+    assert.match(result.reason ?? "", /exit code 1: terraform show -no-color -json/);
+    assert.match(result.output, /^Error: stand-in show failed half-way$/m);
+    assert.equal(await exists(`${planFile}.json`), false);
   });
 
   test("opentofu runs tofu the same way", async () => {
