@@ -153,6 +153,24 @@ describe("slipway check: a valid config", () => {
     );
   });
 
+  test("--base alone: the branch's commits since the merge base plus uncommitted work", async () => {
+    const dir = repo({ ".slipway.yml": VALID, ...TREE });
+    git(dir, "checkout", "--quiet", "-b", "feature");
+    write(dir, { "global/dns/main.tf": "# feature\n" });
+    git(dir, "commit", "--quiet", "-am", "dns");
+    git(dir, "checkout", "--quiet", "main");
+    write(dir, { "envs/staging/network/main.tf": "# main moved\n" });
+    git(dir, "commit", "--quiet", "-am", "staging");
+    git(dir, "checkout", "--quiet", "feature");
+    write(dir, { "envs/production/network/extra.tf": "# untracked\n" });
+    const r = await slipway(dir, ["check", "--base", "main", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as CheckReport;
+    assert.deepEqual(report.diff, { base: "main", head: null, files: ["global/dns/main.tf", "envs/production/network/extra.tf"] });
+    // network-staging is not touched: production does not wait for it here.
+    assert.deepEqual(report.apply_order, [["network-production", "dns"]]);
+  });
+
   test("--json: the documented shape", async () => {
     const dir = repo({ ".slipway.yml": VALID, ...TREE });
     write(dir, { "modules/vpc/main.tf": "# changed\n" });
