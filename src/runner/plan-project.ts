@@ -53,6 +53,7 @@ export async function planProject(input: PlanProjectInput): Promise<ProjectRunRe
     ...base,
     status: resultStatus(outcome.status),
     counts: outcome.counts,
+    ...resourceList(outcome),
     reason: reasonFor(outcome),
     output: combinedOutput,
     truncated: outcome.truncated,
@@ -60,6 +61,17 @@ export async function planProject(input: PlanProjectInput): Promise<ProjectRunRe
     planDigest: outcome.digest,
     durationMs: Date.now() - started,
   };
+}
+
+/**
+ * The result crosses Redis and BullMQ and is kept per head: a plan touching tens of thousands of
+ * resources must not make it huge. Renderers show fewer still; the counts stay exact.
+ */
+export const MAX_LISTED_RESOURCES = 1000;
+
+function resourceList(outcome: PhaseResult): Pick<ProjectRunResult, "resourceChanges" | "resourceChangesTotal"> {
+  if (!outcome.resources) return {};
+  return { resourceChanges: outcome.resources.slice(0, MAX_LISTED_RESOURCES), resourceChangesTotal: outcome.resources.length };
 }
 
 /** What every step sees besides the worker's own environment (SPEC §4). */

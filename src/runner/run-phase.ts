@@ -1,8 +1,11 @@
 // Runs one phase (validate, plan, apply) of a project: its steps in order into one capture,
 // stopping at the first failure, and reads the result the way SPEC §4 defines it.
-import type { ChangeCounts } from "../domain/types.ts";
+import { rm } from "node:fs/promises";
+import type { ChangeCounts, ResourceChange } from "../domain/types.ts";
 import { OutputCapture } from "./output-capture.ts";
 import { ChangeCountScanner, PlanDigest } from "./plan-summary.ts";
+import { readPlanJsonFile } from "./read-plan-json-file.ts";
+import type { TerraformPlanSummary } from "./terraform-plan-json.ts";
 import { runStep, type StepOutcome } from "./run-step.ts";
 import type { ExitCodeConvention, Phase, StepSpec } from "./workflows.ts";
 
@@ -41,8 +44,13 @@ export interface PhaseResult {
   totalBytes: number;
   fullLogPath?: string;
   counts?: ChangeCounts;
-  /** Plan phase only: digest of the plan steps' own output (not init's), see plan-summary.ts. */
+  /**
+   * Plan phase only: digest of the change. From the JSON plan when a step saved one (see
+   * terraform-plan-json.ts), else of the plan steps' own output (not init's), see plan-summary.ts.
+   */
   digest?: string;
+  /** The resources the plan touches, when a step saved a JSON plan. */
+  resources?: ResourceChange[];
   durationMs: number;
   /** The failing step's command, as echoed. */
   failedStep?: string;
@@ -72,6 +80,7 @@ export async function runPhase(input: PhaseInput): Promise<PhaseResult> {
   let sawChanges = false;
   let exitCode: number | null = null;
   let failedStep: string | undefined;
+  let planJson: TerraformPlanSummary | undefined;
 
   for (const step of input.steps) {
     if (input.signal?.aborted) {
@@ -91,6 +100,7 @@ export async function runPhase(input: PhaseInput): Promise<PhaseResult> {
         env: { ...input.env, ...step.env },
         timeoutMs,
         ...(input.signal ? { signal: input.signal } : {}),
+        ...(step.planJsonFile ? { stdoutFile: step.planJsonFile } : {}),
       },
       capture,
       input.killGraceMs !== undefined ? { killGraceMs: input.killGraceMs } : {},
@@ -105,7 +115,22 @@ export async function runPhase(input: PhaseInput): Promise<PhaseResult> {
       status = stopped ?? "error";
       failedStep = shown;
       await capture.writeLine(`slipway: ${explain(outcome, timeoutMs)}`);
+      // Whatever part of a JSON plan was written holds planned values in clear: not kept.
+      if (step.planJsonFile) await rm(step.planJsonFile, { force: true });
       break;
+    }
+    if (step.planJsonFile) {
+      // An unreadable JSON plan fails the plan: its digest gates approvals (SPEC §7), and a
+      // guess from the text would be exactly the inexact digest the JSON is there to replace.
+      const read = await readPlanJsonFile(step.planJsonFile, input.redact);
+      if (!read.ok) {
+        status = "error";
+        failedStep = shown;
+        await capture.writeLine(`slipway: ${read.error}`);
+        break;
+      }
+      planJson = read.summary;
+      await capture.writeLine(`slipway: JSON plan read: ${describeJsonPlan(read.summary)}`);
     }
   }
 
@@ -123,10 +148,20 @@ export async function runPhase(input: PhaseInput): Promise<PhaseResult> {
     durationMs: Date.now() - started,
   };
   if (input.logFile && !capture.logError) result.fullLogPath = input.logFile;
-  if (counts.counts) result.counts = counts.counts;
-  if (digest && (status === "changes" || status === "no_changes")) result.digest = digest.digest();
+  if (planJson) {
+    result.counts = planJson.counts;
+    result.resources = planJson.resources;
+  } else if (counts.counts) result.counts = counts.counts;
+  if (digest && (status === "changes" || status === "no_changes")) result.digest = planJson?.digest ?? digest.digest();
   if (failedStep !== undefined) result.failedStep = failedStep;
   return result;
+}
+
+function describeJsonPlan(s: TerraformPlanSummary): string {
+  const c = s.counts;
+  const extra = (["replace", "import", "move", "forget"] as const).filter((k) => (c[k] ?? 0) > 0).map((k) => `${c[k]} to ${k}`);
+  const outputs = s.outputs.length > 0 ? `; outputs changed: ${s.outputs.join(", ")}` : "";
+  return `${c.add} to add, ${c.change} to change, ${c.destroy} to destroy${extra.length ? ` (${extra.join(", ")})` : ""}${outputs}`;
 }
 
 function stoppedStatus(o: StepOutcome): "timed_out" | "canceled" | undefined {

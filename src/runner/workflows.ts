@@ -18,6 +18,12 @@ export interface StepSpec {
   env?: Record<string, string>;
   timeoutSeconds?: number;
   exitCodes?: ExitCodeConvention;
+  /**
+   * The step prints a terraform/opentofu JSON plan (`show -json`) on stdout: the runner saves
+   * stdout to this file instead of the log, and the phase's counts, touched resources and digest
+   * come from it rather than from the plan's text.
+   */
+  planJsonFile?: string;
 }
 
 export interface StepContext {
@@ -56,6 +62,9 @@ function terraformLike(binary: string): Workflow {
         env,
         exitCodes: "detailed",
       },
+      // The JSON form of the saved plan gives exact counts and a digest of the change itself
+      // (SPEC §7), where the text would give only what its summary line and layout say.
+      { argv: [binary, "show", "-no-color", "-json", planFile], env, exitCodes: "plain", planJsonFile: `${planFile}.json` },
     ],
     // Apply reads the saved plan: exactly what was reviewed, nothing re-planned.
     apply: [init, { argv: [binary, "apply", "-input=false", "-no-color", "-auto-approve", planFile], env }],

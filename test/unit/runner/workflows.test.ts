@@ -9,18 +9,28 @@ describe("built-in workflows", () => {
   test("terraform: init, then validate / plan with detailed exit code / apply of the saved plan", () => {
     const w = builtInWorkflows.terraform(ctx);
     assert.deepEqual(argvs(w.validate), ["terraform init -input=false -no-color", "terraform validate -no-color"]);
-    assert.deepEqual(argvs(w.plan), ["terraform init -input=false -no-color", "terraform plan -input=false -no-color -detailed-exitcode -out=/w/plan.tfplan"]);
+    assert.deepEqual(argvs(w.plan), [
+      "terraform init -input=false -no-color",
+      "terraform plan -input=false -no-color -detailed-exitcode -out=/w/plan.tfplan",
+      "terraform show -no-color -json /w/plan.tfplan",
+    ]);
+    // The JSON plan is saved beside the plan file and read by the runner, never logged.
+    assert.equal(w.plan[2]!.planJsonFile, "/w/plan.tfplan.json");
     assert.deepEqual(argvs(w.apply), ["terraform init -input=false -no-color", "terraform apply -input=false -no-color -auto-approve /w/plan.tfplan"]);
     // init never exits 2; only the plan step reads exit 2 as "changes".
     assert.deepEqual(
       w.plan.map((s) => s.exitCodes),
-      ["plain", "detailed"],
+      ["plain", "detailed", "plain"],
     );
   });
 
   test("opentofu is the same with tofu", () => {
     const w = builtInWorkflows.opentofu(ctx);
-    assert.deepEqual(argvs(w.plan), ["tofu init -input=false -no-color", "tofu plan -input=false -no-color -detailed-exitcode -out=/w/plan.tfplan"]);
+    assert.deepEqual(argvs(w.plan), [
+      "tofu init -input=false -no-color",
+      "tofu plan -input=false -no-color -detailed-exitcode -out=/w/plan.tfplan",
+      "tofu show -no-color -json /w/plan.tfplan",
+    ]);
   });
 
   test("ansible: syntax check, check+diff read by recap, apply", () => {
