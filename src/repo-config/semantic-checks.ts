@@ -71,7 +71,9 @@ function workflowErrors(config: RepoConfig): PathError[] {
         path: ["projects", i, "workflow"],
         atKey: false,
         message: `unknown workflow \`${project.workflow}\``,
-        hint: suggestion ? `did you mean \`${suggestion}\`?` : `use terraform, opentofu or ansible, or define \`${project.workflow}\` under \`workflows\``,
+        hint: suggestion
+          ? `did you mean \`${suggestion}\`?`
+          : `use terraform, opentofu, ansible or kubernetes, or define \`${project.workflow}\` under \`workflows\``,
       },
     ];
   });

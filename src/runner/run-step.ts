@@ -57,8 +57,8 @@ export async function runStep(step: StepRun, capture: OutputCapture, opts: { kil
     stdio: ["ignore", "pipe", "pipe"],
   });
   const pipes = [
-    { from: child.stdout!, to: capture.createInput() },
-    { from: child.stderr!, to: capture.createInput() },
+    { from: child.stdout!, to: capture.createInput("stdout") },
+    { from: child.stderr!, to: capture.createInput("stderr") },
   ];
   for (const p of pipes) p.from.pipe(p.to);
   // pipe() ends the input only on 'end', not when the source is destroyed: end it ourselves.
