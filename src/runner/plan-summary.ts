@@ -94,6 +94,12 @@ const NOISE_LINES = [
   /: Still [a-z]+\.\.\. \[/,
   /^Acquiring state lock\b/,
   /^Releasing state lock\b/,
+  // Ansible's profile_tasks / profile_roles / timer callbacks, which a repository's ansible.cfg
+  // may enable (as printed by ansible.posix with ansible-core 2.14): a dated start line per task,
+  // the tasks sorted by duration, the run's length.
+  /^[A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4} +\d{1,2}:\d{2}:\d{2} [+-]\d{4} \(\d+:\d{2}:\d{2}\.\d+\) +\d+:\d{2}:\d{2}\.\d+ \*+$/,
+  /^\S.* -+ \d+\.\d{2}s$/,
+  /^Playbook run took \d+ days, \d+ hours, \d+ minutes, \d+ seconds$/,
 ];
 
 const REPLACEMENTS: Array<[RegExp, string]> = [

@@ -84,6 +84,19 @@ describe("ansible workflow", { skip: hasAnsible ? false : "ansible-playbook not 
     assert.equal(pa2.digest, pa.digest, "and a second run in the same checkout");
   });
 
+  test("a repository's timing callbacks (profile_tasks, timer) do not change the digest", async () => {
+    const { dir, world } = await project("timed\n");
+    await writeFile(
+      path.join(dir, "ansible.cfg"),
+      "[defaults]\ninventory = inventory.ini\ncallbacks_enabled = ansible.posix.profile_tasks, ansible.posix.timer\n",
+    );
+    const first = await run("plan", dir, world);
+    assert.match(first.output, /Playbook run took/, "the callbacks ran");
+    const second = await run("plan", dir, world);
+    assert.equal(first.status, "changes", first.output);
+    assert.equal(second.digest, first.digest);
+  });
+
   test("without an inventory only the implicit localhost exists: a localhost play runs, with ansible's warning", async () => {
     const { dir, world } = await project("no inventory\n");
     await rm(path.join(dir, "ansible.cfg"));

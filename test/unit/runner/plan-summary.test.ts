@@ -155,6 +155,38 @@ describe("planDigest", () => {
   });
 });
 
+describe("planDigest of ansible with timing callbacks", () => {
+  // As ansible.posix's profile_tasks and timer print them (ansible-core 2.14), on two days.
+  const run = (day: string, time: string, order: string[], secs: string) =>
+    [
+      "TASK [Message of the day] ******************************************************",
+      `${day}  ${time} +0000 (0:00:00.447)       0:00:00.549 ***** `,
+      "changed: [localhost]",
+      "PLAY RECAP *********************************************************************",
+      "localhost                  : ok=4    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   ",
+      `${day}  ${time} +0000 (0:00:00.533)       0:00:01.497 ***** `,
+      "=============================================================================== ",
+      ...order,
+      `Playbook run took 0 days, 0 hours, 0 minutes, ${secs} seconds`,
+    ].join("\n");
+  const a = [
+    "Message of the day ------------------------------------------------------ 0.56s",
+    "Server config ----------------------------------------------------------- 0.53s",
+  ];
+  const b = [
+    "Server config ----------------------------------------------------------- 1.53s",
+    "Message of the day ------------------------------------------------------ 0.06s",
+  ];
+
+  test("dates, task durations and their order, and the run's length are ignored", () => {
+    assert.equal(planDigest(run("Thursday 26 November 2026", "10:52:49", a, "1")), planDigest(run("Friday 27 November 2026", "09:01:02", b, "3")));
+    assert.notEqual(
+      planDigest(run("Thursday 26 November 2026", "10:52:49", a, "1")),
+      planDigest(run("Thursday 26 November 2026", "10:52:49", a, "1").replace("changed=1", "changed=2")),
+    );
+  });
+});
+
 describe("AnsibleRecapScanner", () => {
   const scan = (text: string) => {
     const s = new AnsibleRecapScanner();
