@@ -97,6 +97,14 @@ describe("ansible workflow", { skip: hasAnsible ? false : "ansible-playbook not 
     assert.equal(second.digest, first.digest);
   });
 
+  test("a repository's stdout_callback (json here) does not hide the recap Slipway reads", async () => {
+    const { dir, world } = await project("json\n");
+    await writeFile(path.join(dir, "ansible.cfg"), "[defaults]\ninventory = inventory.ini\nstdout_callback = json\n");
+    const plan = await run("plan", dir, world);
+    assert.equal(plan.status, "changes", plan.output);
+    assert.deepEqual(plan.counts, { add: 0, change: 3, destroy: 0 });
+  });
+
   test("without an inventory only the implicit localhost exists: a localhost play runs, with ansible's warning", async () => {
     const { dir, world } = await project("no inventory\n");
     await rm(path.join(dir, "ansible.cfg"));
