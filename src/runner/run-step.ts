@@ -70,8 +70,8 @@ export async function runStep(step: StepRun, capture: OutputCapture, opts: { kil
   let stdoutFileError: Error | undefined;
   if (step.stdoutFile) stdoutTo.on("error", (e) => (stdoutFileError = e));
   const pipes = [
-    { from: child.stdout!, to: stdoutTo },
-    { from: child.stderr!, to: capture.createInput() },
+    { from: child.stdout!, to: step.stdoutFile ? stdoutTo : capture.createInput("stdout") },
+    { from: child.stderr!, to: capture.createInput("stderr") },
   ];
   for (const p of pipes) p.from.pipe(p.to);
   // pipe() ends the input only on 'end', not when the source is destroyed: end it ourselves.

@@ -33,12 +33,28 @@ describe("built-in workflows", () => {
     ]);
   });
 
-  test("ansible: syntax check, check+diff read by recap, apply", () => {
+  test("ansible: syntax check, check+diff read by recap, apply with diff; no -i; colour off even if forced", () => {
     const w = builtInWorkflows.ansible(ctx);
     assert.deepEqual(argvs(w.validate), ["ansible-playbook --syntax-check site.yml"]);
     assert.deepEqual(argvs(w.plan), ["ansible-playbook --check --diff site.yml"]);
     assert.equal(w.plan[0]!.exitCodes, "ansible-recap");
-    assert.deepEqual(argvs(w.apply), ["ansible-playbook site.yml"]);
+    assert.deepEqual(argvs(w.apply), ["ansible-playbook --diff site.yml"]);
+    assert.equal(w.apply[0]!.exitCodes, "ansible-recap");
+    for (const step of [...w.validate, ...w.plan, ...w.apply]) {
+      assert.deepEqual(step.env, { ANSIBLE_NOCOLOR: "1", ANSIBLE_FORCE_COLOR: "0", ANSIBLE_RETRY_FILES_ENABLED: "0", ANSIBLE_STDOUT_CALLBACK: "default" });
+    }
+  });
+
+  test("kubernetes: server-side diff read by diff's exit codes, server-side apply; prune only with a selector", () => {
+    const w = builtInWorkflows.kubernetes(ctx);
+    assert.deepEqual(w.validate, []);
+    assert.deepEqual(argvs(w.plan), ["kubectl diff --server-side -f . --recursive"]);
+    assert.equal(w.plan[0]!.exitCodes, "diff");
+    assert.deepEqual(argvs(w.apply), ["kubectl apply --server-side -f . --recursive"]);
+    assert.equal(w.apply[0]!.exitCodes, "plain");
+    const pruned = builtInWorkflows.kubernetes({ ...ctx, kubernetesPruneSelector: "app in (a, b)" });
+    assert.deepEqual(pruned.plan[0]!.argv.slice(-2), ["--prune", "--selector=app in (a, b)"], "one argument, no shell");
+    assert.deepEqual(pruned.apply[0]!.argv.slice(-2), ["--prune", "--selector=app in (a, b)"]);
   });
 });
 
