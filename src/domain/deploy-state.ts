@@ -2,7 +2,8 @@
 // it events (a project started, finished, the worker died, an environment was released) and
 // carries out what the new state asks for — the next projects to apply, the GitHub deployment
 // statuses that changed. Every rule about a deploy's progress lives here, table-tested.
-import type { ProjectRunResult } from "./types.ts";
+import type { PlanDifferences } from "./plan-differences.ts";
+import type { ProjectRunResult, ResourceChange } from "./types.ts";
 
 export type EnvironmentState = "waiting" | "queued" | "in_progress" | "success" | "failure" | "skipped";
 
@@ -17,11 +18,27 @@ export interface EnvironmentDeploy {
   interrupted?: true;
 }
 
+/** The plan a pull request's approvals were given for (its last plan at its head). */
+export interface ApprovedPlan {
+  digest: string;
+  changes?: ResourceChange[];
+}
+
+/** A plan made at the deploy's commit that differs from the approved one: shown, waiting for a release. */
+export interface HeldPlan {
+  digest: string;
+  plan: ProjectRunResult;
+  /** Absent when a workflow's plans list no resources (a custom workflow with `exact_plan`). */
+  differences?: PlanDifferences;
+}
+
 export interface DeployProject {
   name: string;
   environment?: string;
   /** Projects of this deploy it waits for (depends_on, as configured at the commit). */
   dependsOn?: string[];
+  /** Set when the plan's digest is exact (SPEC §7): the plan at the commit must match it to apply. */
+  approvedPlan?: ApprovedPlan;
 }
 
 export interface DeployState {
@@ -35,12 +52,16 @@ export interface DeployState {
   inFlight?: string[];
   /** The pull request opened to revert this deploy's merge (`on_apply_failure: revert_pr`). */
   revertPull?: number;
+  /** Projects whose plan changed since it was approved: the plan shown, applied only when released. */
+  held?: Record<string, HeldPlan>;
 }
 
 export type DeployEvent =
   | { type: "project_started"; project: string }
   | { type: "project_finished"; result: ProjectRunResult }
   | { type: "interrupted" }
+  /** The plan at the commit is not the approved one (or the one shown when it was last held). */
+  | { type: "plan_changed"; project: string; held: HeldPlan }
   | { type: "released"; environment: string; by: string }
   /** A release of a commit that is no longer the newest on the default branch. */
   | { type: "release_superseded"; environment: string }
@@ -68,6 +89,8 @@ export function reduceDeploy(state: DeployState, event: DeployEvent): DeployStat
       return projectFinished(next, event.result);
     case "interrupted":
       return interrupted(next);
+    case "plan_changed":
+      return planChanged(next, event.project, event.held);
     case "released":
       return released(next, event.environment, event.by);
     case "release_superseded":
@@ -86,12 +109,30 @@ function projectStarted(s: DeployState, project: string): DeployState {
 
 function projectFinished(s: DeployState, result: ProjectRunResult): DeployState {
   s.results[result.project] = result;
+  if (s.held?.[result.project]) {
+    const { [result.project]: _done, ...rest } = s.held;
+    s.held = rest;
+  }
   s.inFlight = (s.inFlight ?? []).filter((p) => p !== result.project);
   const env = envOfProject(s, result.project);
   if (!env || (env.state !== "queued" && env.state !== "in_progress")) return s;
   // An environment is done as soon as its own projects are: it does not wait for later ones.
   const own = s.projects.filter((p) => environmentOf(p) === env.name).map((p) => s.results[p.name]);
   if (own.every((r) => r !== undefined)) env.state = own.every((r) => succeeded(r!)) ? "success" : "failure";
+  return s;
+}
+
+function planChanged(s: DeployState, project: string, held: HeldPlan): DeployState {
+  s.inFlight = (s.inFlight ?? []).filter((p) => p !== project);
+  s.held = { ...s.held, [project]: held };
+  const env = envOfProject(s, project);
+  if (!env) return s;
+  // Like a `manual` environment: nobody reviewed this plan, so a human releases it. The projects
+  // after it wait too, as they wait for any upstream project without a result.
+  env.state = "waiting";
+  delete env.interrupted;
+  const name = env.name || "this deploy";
+  env.reason = `the plan of ${project} changed since it was approved: an approver comments \`/apply ${name}\` on the merged pull request to apply the plan shown`;
   return s;
 }
 

@@ -3,7 +3,11 @@
 // (manual, or merged unapproved) stay `queued` until released with `/apply <environment>`.
 // The deploy's progress is the state machine in domain/deploy-state.ts; this job feeds it
 // events and carries out what it asks for.
-import { deploymentUpdates, nextSteps, NO_ENVIRONMENT, type DeployEvent, type DeployState } from "../domain/deploy-state.ts";
+import { deploymentUpdates, nextSteps, NO_ENVIRONMENT, type DeployEvent, type DeployState, type HeldPlan } from "../domain/deploy-state.ts";
+import { planDifferences } from "../domain/plan-differences.ts";
+import type { ProjectRunResult } from "../domain/types.ts";
+import { expectedDigest } from "../policy/plan-match.ts";
+import { heldReason } from "../presentation/render/held-plan.ts";
 import type { DeployIntent } from "../domain/intent.ts";
 import type { RunTarget } from "../domain/run-target.ts";
 import type { RepoGitHub } from "../github/port.ts";
@@ -15,7 +19,7 @@ import type { JobDeps } from "./deps.ts";
 import { CONFIG_FILE, readConfigText } from "./load-configs.ts";
 import { releaseLocks } from "./release-locks.ts";
 import { openRevertPull } from "./revert-pull.ts";
-import { notRun, runAtCommit } from "./run-at-commit.ts";
+import { notRun, runAtCommit, type CommitRun } from "./run-at-commit.ts";
 
 /** A long apply of the same project elsewhere is waited for, within reason. */
 const MUTEX_WAIT_MS = 30 * 60 * 1000;
@@ -30,6 +34,7 @@ type DeployDeps = Pick<
   | "sticky"
   | "locks"
   | "plans"
+  | "planFiles"
   | "approvals"
   | "people"
   | "redis"
@@ -126,19 +131,41 @@ async function applyOne(d: Deploy, name: string): Promise<void> {
   await publish(d, before, after);
   const project = d.config.projects.find((p) => p.name === name)!;
   const target: RunTarget = { repo: intent.repo, sha: intent.sha, purpose: "deploy", ...(after.pullNumber !== undefined ? { pull: after.pullNumber } : {}) };
-  const run = await runAtCommit(deps, d.gh, {
-    target,
-    config: d.config,
-    project,
-    worktreePath: d.worktreePath,
-    plan: { kind: "fresh" },
-    waitMs: MUTEX_WAIT_MS,
-  });
+  const match = approvedPlanMatch(d, after, name);
+  const run = await runAtCommit(deps, d.gh, { target, config: d.config, project, worktreePath: d.worktreePath, ...match.options, waitMs: MUTEX_WAIT_MS });
+  if (!("busy" in run) && run.held !== undefined) {
+    await record(d, { type: "plan_changed", project: name, held: match.held()! });
+    return;
+  }
   const result = "busy" in run ? notRun(project, "not applied: another apply of this project did not finish in time") : run.result;
   // A lock taken when an earlier attempt was interrupted is done with once this one finished;
   // pull requests that waited for it are planned again.
   if (after.pullNumber !== undefined) await releaseLocks(deps, d.gh, intent.repo, after.pullNumber, [name], intent.deliveryId);
   await record(d, { type: "project_finished", result });
+}
+
+/**
+ * SPEC §7: the plan made at the merge commit is applied only if it is the plan that was approved
+ * (or, after a release, the plan that was shown). Otherwise it is held: its plan file is kept, so
+ * that a release applies exactly what was shown, and the environment waits.
+ */
+function approvedPlanMatch(d: Deploy, state: DeployState, name: string): { options: Pick<CommitRun, "plan" | "holdIf">; held: () => HeldPlan | undefined } {
+  const entry = state.projects.find((p) => p.name === name)!;
+  const shown = state.held?.[name];
+  const expected = expectedDigest(entry.approvedPlan, shown);
+  const kept = { key: `${d.repoName}@deploy`, sha: d.intent.sha };
+  let held: HeldPlan | undefined;
+  const plan: CommitRun["plan"] = shown ? { kind: "fresh", applySaved: (path) => d.deps.planFiles.restore(kept.key, kept.sha, name, path) } : { kind: "fresh" };
+  if (expected === undefined) return { options: { plan }, held: () => undefined };
+  const holdIf = async (now: ProjectRunResult, planFile: string): Promise<string | undefined> => {
+    if (now.planDigest === expected) return undefined;
+    await d.deps.planFiles.save(kept.key, kept.sha, name, planFile);
+    const approvedChanges = entry.approvedPlan?.changes;
+    const differences = approvedChanges && now.resourceChanges ? planDifferences(approvedChanges, now.resourceChanges) : undefined;
+    held = { digest: now.planDigest ?? "", plan: now, ...(differences ? { differences } : {}) };
+    return heldReason(expected, now.planDigest ?? "");
+  };
+  return { options: { plan, holdIf }, held: () => held };
 }
 
 /** Feeds an event to the deploy's state and tells GitHub's deployments what changed. */

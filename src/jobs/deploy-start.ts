@@ -1,13 +1,15 @@
 // The start of a deploy: which projects the commit changes, in what order, and which of their
 // environments may apply now or wait for a human. One GitHub deployment per environment.
-import { NO_ENVIRONMENT, type DeployState, type EnvironmentDeploy } from "../domain/deploy-state.ts";
+import { NO_ENVIRONMENT, type ApprovedPlan, type DeployState, type EnvironmentDeploy } from "../domain/deploy-state.ts";
+import { pullKey, type RepoRef } from "../domain/types.ts";
+import { planMustMatchApproval } from "../policy/plan-match.ts";
 import type { DeployIntent } from "../domain/intent.ts";
 import type { RepoGitHub } from "../github/port.ts";
 import { startStates } from "../policy/deploy-gates.ts";
 import { effectiveGates, type Gates } from "../policy/gates.ts";
 import { affectedProjects } from "../projects/affected-projects.ts";
 import { applyOrder } from "../projects/dependency-graph.ts";
-import type { RepoConfig } from "../repo-config/schema.ts";
+import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
 import { changedFiles } from "../workspace/changed-files.ts";
 import { evaluatePullApprovals, type ApprovalDeps } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
@@ -38,10 +40,11 @@ export async function startDeploy(
     environments[name] = { name, deploymentId, state: s.state, ...(s.state === "waiting" ? { reason: s.reason } : {}) };
   }
   if (ordered.some((p) => !p.environment)) environments[NO_ENVIRONMENT] = { name: NO_ENVIRONMENT, state: "queued" };
+  const approved = pullNumber === undefined ? {} : await approvedPlans(deps, gh.repo, pullNumber, ordered.filter((p) => planMustMatchApproval(p, config)));
   const initial: DeployState = {
     sha: intent.sha,
     ...(pullNumber !== undefined ? { pullNumber } : {}),
-    projects: ordered.map((p) => ({ name: p.name, environment: p.environment, dependsOn: p.depends_on })),
+    projects: ordered.map((p) => ({ name: p.name, environment: p.environment, dependsOn: p.depends_on, ...(approved[p.name] ? { approvedPlan: approved[p.name] } : {}) })),
     environments,
     results: {},
   };
@@ -53,4 +56,20 @@ async function missingApprovals(deps: ApprovalDeps, gh: RepoGitHub, pullNumber: 
   const pull = await gh.getPull(pullNumber);
   const evaluation = await evaluatePullApprovals(deps, gh, pull.facts, gates);
   return new Map((evaluation?.perEnvironment ?? []).map((e) => [e.name, e.missing]));
+}
+
+/**
+ * The plans the merged pull request's approvals were given for: its last plan at its head, for
+ * the projects whose digest is exact (policy/plan-match.ts).
+ */
+async function approvedPlans(deps: Pick<JobDeps, "plans">, repo: RepoRef, pullNumber: number, exact: ProjectConfig[]): Promise<Record<string, ApprovedPlan>> {
+  if (exact.length === 0) return {};
+  const plan = await deps.plans.get(pullKey({ repo, number: pullNumber }));
+  const out: Record<string, ApprovedPlan> = {};
+  for (const project of exact) {
+    const entry = plan?.projects[project.name];
+    if (!entry || entry.headSha !== plan!.headSha || !entry.result.planDigest) continue;
+    out[project.name] = { digest: entry.result.planDigest, ...(entry.result.resourceChanges ? { changes: entry.result.resourceChanges } : {}) };
+  }
+  return out;
 }

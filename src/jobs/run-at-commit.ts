@@ -7,10 +7,11 @@ import { runDirOf } from "../domain/run-target.ts";
 import type { ProjectRunResult } from "../domain/types.ts";
 import type { RepoGitHub } from "../github/port.ts";
 import { withApplyMutex } from "../locks/apply-mutex.ts";
+import { renderHeldCheck } from "../presentation/render/held-plan.ts";
 import { renderPlanCheck } from "../presentation/render/plan-check.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
 import { applyProject } from "../runner/apply-project.ts";
-import { planProject } from "../runner/plan-project.ts";
+import { planFilePath, planProject } from "../runner/plan-project.ts";
 import { createRedactor, secretValues } from "../runner/redact.ts";
 import type { JobDeps } from "./deps.ts";
 
@@ -24,13 +25,21 @@ export interface CommitRun {
   /**
    * `fresh`: plan at the commit first, so the plan file matches it (a deploy, a drift check).
    * `saved`: apply the plan file saved when the pull request was planned (apply before merge).
+   * `fresh` with `applySaved`: plan to see whether the world still matches (`holdIf`), then
+   * apply the plan file that was shown rather than the new one.
    */
-  plan: { kind: "fresh" } | { kind: "saved"; restore: (path: string) => Promise<boolean> };
+  plan: { kind: "fresh"; applySaved?: (path: string) => Promise<boolean> } | { kind: "saved"; restore: (path: string) => Promise<boolean> };
   /**
    * Given a fresh plan with changes, whether to apply it (a drift check applies only when it
    * repairs). Absent: always — and then the apply check is shown from the start.
    */
   applyIf?: (plan: ProjectRunResult) => boolean;
+  /**
+   * Given a fresh plan with changes, a reason not to apply it yet (it is not the approved plan):
+   * the apply check says so and nothing is applied. Called under the mutex, with the plan file
+   * at `planFile`, so the caller may keep it.
+   */
+  holdIf?: (plan: ProjectRunResult, planFile: string) => Promise<string | undefined>;
   /** Checked under the mutex before anything runs: a result that ends the run (already applied, stale plan). */
   guard?: () => Promise<ProjectRunResult | undefined>;
   /** Recorded under the mutex once the apply ran. */
@@ -47,6 +56,8 @@ export interface CommitRunOutcome {
   /** What users see: the apply's result, or why nothing was applied. */
   result: ProjectRunResult;
   applied: boolean;
+  /** Why the fresh plan was not applied (see `holdIf`). */
+  held?: string;
 }
 
 export async function runAtCommit(deps: RunAtCommitDeps, gh: RepoGitHub, run: CommitRun): Promise<CommitRunOutcome | { busy: true }> {
@@ -83,9 +94,14 @@ async function underMutex(deps: RunAtCommitDeps, gh: RepoGitHub, run: CommitRun)
       if (check !== undefined) await completeApplyCheck(gh, check, result, run);
       return { plan, result, applied: false };
     }
+    const held = await run.holdIf?.(plan, planFilePath(steps.runDir, run.project.name));
+    if (held !== undefined) {
+      if (check !== undefined) await gh.completeCheckRun(check, "neutral", renderHeldCheck(run.project.name, run.target.sha, held));
+      return { plan, result: plan, applied: false, held };
+    }
   }
   const checkId = check ?? (await startApplyCheck(gh, run));
-  const restore = run.plan.kind === "saved" ? run.plan.restore : async () => true;
+  const restore = run.plan.kind === "saved" ? run.plan.restore : (run.plan.applySaved ?? (async () => true));
   const result = await applyProject({ ...steps, restorePlanFile: restore });
   await run.record?.(result);
   await completeApplyCheck(gh, checkId, result, run);

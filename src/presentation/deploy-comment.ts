@@ -4,16 +4,23 @@ import { NO_ENVIRONMENT, type DeployState } from "../domain/deploy-state.ts";
 import { pullKey, type ProjectRunResult } from "../domain/types.ts";
 import type { RepoGitHub } from "../github/port.ts";
 import type { StickyCommentStore } from "../state/sticky-comment-store.ts";
+import { renderPlanDifferences } from "./render/held-plan.ts";
 import { renderPlanComment } from "./render/plan-comment.ts";
 import { writeStickyComment } from "./sticky-comment.ts";
 
 export function renderDeployComment(state: DeployState & { pullNumber: number }): string {
-  const results = state.projects.map((p) => state.results[p.name]).filter((r): r is ProjectRunResult => r !== undefined);
+  // A held project shows the plan it would apply: what the approver releasing it looks at.
+  const shown = (name: string): ProjectRunResult | undefined => state.results[name] ?? state.held?.[name]?.plan;
+  const results = state.projects.map((p) => shown(p.name)).filter((r): r is ProjectRunResult => r !== undefined);
   const notes = Object.values(state.environments)
     .filter((e) => e.name !== NO_ENVIRONMENT)
     .map(
       (e) => `Environment \`${e.name}\`: ${e.state.replace("_", " ")}${e.reason && (e.state === "waiting" || e.state === "skipped") ? ` — ${e.reason}` : ""}.`,
     );
+  for (const [project, held] of Object.entries(state.held ?? {})) {
+    const environment = state.projects.find((p) => p.name === project)?.environment ?? "";
+    notes.push(...renderPlanDifferences(project, environment, held.differences));
+  }
   return renderPlanComment({ pr: state.pullNumber, headSha: state.sha, results, notes, phase: "apply" });
 }
 

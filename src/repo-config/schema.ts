@@ -49,6 +49,12 @@ export const WorkflowSchema = z
     validate: steps("validate"),
     plan: steps("plan").describe("Steps of the plan phase. Exit codes follow terraform's -detailed-exitcode: 0 no changes, 2 changes, other error."),
     apply: steps("apply"),
+    exact_plan: z
+      .boolean()
+      .optional()
+      .describe(
+        "The plan's digest is exact (the same change always prints the same plan, and a different change a different one): after a merge, a project whose plan at the merge commit differs from the plan its approvals were given for waits for `/apply <environment>`. Built-in terraform and opentofu always work this way. Default false: approvals stay bound to the commit.",
+      ),
   })
   .describe("A custom workflow. A key named like a built-in (terraform, opentofu, ansible, kubernetes) replaces it.");
 

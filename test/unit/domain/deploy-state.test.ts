@@ -211,3 +211,29 @@ describe("deploy state machine: GitHub deployment statuses", () => {
     assert.equal(run(s, started("dns"), finished("dns")).environments[""]!.state, "success");
   });
 });
+
+describe("deploy state machine: a plan that changed since it was approved", () => {
+  const held = { digest: "d2", plan: result("net-staging"), differences: { added: [], removed: [], changed: [{ address: "aws_instance.web", from: "create" as const, to: "replace" as const }] } };
+
+  test("the project is held, its environment waits like a manual one, and nothing after it runs", () => {
+    const s = run(deploy("queued"), started("net-staging"), { type: "plan_changed", project: "net-staging", held });
+    assert.equal(s.environments.staging!.state, "waiting");
+    assert.match(s.environments.staging!.reason!, /the plan of net-staging changed since it was approved/);
+    assert.deepEqual(s.held, { "net-staging": held });
+    assert.deepEqual(s.inFlight, []);
+    assert.deepEqual(nextSteps(s), { apply: [], blocked: [] }, "its downstream projects in staging and production wait");
+    assert.deepEqual(deploymentUpdates(run(deploy("queued"), started("net-staging")), s), [
+      { deploymentId: 1, state: "queued", description: s.environments.staging!.reason! },
+    ]);
+  });
+
+  test("released, the held project is the next to run; applied, it is no longer held", () => {
+    const waiting = run(deploy("queued"), started("net-staging"), { type: "plan_changed", project: "net-staging", held });
+    const released = reduceDeploy(waiting, { type: "released", environment: "staging", by: "carol" });
+    assert.deepEqual(nextSteps(released).apply, ["net-staging"]);
+    assert.deepEqual(released.held, { "net-staging": held }, "the plan shown stays until it is applied");
+    const done = run(released, started("net-staging"), finished("net-staging"));
+    assert.deepEqual(done.held, {});
+    assert.equal(done.environments.staging!.state, "in_progress", "app-staging still to apply");
+  });
+});
