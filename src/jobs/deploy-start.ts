@@ -40,11 +40,24 @@ export async function startDeploy(
     environments[name] = { name, deploymentId, state: s.state, ...(s.state === "waiting" ? { reason: s.reason } : {}) };
   }
   if (ordered.some((p) => !p.environment)) environments[NO_ENVIRONMENT] = { name: NO_ENVIRONMENT, state: "queued" };
-  const approved = pullNumber === undefined ? {} : await approvedPlans(deps, gh.repo, pullNumber, ordered.filter((p) => planMustMatchApproval(p, config)));
+  const approved =
+    pullNumber === undefined
+      ? {}
+      : await approvedPlans(
+          deps,
+          gh.repo,
+          pullNumber,
+          ordered.filter((p) => planMustMatchApproval(p, config)),
+        );
   const initial: DeployState = {
     sha: intent.sha,
     ...(pullNumber !== undefined ? { pullNumber } : {}),
-    projects: ordered.map((p) => ({ name: p.name, environment: p.environment, dependsOn: p.depends_on, ...(approved[p.name] ? { approvedPlan: approved[p.name] } : {}) })),
+    projects: ordered.map((p) => ({
+      name: p.name,
+      environment: p.environment,
+      dependsOn: p.depends_on,
+      ...(approved[p.name] ? { approvedPlan: approved[p.name] } : {}),
+    })),
     environments,
     results: {},
   };

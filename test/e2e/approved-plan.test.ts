@@ -78,7 +78,8 @@ const lines = async (file: string) => (await readFile(path.join(world, file), "u
 /** The plan files' markers, in the order the stand-in wrote them. */
 const plans = async () => (await lines("plans.log")).map((l) => l.split(" ")[3]!);
 const applies = async (sha: string) => (await lines("applies.log")).filter((l) => l.split(" ")[2] === sha).map((l) => l.split(" ")[3]!);
-const setWorld = (plan: string | null) => (plan === null ? rm(path.join(world, "net.world.json"), { force: true }) : writeFile(path.join(world, "net.world.json"), plan));
+const setWorld = (plan: string | null) =>
+  plan === null ? rm(path.join(world, "net.world.json"), { force: true }) : writeFile(path.join(world, "net.world.json"), plan);
 
 function statuses(repo: string): { state: string; description: string }[] {
   const deployment = e2e.gh.deployments(repo).find((d) => d.environment === "production");
@@ -88,7 +89,11 @@ function statuses(repo: string): { state: string; description: string }[] {
 /** A pull request planned at its head and approved by carol. */
 async function approvedPull(): Promise<{ repo: string; pr: PullInfo }> {
   const repo = `acme/approved-${++repos}`;
-  await e2e.gh.createRepo({ owner: "acme", name: repo.split("/")[1]!, files: { ".slipway.yml": CONFIG, "net/main.tf": "# net\n", "net/plan.json": planJson([]) } });
+  await e2e.gh.createRepo({
+    owner: "acme",
+    name: repo.split("/")[1]!,
+    files: { ".slipway.yml": CONFIG, "net/main.tf": "# net\n", "net/plan.json": planJson([]) },
+  });
   const pr = await e2e.gh.openPullRequest({ repo, author: "alice", branch: "web", files: { "net/main.tf": "# net v2\n", "net/plan.json": APPROVED } });
   await planned(e2e.gh, pr, "net");
   await e2e.gh.comment(pr, "carol", "/approve");

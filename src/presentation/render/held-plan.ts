@@ -25,9 +25,21 @@ export function renderPlanDifferences(project: string, environment: string, diff
   const head = `${inlineCode(project)} waits for \`/apply ${environment}\`: its plan at the merge commit differs from the plan that was approved.`;
   if (!differences) return [`${head} (Its workflow gives no resource list; the new plan is above.)`];
   const lines = [
-    ...list(project, "added", differences.added.map((c) => `${inlineCode(c.address)} (${c.action})`)),
-    ...list(project, "no longer in the plan", differences.removed.map((c) => `${inlineCode(c.address)} (was ${c.action})`)),
-    ...list(project, "another action", differences.changed.map((c) => `${inlineCode(c.address)}: ${c.from} → ${c.to}`)),
+    ...list(
+      project,
+      "added",
+      differences.added.map((c) => `${inlineCode(c.address)} (${c.action})`),
+    ),
+    ...list(
+      project,
+      "no longer in the plan",
+      differences.removed.map((c) => `${inlineCode(c.address)} (was ${c.action})`),
+    ),
+    ...list(
+      project,
+      "another action",
+      differences.changed.map((c) => `${inlineCode(c.address)}: ${c.from} → ${c.to}`),
+    ),
   ];
   if (lines.length === 0) return [`${head} The same resources change, with other values: see the new plan above.`];
   return [head, ...lines];

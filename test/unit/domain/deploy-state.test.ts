@@ -213,7 +213,11 @@ describe("deploy state machine: GitHub deployment statuses", () => {
 });
 
 describe("deploy state machine: a plan that changed since it was approved", () => {
-  const held = { digest: "d2", plan: result("net-staging"), differences: { added: [], removed: [], changed: [{ address: "aws_instance.web", from: "create" as const, to: "replace" as const }] } };
+  const held = {
+    digest: "d2",
+    plan: result("net-staging"),
+    differences: { added: [], removed: [], changed: [{ address: "aws_instance.web", from: "create" as const, to: "replace" as const }] },
+  };
 
   test("the project is held, its environment waits like a manual one, and nothing after it runs", () => {
     const s = run(deploy("queued"), started("net-staging"), { type: "plan_changed", project: "net-staging", held });

@@ -6,7 +6,10 @@ import type { ResourceChange } from "../../../src/domain/types.ts";
 const c = (address: string, action: ResourceChange["action"], deposed?: string): ResourceChange => ({ address, action, ...(deposed ? { deposed } : {}) });
 
 test("resources added to the plan, removed from it, and with another action", () => {
-  const d = planDifferences([c("a.one", "create"), c("a.two", "update"), c("a.three", "delete")], [c("a.one", "create"), c("a.two", "replace"), c("a.four", "create")]);
+  const d = planDifferences(
+    [c("a.one", "create"), c("a.two", "update"), c("a.three", "delete")],
+    [c("a.one", "create"), c("a.two", "replace"), c("a.four", "create")],
+  );
   assert.deepEqual(d, { added: [c("a.four", "create")], removed: [c("a.three", "delete")], changed: [{ address: "a.two", from: "update", to: "replace" }] });
   assert.equal(noDifferences(d), false);
 });
