@@ -1,15 +1,23 @@
 // GET /metrics of a running Slipway against the GitHub simulator: behind its token, moving when a
 // pull request is planned, and with as many series after a hundred pull requests as after fifty.
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { APPLY_QUEUE } from "../../src/queue/jobs.ts";
 import { startE2E, type E2E } from "../support/e2e.ts";
 import { parseProm, seriesKeys, valueOf, type Sample } from "../support/prom-text.ts";
+import { TEST_REDIS_URL } from "../support/redis.ts";
 import type { PullInfo } from "../support/scenario/scenario.ts";
 
 const TOKEN = "metrics-token-for-the-e2e-test-0001";
 /** The only label names Slipway's own metrics may carry: none of them names a PR, SHA, user, delivery or URL. */
 const ALLOWED_LABELS = new Set(["event", "outcome", "kind", "method", "route", "status", "installation", "environment", "queue", "state", "le"]);
 let e2e: E2E;
+let world: string;
 
 /** `null`: no Authorization header at all. */
 async function scrape(auth: string | null = `Bearer ${TOKEN}`): Promise<Response> {
@@ -55,11 +63,13 @@ async function openPulls(repo: string, from: number, to: number): Promise<PullIn
 
 describe("GET /metrics", () => {
   before(async () => {
-    e2e = await startE2E({ env: { SLIPWAY_METRICS_TOKEN: TOKEN } });
-    e2e.gh.addUser("alice", { permission: "write" });
+    world = await mkdtemp(path.join(tmpdir(), "slipway-world-"));
+    e2e = await startE2E({ env: { SLIPWAY_METRICS_TOKEN: TOKEN, SLIPWAY_WORLD_DIR: world } });
+    for (const user of ["alice", "carol"]) e2e.gh.addUser(user, { permission: "write" });
   });
   after(async () => {
     await e2e?.stop();
+    await rm(world, { recursive: true, force: true });
   });
 
   test("the token is required when set: 401 without one or with a wrong one", async () => {
@@ -98,6 +108,52 @@ describe("GET /metrics", () => {
         assert.ok(!v.includes(pr.headSha) && !v.includes(pr.headSha.slice(0, 7)), `${s.name} carries the SHA`);
         assert.ok(!/alice|acme|moving/.test(v), `${s.name} carries a user or repository name: ${v}`);
       }
+    }
+  });
+
+  test("a merge deploy moves the deploys by environment; a drift check sets the drifted projects", async () => {
+    const info = await e2e.gh.createRepo({ owner: "acme", name: "deploying", fixture: "deploy-repo" });
+    const repo = info.fullName;
+    await e2e.idle();
+    const m0 = await metrics();
+    const pr = await e2e.gh.openPullRequest({ repo, author: "alice", branch: "stage-it", files: { "staging/desired.txt": "v2\n" } });
+    await e2e.idle();
+    await e2e.gh.comment(pr, "carol", "/approve");
+    await e2e.idle();
+    await e2e.gh.merge(pr, "alice");
+    await e2e.idle();
+    const m1 = await metrics();
+    assert.equal(
+      valueOf(m1, "slipway_deploys_total", { environment: "staging", outcome: "success" }) -
+        valueOf(m0, "slipway_deploys_total", { environment: "staging", outcome: "success" }),
+      1,
+    );
+    assert.equal(
+      valueOf(m1, "slipway_jobs_total", { kind: "deploy", outcome: "succeeded" }) - valueOf(m0, "slipway_jobs_total", { kind: "deploy", outcome: "succeeded" }),
+      1,
+    );
+
+    const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const applies = new Queue(APPLY_QUEUE, { connection: redis, prefix: e2e.slipway.prefix });
+    let runs = 0;
+    const runDrift = async () => {
+      const id = `metrics-drift-${++runs}`;
+      await applies.add("drift", { kind: "drift", deliveryId: id, repo: info, branch: "main" }, { jobId: `drift/${repo}/${id}` });
+      await e2e.idle();
+    };
+    try {
+      await writeFile(path.join(world, "production.txt"), "v1\n");
+      await writeFile(path.join(world, "staging.txt"), "edited by hand\n");
+      await runDrift();
+      const m2 = await metrics();
+      assert.equal(valueOf(m2, "slipway_drift_projects"), 1, "staging drifted");
+      assert.equal(valueOf(m2, "slipway_jobs_total", { kind: "drift", outcome: "succeeded" }), 1);
+      await writeFile(path.join(world, "staging.txt"), "v2\n");
+      await runDrift();
+      assert.equal(valueOf(await metrics(), "slipway_drift_projects"), 0, "in sync again");
+    } finally {
+      await applies.close();
+      redis.disconnect();
     }
   });
 
