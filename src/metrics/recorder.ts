@@ -51,8 +51,13 @@ export class MetricsRecorder {
   }
 
   githubRequest(installation: number, seen: GitHubRequestSeen): void {
-    this.count("githubRequests", [methodLabel(seen.method), this.routes.admit(routeLabel(seen.url)), statusLabel(seen.status)]);
+    const route = routeLabel(seen.url);
+    this.count("githubRequests", [methodLabel(seen.method), this.routes.admit(route), statusLabel(seen.status)]);
+    // The installation's core limit only: /app/ calls are the app's own (JWT), and search or
+    // GraphQL have limits of their own.
+    const resource = seen.headers?.["x-ratelimit-resource"];
     const remaining = Number(seen.headers?.["x-ratelimit-remaining"]);
+    if (route.startsWith("/app/") || (resource !== undefined && resource !== "core")) return;
     if (seen.headers?.["x-ratelimit-remaining"] !== undefined && Number.isFinite(remaining)) {
       this.gauge("rateLimit", [this.installations.admit(String(installation))], remaining);
     }

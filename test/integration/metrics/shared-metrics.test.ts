@@ -39,6 +39,14 @@ test("two processes' records are summed; gauges come from the queues and the loc
   worker.job("plan", "failed", 42);
   worker.githubRequest(7, { method: "POST", url: "/repos/{owner}/{repo}/check-runs", status: 201, headers: { "x-ratelimit-remaining": "4990" } });
   worker.githubRequest(7, { method: "GET", url: "https://ghe.example/api/v3/repositories/9/issues?page=2", status: 200 });
+  // Not the installation's core limit: the app's own (JWT) call, and the search limit.
+  worker.githubRequest(7, {
+    method: "POST",
+    url: "/app/installations/{installation_id}/access_tokens",
+    status: 201,
+    headers: { "x-ratelimit-remaining": "10" },
+  });
+  worker.githubRequest(7, { method: "GET", url: "/search/issues", status: 200, headers: { "x-ratelimit-remaining": "29", "x-ratelimit-resource": "search" } });
   worker.deploy("production", "success");
   worker.drift("acme/infra", "network", true);
   worker.drift("acme/infra", "dns", true);
