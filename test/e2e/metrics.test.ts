@@ -81,6 +81,25 @@ describe("GET /metrics", () => {
     assert.equal((await scrape()).status, 200);
   });
 
+  test("a delivery with a bad signature counts as rejected, its made-up event name as other", async () => {
+    const m0 = await metrics();
+    const res = await fetch(`${e2e.slipway.url}/api/github/webhooks`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-github-event": "pull_request_4242",
+        "x-github-delivery": "d-1",
+        "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
+      },
+      body: JSON.stringify({ action: "opened" }),
+    });
+    assert.ok(res.status >= 400 && res.status < 500, `answered ${res.status}`);
+    await res.text();
+    const m1 = await metrics();
+    const rejected = (m: Sample[]) => valueOf(m, "slipway_webhook_deliveries_total", { event: "other", outcome: "rejected" });
+    assert.equal(rejected(m1) - rejected(m0), 1);
+  });
+
   test("a planned pull request moves deliveries, jobs, GitHub requests by path template and the queue gauges", async () => {
     await e2e.gh.createRepo({ owner: "acme", name: "moving", files: repoFiles(1) });
     await e2e.idle();
