@@ -113,6 +113,8 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
     Octokit: intakeOctokit,
   });
   const locks = new RedisLockStore(s.producer, settings.queuePrefix);
+  // Locks taken before the index existed count from here on; it does not hold up the start.
+  void locks.indexExisting().catch((err: Error) => log.warn({ err: err.message }, "could not index existing locks for the metrics"));
   const endpoint = createMetricsRegistry({
     store: s.metrics.store,
     recorder: s.metrics.recorder,

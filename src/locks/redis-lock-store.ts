@@ -94,6 +94,23 @@ export class RedisLockStore implements LockStore {
     return held;
   }
 
+  /**
+   * Adds to the index the repositories whose locks were taken before there was one (an upgrade).
+   * One SCAN, run once when a webhook server starts, never at scrape time.
+   */
+  async indexExisting(): Promise<number> {
+    const base = `${this.prefix}:locks:{`;
+    let cursor = "0";
+    let added = 0;
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", `${base}*}:held`, "COUNT", 1000);
+      cursor = next;
+      const repos = keys.map((k) => k.slice(base.length, -"}:held".length));
+      if (repos.length > 0) added += await this.redis.sadd(this.reposIndex(), ...repos);
+    } while (cursor !== "0");
+    return added;
+  }
+
   async forceRelease(project: ProjectKey, stalePull: number): Promise<boolean> {
     return this.release(project, stalePull);
   }

@@ -88,6 +88,18 @@ test("two processes' records are summed; gauges come from the queues and the loc
   assert.ok(valueOf(m, "process_cpu_user_seconds_total") > 0, "Node's process metrics are there");
 });
 
+test("locks taken before the index existed are counted once indexed", async () => {
+  const locks = new RedisLockStore(redis, prefix);
+  const before = await locks.countHeld();
+  await locks.tryAcquire({ owner: "old", repo: "repo", project: "a" }, { pull: 5, since: 1 });
+  await redis.srem(`${prefix}:locks:repos`, "old/repo"); // as if taken by a version without the index
+  assert.equal(await locks.countHeld(), before);
+  assert.equal(await locks.indexExisting(), 1);
+  assert.equal(await locks.countHeld(), before + 1);
+  assert.equal(await locks.indexExisting(), 0, "nothing new the second time");
+  await locks.release({ owner: "old", repo: "repo", project: "a" }, 5);
+});
+
 test("a drift that is gone leaves the gauge; a lock released leaves the count", async () => {
   const store = new MetricStore(redis, prefix);
   const r = new MetricsRecorder(store, log, 60_000);
