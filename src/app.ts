@@ -12,10 +12,13 @@ import type { JobDeps } from "./jobs/deps.ts";
 import { reportInterrupted } from "./jobs/interrupted-job.ts";
 import { runJob } from "./jobs/routes.ts";
 import { RedisLockStore } from "./locks/redis-lock-store.ts";
+import { MetricsRecorder, type JobOutcome } from "./metrics/recorder.ts";
+import { createMetricsRegistry } from "./metrics/registry.ts";
 import { CancelBus } from "./queue/cancel-bus.ts";
 import { Dispatcher, type Queues } from "./queue/dispatcher.ts";
 import { startForwarder } from "./queue/forwarder.ts";
 import { IntakeStream } from "./queue/intake-stream.ts";
+import { readQueueCounts } from "./queue/queue-counts.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
 import { createRedis, redisAnswers } from "./queue/redis.ts";
 import { startWorkers } from "./queue/workers.ts";
@@ -24,6 +27,7 @@ import { intakeOctokit } from "./server/intake-octokit.ts";
 import type { GitHubAppCredentials, Settings } from "./settings.ts";
 import { ApprovalStore } from "./state/approval-store.ts";
 import { DeployStore } from "./state/deploy-store.ts";
+import { MetricStore } from "./state/metric-store.ts";
 import { OpenCheckStore } from "./state/open-check-store.ts";
 import { PermissionCache } from "./state/permission-cache.ts";
 import { PlanFileStore } from "./state/plan-file-store.ts";
@@ -48,6 +52,8 @@ interface Shared {
   dispatcher: Dispatcher;
   heads: PullHeadStore;
   deploys: DeployStore;
+  queues: Queues;
+  metrics: { store: MetricStore; recorder: MetricsRecorder };
 }
 
 export async function startSlipway(settings: Settings, app: GitHubAppCredentials, log: Logger): Promise<RunningSlipway> {
@@ -63,7 +69,20 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
   for (const q of Object.values(queues)) q.on("error", (err: Error) => log.debug({ queue: q.name, err: err.message }, "queue error"));
   const heads = new PullHeadStore(producer, prefix);
   const deploys = new DeployStore(producer, prefix);
-  const shared: Shared = { settings, app, log, producer, heads, deploys, dispatcher: new Dispatcher(queues, heads, new CancelBus(undefined, prefix), deploys) };
+  // Every process records into Redis; the webhook servers serve the sum (README, Operations).
+  const metricStore = new MetricStore(producer, prefix);
+  const metrics = { store: metricStore, recorder: new MetricsRecorder(metricStore, log) };
+  const shared: Shared = {
+    settings,
+    app,
+    log,
+    producer,
+    heads,
+    deploys,
+    queues,
+    metrics,
+    dispatcher: new Dispatcher(queues, heads, new CancelBus(undefined, prefix), deploys),
+  };
   const closers: Closer[] = [];
   let url: string | undefined;
   if (settings.role !== "worker") {
@@ -73,6 +92,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
   }
   if (settings.role !== "server") closers.push(...(await startWorkerSide(shared)));
   closers.push(...Object.values(queues).map((q) => () => q.close()));
+  closers.push(() => metrics.recorder.close());
   return {
     url,
     async close() {
@@ -92,7 +112,22 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
     log: log.child({ name: "probot" }),
     Octokit: intakeOctokit,
   });
-  const server = await buildServer({ probot, sink: new IntakeStream(s.producer, settings.queuePrefix), log, ready: () => redisAnswers(s.producer) });
+  const locks = new RedisLockStore(s.producer, settings.queuePrefix);
+  // Locks taken before the index existed count from here on; it does not hold up the start.
+  void locks.indexExisting().catch((err: Error) => log.warn({ err: err.message }, "could not index existing locks for the metrics"));
+  const endpoint = createMetricsRegistry({
+    store: s.metrics.store,
+    recorder: s.metrics.recorder,
+    queues: () => readQueueCounts(Object.values(s.queues)),
+    locksHeld: () => locks.countHeld(),
+  });
+  const server = await buildServer({
+    probot,
+    sink: new IntakeStream(s.producer, settings.queuePrefix),
+    log,
+    ready: () => redisAnswers(s.producer),
+    metrics: { endpoint, token: settings.metricsToken, delivery: (event, status, seconds) => s.metrics.recorder.delivery(event, status, seconds) },
+  });
   const url = await server.listen({ port: settings.port, host: settings.host });
   log.info({ url }, "webhook server listening");
   return { url, close: () => server.close() };
@@ -121,18 +156,41 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
     concurrency: settings.concurrency,
     lockMs: settings.jobLockMs,
     cancel: new CancelBus(subscriber, settings.queuePrefix),
-    processors: { run: (intent, signal) => runJob(intent, deps, signal), interrupted: (intent) => reportInterrupted(intent, deps) },
+    processors: {
+      run: (intent, signal) => timed(s.metrics.recorder, intent.kind, signal, () => runJob(intent, deps, signal)),
+      interrupted: (intent) => {
+        s.metrics.recorder.job(intent.kind, "interrupted");
+        return reportInterrupted(intent, deps);
+      },
+    },
     log,
   });
+  for (const w of workers) w.on("lockRenewalFailed", (ids: string[]) => s.metrics.recorder.lockRenewalFailures(ids.length));
   log.info({ concurrency: settings.concurrency }, "workers started");
   return [() => forwarder.close(), ...workers.map((w) => () => w.close()), async () => subscriber.quit(), async () => workerConnection.quit()];
+}
+
+/** A job's count and duration; a plan stopped for a newer head is `cancelled`, not failed. */
+async function timed<T>(recorder: MetricsRecorder, kind: string, signal: AbortSignal, run: () => Promise<T>): Promise<T> {
+  const started = process.hrtime.bigint();
+  const done = (outcome: JobOutcome) => recorder.job(kind, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+  try {
+    const result = await run();
+    done(signal.aborted ? "cancelled" : "succeeded");
+    return result;
+  } catch (err) {
+    done(signal.aborted ? "cancelled" : "failed");
+    throw err;
+  }
 }
 
 function jobDeps(s: Shared, workspaces: Workspaces): JobDeps {
   const { settings, producer } = s;
   const prefix = settings.queuePrefix;
   return {
-    github: new AppGitHubClients(s.app, settings.apiBaseUrl, s.log, settings.githubThrottle),
+    github: new AppGitHubClients(s.app, settings.apiBaseUrl, s.log, settings.githubThrottle, (installation, seen) =>
+      s.metrics.recorder.githubRequest(installation, seen),
+    ),
     workspaces,
     dispatcher: s.dispatcher,
     heads: s.heads,
@@ -152,5 +210,6 @@ function jobDeps(s: Shared, workspaces: Workspaces): JobDeps {
     stepTimeoutMs: settings.stepTimeoutMs,
     jobLockMs: settings.jobLockMs,
     log: s.log,
+    metrics: s.metrics.recorder,
   };
 }

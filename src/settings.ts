@@ -54,6 +54,10 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, "SLIPWAY_QUEUE_PREFIX may hold letters, digits, _ and - only")
     .default("slipway"),
+  SLIPWAY_METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,512}$/, "SLIPWAY_METRICS_TOKEN must be 16 to 512 printable characters without spaces")
+    .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
 });
 
@@ -89,6 +93,8 @@ export interface Settings {
   /** Prefix of every Redis key Slipway writes: lets several installs (or test runs) share one Redis. */
   queuePrefix: string;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Bearer token `GET /metrics` asks for; open when absent. */
+  metricsToken?: string;
   /** The worker's own environment as steps see it: Slipway's credentials removed. */
   stepEnv: Record<string, string>;
 }
@@ -97,7 +103,7 @@ export interface Settings {
  * Never handed to workflow steps: a pull request's code runs there, and with these it could act
  * as the app (private key, webhook secret) or write jobs straight into the queue (Redis URL).
  */
-const SLIPWAY_OWN_VARIABLES = ["APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "REDIS_URL", "GITHUB_TOKEN"];
+const SLIPWAY_OWN_VARIABLES = ["APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "REDIS_URL", "GITHUB_TOKEN", "SLIPWAY_METRICS_TOKEN"];
 
 /**
  * Loads `.env` from the working directory when there is one, as `docker compose` does with
@@ -154,6 +160,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
       githubThrottle: (e.SLIPWAY_GITHUB_THROTTLE ?? (e.GHE_HOST ? "off" : "on")) === "on",
       queuePrefix: e.SLIPWAY_QUEUE_PREFIX,
       logLevel: e.LOG_LEVEL,
+      ...(e.SLIPWAY_METRICS_TOKEN ? { metricsToken: e.SLIPWAY_METRICS_TOKEN } : {}),
       stepEnv: stepEnvironment(env),
     },
   };

@@ -7,7 +7,7 @@ import { formatTable } from "./stats.ts";
 const START = "<!-- bench:latest:start -->";
 const END = "<!-- bench:latest:end -->";
 
-export const ORDER = ["ack", "plan_overhead", "api_calls", "burst", "scale", "big_output"];
+export const ORDER = ["ack", "plan_overhead", "api_calls", "burst", "scale", "big_output", "metrics_scrape"];
 
 export function renderLatest(file: ResultsFile): string {
   const m = file.machine;
@@ -23,7 +23,16 @@ export function renderLatest(file: ResultsFile): string {
     if (b.error) out.push(`| ${name} | last run failed: ${b.error.split("\n")[0]} | | | no |`);
     for (const g of b.goals) out.push(`| ${name} | ${g.what} | ${g.target} | ${g.value} | ${g.met ? "yes" : "**no**"} |`);
   }
-  const keys = ["api_calls", "ack_p99_ratio", "ack_errors", "plan_overhead_ratio", "burst_plans", "scale_makespan_ratio", "big_output_rss_mb"];
+  const keys = [
+    "api_calls",
+    "ack_p99_ratio",
+    "ack_errors",
+    "plan_overhead_ratio",
+    "burst_plans",
+    "scale_makespan_ratio",
+    "big_output_rss_mb",
+    "metrics_scrape_ms",
+  ];
   out.push("", "`latest.json` headline keys: " + keys.map((k) => `\`${k}\` = ${file[k] ?? "–"}`).join(", ") + ".");
   for (const name of ORDER) {
     const b = file.benchmarks[name];

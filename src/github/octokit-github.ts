@@ -11,6 +11,31 @@ import type { CheckConclusion, CheckOutput, DeploymentState, GitHubClients, NewC
 
 type Octokit = InstanceType<typeof ProbotOctokit>;
 
+/** Told of every API request's answer (metrics): `url` is Octokit's path template when it has one. */
+export type RequestObserver = (
+  installationId: number,
+  seen: { method: string | undefined; url: string | undefined; status: number | undefined; headers?: Record<string, string | number | undefined> },
+) => void;
+
+type RequestFn = (options: Record<string, unknown>) => Promise<{ status: number; headers: Record<string, string | number | undefined> }>;
+
+/** Wraps a request so the observer sees its answer, or its error's status, before the caller does. */
+function observed(installationId: number, observe: RequestObserver) {
+  return async (request: RequestFn, options: Record<string, unknown>) => {
+    const method = options.method as string | undefined;
+    const url = options.url as string | undefined;
+    try {
+      const response = await request(options);
+      observe(installationId, { method, url, status: response.status, headers: response.headers });
+      return response;
+    } catch (err) {
+      const e = err as { status?: number; response?: { headers?: Record<string, string | number | undefined> } };
+      observe(installationId, { method, url, status: e.status, headers: e.response?.headers });
+      throw err;
+    }
+  };
+}
+
 export class AppGitHubClients implements GitHubClients {
   private readonly byInstallation = new Map<number, Octokit>();
 
@@ -19,6 +44,7 @@ export class AppGitHubClients implements GitHubClients {
     private readonly apiBaseUrl: string,
     private readonly log: Logger,
     private readonly throttle: boolean,
+    private readonly observe?: RequestObserver,
   ) {}
 
   async forRepo(repo: RepoRef): Promise<RepoGitHub> {
@@ -31,6 +57,8 @@ export class AppGitHubClients implements GitHubClients {
       // ProbotOctokit brings retry and throttling. The auth strategy gets a `request` bound to
       // the API base URL: Probot's own binds none, and `auth({type: "installation"})` (the token
       // for git) would then go to api.github.com even on GitHub Enterprise Server.
+      // The token requests go through the auth strategy's own `request`, not the client's hooks.
+      const hook = this.observe ? { request: { hook: observed(installationId, this.observe) } } : {};
       octokit = new ProbotOctokit({
         baseUrl: this.apiBaseUrl,
         authStrategy: createAppAuth,
@@ -38,13 +66,16 @@ export class AppGitHubClients implements GitHubClients {
           appId: this.app.appId,
           privateKey: this.app.privateKey,
           installationId,
-          request: request.defaults({ baseUrl: this.apiBaseUrl }),
+          request: request.defaults({ baseUrl: this.apiBaseUrl, ...hook }),
         },
         log: this.log.child({ name: "octokit", installation: installationId }),
         // One limiter per installation (the plugin's default id puts every installation of the
         // process behind one queue); GitHub counts its secondary limits per installation too.
         throttle: { enabled: this.throttle, id: `installation-${installationId}` },
       });
+      // Wrapped last, so outermost: one count per call as the caller sees it, after the retry and
+      // throttling plugins (a retried request counts once, with its final status).
+      if (this.observe) octokit.hook.wrap("request", observed(installationId, this.observe) as never);
       this.byInstallation.set(installationId, octokit);
     }
     return octokit;

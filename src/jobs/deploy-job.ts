@@ -45,6 +45,7 @@ type DeployDeps = Pick<
   | "secretEnvNames"
   | "stepTimeoutMs"
   | "log"
+  | "metrics"
 >;
 
 interface Deploy {
@@ -172,11 +173,20 @@ function approvedPlanMatch(d: Deploy, state: DeployState, name: string): { optio
 async function record(d: Deploy, event: DeployEvent): Promise<DeployState> {
   const { before, after } = await d.deps.deploys.apply(d.repoName, d.intent.sha, event);
   await publish(d, before, after);
+  countEnded(d, before, after);
   return after;
 }
 
 export async function publish(d: Deploy, before: DeployState | null, after: DeployState): Promise<void> {
   for (const u of deploymentUpdates(before, after)) await d.gh.setDeploymentStatus(u.deploymentId, u.state, u.description);
+}
+
+/** An environment that reached success or failure in this step counts once (metrics). */
+function countEnded(d: Deploy, before: DeployState | null, after: DeployState): void {
+  for (const env of Object.values(after.environments)) {
+    const was = before?.environments[env.name]?.state;
+    if ((env.state === "success" || env.state === "failure") && was !== env.state) d.deps.metrics?.deploy(env.name, env.state);
+  }
 }
 
 /** Opens the revert pull request once, the first time an environment of the deploy fails. */

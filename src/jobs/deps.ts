@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { GitHubClients } from "../github/port.ts";
 import type { LockStore } from "../locks/lock-store.ts";
+import type { MetricsRecorder } from "../metrics/recorder.ts";
 import type { ApprovalStore } from "../state/approval-store.ts";
 import type { DeployStore } from "../state/deploy-store.ts";
 import type { Dispatcher } from "../queue/dispatcher.ts";
@@ -37,4 +38,6 @@ export interface JobDeps {
   /** How long a dead worker's claims last (its BullMQ job lock, its apply mutex). */
   jobLockMs: number;
   log: Logger;
+  /** Deploy outcomes and drift verdicts for /metrics; absent in tests that do not look. */
+  metrics?: Pick<MetricsRecorder, "deploy" | "drift">;
 }

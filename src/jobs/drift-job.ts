@@ -18,8 +18,11 @@ import { runAtCommit } from "./run-at-commit.ts";
 type Issue = { number: number; title: string; body: string };
 type DriftDeps = Pick<
   JobDeps,
-  "github" | "workspaces" | "locks" | "redis" | "prefix" | "jobLockMs" | "dataDir" | "stepEnv" | "secretEnvNames" | "stepTimeoutMs" | "log"
+  "github" | "workspaces" | "locks" | "redis" | "prefix" | "jobLockMs" | "dataDir" | "stepEnv" | "secretEnvNames" | "stepTimeoutMs" | "log" | "metrics"
 >;
+
+/** Verdicts of checkProject after which a project is not drifted (the rest say nothing new). */
+const IN_SYNC = ["in sync", "drift gone", "remediated"];
 
 /** A repair someone asked for waits for a running drift check or apply; a scheduled check does not. */
 const REPAIR_WAIT_MS = 30 * 60 * 1000;
@@ -45,6 +48,11 @@ export async function runDriftJob(intent: DriftIntent, deps: DriftDeps): Promise
     return {};
   }
   log.info({ outcome: run.value }, "drift run done");
+  for (const [project, outcome] of Object.entries(run.value)) {
+    const repo = `${intent.repo.owner}/${intent.repo.name}`;
+    if (outcome === "drifted") deps.metrics?.drift(repo, project, true);
+    else if (IN_SYNC.includes(outcome)) deps.metrics?.drift(repo, project, false);
+  }
   return run.value;
 }
 

@@ -29,7 +29,13 @@ export class RedisLockStore implements LockStore {
       holder.headSha ?? "",
       holder.author ?? "",
     )) as [number, number | string[]];
-    if (acquired === 1) return { acquired: true, reentrant: detail === 1 };
+    if (acquired === 1) {
+      // Outside the script: the index's key is in no repository's Cluster slot. It only ever
+      // grows (one member per repository that ever held a lock), so a crash between the two
+      // cannot hide a lock from a count for long: the repository's next lock adds it.
+      if (detail !== 1) await this.redis.sadd(this.reposIndex(), repoId(project));
+      return { acquired: true, reentrant: detail === 1 };
+    }
     return { acquired: false, heldBy: parseHolder(detail as string[]) };
   }
 
@@ -70,8 +76,47 @@ export class RedisLockStore implements LockStore {
     return waiting.map(Number);
   }
 
+  /**
+   * Locks held now, in every repository: for the metrics. One read of the index, then one
+   * pipelined SCARD per repository that ever held a lock; no SCAN.
+   */
+  async countHeld(): Promise<number> {
+    const repos = await this.redis.smembers(this.reposIndex());
+    if (repos.length === 0) return 0;
+    const p = this.redis.pipeline();
+    for (const r of repos) p.scard(`${this.prefix}:locks:{${r}}:held`);
+    const results = (await p.exec()) ?? [];
+    let held = 0;
+    for (const [err, n] of results) {
+      if (err) throw err;
+      held += n as number;
+    }
+    return held;
+  }
+
+  /**
+   * Adds to the index the repositories whose locks were taken before there was one (an upgrade).
+   * One SCAN, run once when a webhook server starts, never at scrape time.
+   */
+  async indexExisting(): Promise<number> {
+    const base = `${this.prefix}:locks:{`;
+    let cursor = "0";
+    let added = 0;
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", `${base}*}:held`, "COUNT", 1000);
+      cursor = next;
+      const repos = keys.map((k) => k.slice(base.length, -"}:held".length));
+      if (repos.length > 0) added += await this.redis.sadd(this.reposIndex(), ...repos);
+    } while (cursor !== "0");
+    return added;
+  }
+
   async forceRelease(project: ProjectKey, stalePull: number): Promise<boolean> {
     return this.release(project, stalePull);
+  }
+
+  private reposIndex(): string {
+    return `${this.prefix}:locks:repos`;
   }
 
   private base(repo: RepoKey): string {

@@ -4,6 +4,8 @@ import type { Logger } from "pino";
 import { createNodeMiddleware, type Probot } from "probot";
 import type { IntentSink } from "../domain/intent.ts";
 import { handleWebhook } from "../intake/intake.ts";
+import type { MetricsEndpoint } from "../metrics/registry.ts";
+import { metricsHandler } from "./metrics-route.ts";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -13,6 +15,12 @@ export interface ServerDeps {
   log: Logger;
   /** True when Redis answers: readiness follows the one thing the server needs. */
   ready: () => Promise<boolean>;
+  /** GET /metrics, and a record of each delivery's answer; absent in tests that need neither. */
+  metrics?: {
+    endpoint: MetricsEndpoint;
+    token?: string;
+    delivery(event: string | string[] | undefined, status: number, seconds: number): void;
+  };
 }
 
 export async function buildServer(deps: ServerDeps) {
@@ -35,6 +43,16 @@ export async function buildServer(deps: ServerDeps) {
   await fastify.register(async (scope) => {
     // The signature covers the exact bytes GitHub sent: keep the body as a string, unparsed.
     scope.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => done(null, body));
+    const metrics = deps.metrics;
+    if (metrics) {
+      // From the request's arrival (before the body is read) to the answer's last byte.
+      // A callback hook, not an async one: no promise per delivery on the hot path.
+      scope.addHook("onRequest", (req, reply, done) => {
+        const started = process.hrtime.bigint();
+        reply.raw.once("finish", () => metrics.delivery(req.headers["x-github-event"], reply.raw.statusCode, Number(process.hrtime.bigint() - started) / 1e9));
+        done();
+      });
+    }
     scope.post(WEBHOOK_PATH, { bodyLimit: 25 * 1024 * 1024 }, async (req, reply) => {
       const body = req.body as string;
       // A correctly signed JSON body that is not an object (null, 42, []) would surface as a 500
@@ -53,5 +71,6 @@ export async function buildServer(deps: ServerDeps) {
     const ok = await deps.ready();
     return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "redis unreachable" });
   });
+  if (deps.metrics) fastify.get("/metrics", metricsHandler({ endpoint: deps.metrics.endpoint, token: deps.metrics.token, log: deps.log }));
   return fastify;
 }

@@ -96,3 +96,18 @@ test("empty values, as in a freshly copied .env.example, count as not set", () =
   assert.equal(r.settings.app, undefined, "registration mode");
   assert.equal(r.settings.port, 3000);
 });
+
+test("SLIPWAY_METRICS_TOKEN: absent leaves /metrics open; a short or spaced one is refused; never given to steps", () => {
+  const open = readSettings({});
+  assert.ok(open.ok);
+  assert.equal(open.settings.metricsToken, undefined);
+  const set = readSettings({ SLIPWAY_METRICS_TOKEN: "s3cret-metrics-token-0123" });
+  assert.ok(set.ok);
+  assert.equal(set.settings.metricsToken, "s3cret-metrics-token-0123");
+  assert.equal(set.settings.stepEnv.SLIPWAY_METRICS_TOKEN, undefined);
+  for (const bad of ["short", "has a space in the token value"]) {
+    const r = readSettings({ SLIPWAY_METRICS_TOKEN: bad });
+    assert.ok(!r.ok);
+    assert.match(r.problems.join("\n"), /SLIPWAY_METRICS_TOKEN must be 16 to 512 printable characters/);
+  }
+});
