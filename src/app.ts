@@ -6,6 +6,8 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { Probot } from "probot";
+import { AuditExporter } from "./audit/exporter.ts";
+import { RedisAuditRecorder } from "./audit/recorder.ts";
 import type { EventIntent, PlanIntent, WorldIntent } from "./domain/intent.ts";
 import { AppGitHubClients } from "./github/octokit-github.ts";
 import type { JobDeps } from "./jobs/deps.ts";
@@ -29,6 +31,8 @@ import { PermissionCache } from "./state/permission-cache.ts";
 import { PlanFileStore } from "./state/plan-file-store.ts";
 import { PullHeadStore } from "./state/pull-head-store.ts";
 import { PullPlanStore } from "./state/pull-plan-store.ts";
+import { AuditStore } from "./state/audit-store.ts";
+import { createRedactor, secretValues } from "./runner/redact.ts";
 import { StickyCommentStore } from "./state/sticky-comment-store.ts";
 import { Workspaces } from "./workspace/workspaces.ts";
 
@@ -48,6 +52,7 @@ interface Shared {
   dispatcher: Dispatcher;
   heads: PullHeadStore;
   deploys: DeployStore;
+  audit: AuditStore;
 }
 
 export async function startSlipway(settings: Settings, app: GitHubAppCredentials, log: Logger): Promise<RunningSlipway> {
@@ -63,7 +68,17 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
   for (const q of Object.values(queues)) q.on("error", (err: Error) => log.debug({ queue: q.name, err: err.message }, "queue error"));
   const heads = new PullHeadStore(producer, prefix);
   const deploys = new DeployStore(producer, prefix);
-  const shared: Shared = { settings, app, log, producer, heads, deploys, dispatcher: new Dispatcher(queues, heads, new CancelBus(undefined, prefix), deploys) };
+  const audit = new AuditStore(producer, prefix, settings.audit);
+  const shared: Shared = {
+    settings,
+    app,
+    log,
+    producer,
+    heads,
+    deploys,
+    audit,
+    dispatcher: new Dispatcher(queues, heads, new CancelBus(undefined, prefix), deploys),
+  };
   const closers: Closer[] = [];
   let url: string | undefined;
   if (settings.role !== "worker") {
@@ -125,7 +140,16 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
     log,
   });
   log.info({ concurrency: settings.concurrency }, "workers started");
-  return [() => forwarder.close(), ...workers.map((w) => () => w.close()), async () => subscriber.quit(), async () => workerConnection.quit()];
+  const exporter = settings.audit.webhook
+    ? new AuditExporter({ source: s.audit, redis: s.producer, prefix: settings.queuePrefix, ...settings.audit.webhook, log }).start()
+    : undefined;
+  return [
+    async () => exporter?.close(),
+    () => forwarder.close(),
+    ...workers.map((w) => () => w.close()),
+    async () => subscriber.quit(),
+    async () => workerConnection.quit(),
+  ];
 }
 
 function jobDeps(s: Shared, workspaces: Workspaces): JobDeps {
@@ -144,6 +168,7 @@ function jobDeps(s: Shared, workspaces: Workspaces): JobDeps {
     planFiles: new PlanFileStore(producer, prefix),
     deploys: s.deploys,
     openChecks: new OpenCheckStore(producer, prefix),
+    audit: new RedisAuditRecorder(s.audit, createRedactor(secretValues(settings.stepEnv, settings.secretEnvNames)), s.log),
     redis: producer,
     prefix,
     dataDir: settings.dataDir,
