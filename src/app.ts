@@ -22,6 +22,7 @@ import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
 import { createRedis, redisAnswers } from "./queue/redis.ts";
 import { startWorkers } from "./queue/workers.ts";
 import { buildServer } from "./server/build-server.ts";
+import { ReadModel } from "./server/read-model.ts";
 import { intakeOctokit } from "./server/intake-octokit.ts";
 import type { GitHubAppCredentials, Settings } from "./settings.ts";
 import { ApprovalStore } from "./state/approval-store.ts";
@@ -53,6 +54,7 @@ interface Shared {
   heads: PullHeadStore;
   deploys: DeployStore;
   audit: AuditStore;
+  queues: Queues;
 }
 
 export async function startSlipway(settings: Settings, app: GitHubAppCredentials, log: Logger): Promise<RunningSlipway> {
@@ -77,6 +79,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
     heads,
     deploys,
     audit,
+    queues,
     dispatcher: new Dispatcher(queues, heads, new CancelBus(undefined, prefix), deploys),
   };
   const closers: Closer[] = [];
@@ -107,7 +110,20 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
     log: log.child({ name: "probot" }),
     Octokit: intakeOctokit,
   });
-  const server = await buildServer({ probot, sink: new IntakeStream(s.producer, settings.queuePrefix), log, ready: () => redisAnswers(s.producer) });
+  const read = new ReadModel({
+    audit: s.audit,
+    locks: new RedisLockStore(s.producer, settings.queuePrefix),
+    deploys: s.deploys,
+    queues: Object.values(s.queues),
+    unlock: (intent) => s.dispatcher.dispatch(intent),
+  });
+  const server = await buildServer({
+    probot,
+    sink: new IntakeStream(s.producer, settings.queuePrefix),
+    log,
+    ready: () => redisAnswers(s.producer),
+    api: { read, log, ...(settings.apiToken ? { token: settings.apiToken } : {}) },
+  });
   const url = await server.listen({ port: settings.port, host: settings.host });
   log.info({ url }, "webhook server listening");
   return { url, close: () => server.close() };

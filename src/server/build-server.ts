@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { createNodeMiddleware, type Probot } from "probot";
 import type { IntentSink } from "../domain/intent.ts";
 import { handleWebhook } from "../intake/intake.ts";
+import { API_PREFIX, apiRoutes, type ApiDeps } from "./api/api-routes.ts";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -13,6 +14,8 @@ export interface ServerDeps {
   log: Logger;
   /** True when Redis answers: readiness follows the one thing the server needs. */
   ready: () => Promise<boolean>;
+  /** /api/v1 (server/api/); absent in tests of the webhook path alone. */
+  api?: ApiDeps;
 }
 
 export async function buildServer(deps: ServerDeps) {
@@ -47,6 +50,8 @@ export async function buildServer(deps: ServerDeps) {
       await middleware(req.raw, reply.raw);
     });
   });
+
+  if (deps.api) await fastify.register(apiRoutes(deps.api), { prefix: API_PREFIX });
 
   fastify.get("/healthz", async () => ({ status: "ok" }));
   fastify.get("/readyz", async (_req, reply) => {
