@@ -87,7 +87,9 @@ export class AuditStore {
     const events: AuditEvent[] = [];
     let scanned = 0;
     let end = this.endOf(filter);
-    const start = filter.since !== undefined ? String(filter.since) : "-";
+    // Trimming by age is approximate (whole stream nodes go at once); reading is exact.
+    const oldest = Date.now() - this.options.retentionMs;
+    const start = String(Math.max(oldest, filter.since ?? 0));
     for (;;) {
       const entries = (await this.redis.xrevrange(this.streamOf(filter), end, start, "COUNT", BATCH)) as Entry[];
       for (const [id, fields] of entries) {
