@@ -137,10 +137,13 @@ export async function recordApproval(
 ): Promise<void> {
   await deps.approvals.record(pullKey(pull), approval);
   const plan = await readPlan(deps, pull);
-  for (const environment of approval.environments) {
+  // `all`: each environment the plan of that head touches; before the plan is known, one event
+  // for all of them.
+  const named = approval.environments === "all" ? (plan ? environmentsAt(plan, approval.headSha) : []) : approval.environments;
+  for (const environment of named.length > 0 ? named : [undefined]) {
     // The digests of the plans approved in this environment (one per project), when known.
     const digests = (plan?.projects ?? [])
-      .filter((p) => p.environment === environment && approval.planDigests?.[p.name] !== undefined)
+      .filter((p) => (environment === undefined || p.environment === environment) && approval.planDigests?.[p.name] !== undefined)
       .map((p) => approval.planDigests![p.name]!);
     await deps.audit.record({
       kind: "approval",
@@ -148,7 +151,7 @@ export async function recordApproval(
       repo: `${pull.repo.owner}/${pull.repo.name}`,
       pull: pull.number,
       sha: approval.headSha,
-      environment,
+      ...(environment !== undefined ? { environment } : { reason: "every environment the pull request touches" }),
       outcome: "recorded",
       ...(digests.length > 0 ? { plan_digest: [...new Set(digests)].join(",") } : {}),
       delivery,

@@ -93,7 +93,7 @@ async function begin(d: Deploy, superseded: boolean): Promise<DeployState | null
       kind: "deploy.released",
       actor: by,
       environment,
-      outcome: superseded ? "superseded" : (state.environments[environment]?.state ?? "released"),
+      outcome: superseded ? "superseded" : "released",
       ...(superseded ? { reason: "a newer commit is on the default branch" } : {}),
       via: "comment",
     });

@@ -37,6 +37,7 @@ export async function releaseLocks(
       repo: `${repo.owner}/${repo.name}`,
       pull: pullNumber,
       project,
+      outcome: "released",
       reason: by.reason,
       delivery: deliveryId,
       via: by.via,
