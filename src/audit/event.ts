@@ -90,6 +90,28 @@ function redactText(text: string, redact: (line: string) => string): string {
   return redacted.length > MAX_REASON_LENGTH ? `${redacted.slice(0, MAX_REASON_LENGTH - 1)}…` : redacted;
 }
 
+/** The stored fields, in this order; `at` and `id` come from the stream id. Append only: stored arrays are positional. */
+const STORED_FIELDS = AUDIT_FIELDS.filter((f) => f !== "id" && f !== "at");
+
+/**
+ * The event as stored: a JSON array of its values in STORED_FIELDS order, trailing absences cut.
+ * Field names repeated in every entry would be a third of the stream's memory.
+ */
+export function encodeStored(input: AuditInput): string {
+  const values: unknown[] = STORED_FIELDS.map((f) => input[f as keyof AuditInput] ?? null);
+  while (values.length > 0 && values.at(-1) === null) values.pop();
+  return JSON.stringify(values);
+}
+
+export function decodeStored(json: string): AuditInput {
+  const values = JSON.parse(json) as unknown[];
+  const out: Record<string, unknown> = {};
+  STORED_FIELDS.forEach((f, i) => {
+    if (values[i] !== null && values[i] !== undefined) out[f] = values[i];
+  });
+  return out as unknown as AuditInput;
+}
+
 /** Milliseconds of a stream id (`<ms>-<seq>`). */
 export function idTime(id: string): number {
   return Number(id.slice(0, id.indexOf("-")));

@@ -1,18 +1,20 @@
 // The audit trail in Redis (SPEC §9). Layout, all under one Cluster hash tag so the write script
 // may touch every key it needs (BASE = `<prefix>:{audit}`):
-//   BASE:all             stream  every event, `e` = the event's JSON (without id and at)
-//   BASE:repo:<o/n>      stream  the same events of one repository, under the same ids
+//   BASE:repo:<o/n>      stream  the events of one repository, `e` = the event as a JSON array
+//                                (audit/event.ts encodeStored: positional, no field names)
+//   BASE:all             stream  the index of every event: the same id, `r` = its repository
 //   BASE:repos           zset    repository (lowercase o/n) → ms of its last event: the exporter's work list
 //   BASE:export:<o/n>    string  the id of the last event the audit webhook acknowledged
-// The stream id is the event's id: it increases with time, and `at` is read back from it, so an
-// event costs one JSON field. Both streams are trimmed by age on every write (XADD MINID ~) and
-// capped by count (XTRIM MAXLEN ~), so memory is bounded even when a busy org writes a lot.
+// The stream id is the event's id: it increases with time, and `at` is read back from it. An
+// event is stored once (in its repository's stream); a query without `repo` walks the index and
+// fetches the events from their repositories' streams. Every stream is trimmed by age on every
+// write (XADD MINID ~) and capped by count (XTRIM MAXLEN ~), so memory stays bounded.
 import type { Redis } from "ioredis";
-import { eventFrom, idTime, type AuditEvent, type AuditInput, type AuditKind } from "../audit/event.ts";
+import { decodeStored, encodeStored, eventFrom, idTime, type AuditEvent, type AuditInput, type AuditKind } from "../audit/event.ts";
 
 /** KEYS: all, repo stream, repos. ARGV: json, minid (ms), maxlen, repo key, ttl ms. Returns the id. */
 const RECORD = `
-local id = redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[2], '*', 'e', ARGV[1])
+local id = redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[2], '*', 'r', ARGV[4])
 redis.call('XADD', KEYS[2], 'MINID', '~', ARGV[2], id, 'e', ARGV[1])
 redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[3])
 redis.call('XTRIM', KEYS[2], 'MAXLEN', '~', ARGV[3])
@@ -73,7 +75,7 @@ export class AuditStore {
       this.key("all"),
       this.repoStream(repo),
       this.key("repos"),
-      JSON.stringify(input),
+      encodeStored(input),
       String(Math.max(1, now - this.options.retentionMs)),
       String(this.options.maxEvents),
       repo,
@@ -92,9 +94,10 @@ export class AuditStore {
     const start = String(Math.max(oldest, filter.since ?? 0));
     for (;;) {
       const entries = (await this.redis.xrevrange(this.streamOf(filter), end, start, "COUNT", BATCH)) as Entry[];
-      for (const [id, fields] of entries) {
+      const read = filter.repo !== undefined ? entries.map(([id, fields]) => parseEntry(id, fields)) : await this.fromIndex(entries);
+      for (const [i, event] of read.entries()) {
         scanned++;
-        const event = parseEntry(id, fields);
+        const id = entries[i]![0];
         if (event && matches(event, filter)) events.push(event);
         if (events.length === limit) return { events, nextCursor: id };
         if (scanned >= SCAN_BUDGET) return { events, nextCursor: id };
@@ -134,6 +137,19 @@ export class AuditStore {
     await this.redis.set(this.key(`export:${repoKey(repo)}`), id);
   }
 
+  /** The events the index entries point at, in one round trip; null where one was trimmed since. */
+  private async fromIndex(entries: Entry[]): Promise<(AuditEvent | null)[]> {
+    if (entries.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const [id, fields] of entries) pipeline.xrange(this.repoStream(fields[fields.indexOf("r") + 1] ?? ""), id, id);
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, found]) => {
+      if (err) throw err;
+      const entry = (found as Entry[])[0];
+      return entry ? parseEntry(entry[0], entry[1]) : null;
+    });
+  }
+
   private endOf(filter: AuditFilter): string {
     if (filter.before !== undefined) {
       if (!STREAM_ID.test(filter.before)) throw new Error("not a stream id");
@@ -164,7 +180,7 @@ function parseEntry(id: string, fields: string[]): AuditEvent | null {
   const at = fields.indexOf("e");
   const json = at < 0 ? undefined : fields[at + 1];
   if (json === undefined) return null;
-  return eventFrom(id, JSON.parse(json) as AuditInput);
+  return eventFrom(id, decodeStored(json));
 }
 
 function matches(event: AuditEvent, filter: AuditFilter): boolean {

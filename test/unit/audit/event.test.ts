@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { eventFrom, MAX_REASON_LENGTH, normaliseInput } from "../../../src/audit/event.ts";
+import { decodeStored, encodeStored, eventFrom, MAX_REASON_LENGTH, normaliseInput } from "../../../src/audit/event.ts";
 import { signBody } from "../../../src/audit/exporter.ts";
 import { createRedactor } from "../../../src/runner/redact.ts";
 import { bearerAllowed } from "../../../src/server/api/auth.ts";
@@ -48,4 +48,25 @@ test("the bearer check accepts exactly the configured token", () => {
   assert.equal(bearerAllowed(undefined, "abc-token-0123456789"), false);
   assert.equal(bearerAllowed("abc-token-0123456789", "abc-token-0123456789"), false);
   assert.equal(bearerAllowed("Bearer a b", "a b"), false);
+});
+
+test("the stored form is positional and round-trips every field", () => {
+  const full = {
+    kind: "apply" as const,
+    actor: "carol",
+    repo: "acme/app",
+    pull: 7,
+    sha: "a".repeat(40),
+    project: "net",
+    environment: "production",
+    outcome: "changes",
+    reason: "why",
+    plan_digest: "d".repeat(64),
+    delivery: "dlv",
+    via: "comment" as const,
+  };
+  assert.deepEqual(decodeStored(encodeStored(full)), full);
+  const sparse = { kind: "plan" as const, actor: "slipway", repo: "o/r", via: "push" as const };
+  assert.deepEqual(decodeStored(encodeStored(sparse)), sparse);
+  assert.ok(!encodeStored(full).includes('"actor"'), "no field names stored");
 });
