@@ -37,7 +37,8 @@ export interface AuditInput {
   reason?: string;
   plan_digest?: string;
   delivery?: string;
-  via: AuditVia;
+  /** How it came: omitted when none of the SPEC's ways fits (a pull request closed unmerged). */
+  via?: AuditVia;
 }
 
 export interface AuditEvent extends AuditInput {

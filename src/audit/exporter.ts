@@ -14,8 +14,11 @@ import type { AuditEvent } from "./event.ts";
 
 export const SIGNATURE_HEADER = "x-slipway-signature-256";
 
+/** How long a repository this process drained is left alone when no new event came. */
+const RECHECK_MS = 30_000;
+
 export interface AuditExportSource {
-  repos(): Promise<string[]>;
+  repos(): Promise<{ repo: string; lastAt: number }[]>;
   after(repo: string, afterId: string, count: number): Promise<AuditEvent[]>;
   exportCursor(repo: string): Promise<string>;
   setExportCursor(repo: string, id: string): Promise<void>;
@@ -50,6 +53,8 @@ export class AuditExporter {
   private readonly stop = new AbortController();
   private readonly retry = new Map<string, { at: number; delayMs: number }>();
   private loop?: Promise<void>;
+  /** Per repository: the last event time this process saw drained, and when it looked. */
+  private readonly drained = new Map<string, { lastAt: number; checkedAt: number }>();
 
   constructor(private readonly o: AuditExporterOptions) {}
 
@@ -67,13 +72,18 @@ export class AuditExporter {
 
   /** One pass over every repository with events; exported for tests. */
   async pass(): Promise<void> {
-    for (const repo of await this.o.source.repos()) {
+    for (const { repo, lastAt } of await this.o.source.repos()) {
       if (this.closed) return;
       const retry = this.retry.get(repo);
       if (retry && retry.at > Date.now()) continue;
-      await withMutex(this.o.redis, `${this.o.prefix}:audit-export-lease:{${repo}}`, () => this.drain(repo), {
+      // Nothing new since this process drained it: skip the round trips, but look again now and
+      // then in case another worker took the lease and died half-way.
+      const seen = this.drained.get(repo);
+      if (seen && seen.lastAt >= lastAt && Date.now() - seen.checkedAt < RECHECK_MS) continue;
+      const run = await withMutex(this.o.redis, `${this.o.prefix}:audit-export-lease:{${repo}}`, () => this.drain(repo), {
         ttlMs: this.o.leaseMs ?? 30_000,
       });
+      if (run.acquired && run.value) this.drained.set(repo, { lastAt, checkedAt: Date.now() });
     }
   }
 
@@ -89,23 +99,24 @@ export class AuditExporter {
     }
   }
 
-  /** Sends the repository's events after its cursor, in order, until one fails or none are left. */
-  private async drain(repo: string): Promise<void> {
+  /** Sends the repository's events after its cursor, in order; true once none are left. */
+  private async drain(repo: string): Promise<boolean> {
     let cursor = await this.o.source.exportCursor(repo);
     while (!this.closed) {
       const events = await this.o.source.after(repo, cursor, 100);
-      if (events.length === 0) return;
+      if (events.length === 0) return true;
       for (const event of events) {
         const failure = await this.post(event);
         if (failure !== undefined) {
           this.backOff(repo, event, failure);
-          return;
+          return false;
         }
         this.retry.delete(repo);
         await this.o.source.setExportCursor(repo, event.id);
         cursor = event.id;
       }
     }
+    return false;
   }
 
   /** Undefined when delivered, else why not. */

@@ -272,7 +272,8 @@ function auditOf(intent: PlanIntent) {
     pull: pull.number,
     sha: pull.headSha,
     delivery: intent.deliveryId,
-    via: asked ? ("comment" as const) : intent.trigger === "autoplan" ? ("push" as const) : ("queue" as const),
+    // A plan Slipway asked for itself (a lock it waited for was released) has no `via` of its own.
+    ...(asked ? { via: "comment" as const } : intent.trigger === "autoplan" ? { via: "push" as const } : {}),
   };
 }
 

@@ -11,7 +11,7 @@ export async function runPullClosedJob(
   const gh = await deps.github.forRepo(intent.repo);
   const released = await releaseLocks(deps, gh, intent.repo, intent.pullNumber, [], intent.deliveryId, {
     actor: "slipway",
-    via: intent.merged ? "merge" : "queue",
+    ...(intent.merged ? { via: "merge" as const } : {}),
     reason: intent.merged ? "the pull request merged" : "the pull request closed",
   });
   deps.log.info({ delivery: intent.deliveryId, pr: intent.pullNumber, merged: intent.merged, released }, "pull request closed: locks released");

@@ -10,7 +10,7 @@ export type ReleaseLocksDeps = Pick<JobDeps, "locks" | "dispatcher" | "audit" | 
 /** Who released the locks, for the audit trail: the pull request's `/unlock`, its merge, its close. */
 export interface ReleasedBy {
   actor: string;
-  via: AuditVia;
+  via?: AuditVia;
   reason: string;
 }
 
@@ -40,7 +40,7 @@ export async function releaseLocks(
       outcome: "released",
       reason: by.reason,
       delivery: deliveryId,
-      via: by.via,
+      ...(by.via ? { via: by.via } : {}),
     });
   const waiting = new Set<number>();
   for (const project of released) for (const n of await deps.locks.takeWaiters({ ...repoKey, project })) if (n !== pullNumber) waiting.add(n);

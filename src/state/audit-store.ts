@@ -124,9 +124,12 @@ export class AuditStore {
     return entries.map(([id, fields]) => parseEntry(id, fields)).filter((e): e is AuditEvent => e !== null);
   }
 
-  /** Repositories with events within the retention, lowercase `owner/name`. */
-  async repos(): Promise<string[]> {
-    return this.redis.zrange(this.key("repos"), "0", "-1");
+  /** Repositories with events within the retention (lowercase `owner/name`), with the ms of their last event. */
+  async repos(): Promise<{ repo: string; lastAt: number }[]> {
+    const flat = await this.redis.zrange(this.key("repos"), "0", "-1", "WITHSCORES");
+    const out: { repo: string; lastAt: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ repo: flat[i]!, lastAt: Number(flat[i + 1]) });
+    return out;
   }
 
   async exportCursor(repo: string): Promise<string> {
