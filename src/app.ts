@@ -115,6 +115,7 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
     locks: new RedisLockStore(s.producer, settings.queuePrefix),
     deploys: s.deploys,
     queues: Object.values(s.queues),
+    redact: createRedactor(secretValues(settings.stepEnv, settings.secretEnvNames)),
     unlock: (intent) => s.dispatcher.dispatch(intent),
   });
   const server = await buildServer({

@@ -8,12 +8,17 @@ import { NO_ENVIRONMENT, type DeployState } from "../domain/deploy-state.ts";
 import type { RedisLockStore } from "../locks/redis-lock-store.ts";
 import type { AuditFilter, AuditPage, AuditStore } from "../state/audit-store.ts";
 import type { DeployStore } from "../state/deploy-store.ts";
+import { listRuns, type RunState, type RunView } from "../queue/run-list.ts";
+
+export type { RunState, RunView } from "../queue/run-list.ts";
 
 export interface ReadModelDeps {
   audit: AuditStore;
   locks: RedisLockStore;
   deploys: DeployStore;
   queues: Queue[];
+  /** The step-output redactor: failed runs' messages go through it. */
+  redact?: (text: string) => string;
   /** Enqueues the release of a lock (jobs/unlock-job.ts). */
   unlock(intent: UnlockIntent): Promise<void>;
 }
@@ -27,23 +32,6 @@ export interface LockView {
   since: string;
 }
 
-export type RunState = "queued" | "running" | "completed" | "failed";
-
-export interface RunView {
-  id: string;
-  kind: string;
-  state: RunState;
-  repo?: string;
-  pull?: number;
-  sha?: string;
-  trigger?: string;
-  requested_by?: string;
-  queued_at: string;
-  started_at?: string;
-  finished_at?: string;
-  outcome?: unknown;
-}
-
 export interface EnvironmentView {
   environment: string;
   state: string;
@@ -52,16 +40,6 @@ export interface EnvironmentView {
   reason?: string;
   projects: { name: string; status: string; reason?: string }[];
 }
-
-const BULLMQ_STATES: Record<RunState, ("waiting" | "delayed" | "prioritized" | "active" | "completed" | "failed")[]> = {
-  queued: ["waiting", "delayed", "prioritized"],
-  running: ["active"],
-  completed: ["completed"],
-  failed: ["failed"],
-};
-
-/** Jobs looked at per queue and state: the view is of what is going on and what just happened. */
-const RUNS_PER_STATE = 200;
 
 export class ReadModel {
   constructor(private readonly d: ReadModelDeps) {}
@@ -113,20 +91,8 @@ export class ReadModel {
     return { repo: `${repo.owner}/${repo.name}`.toLowerCase(), project, pull: holder.pull, since: new Date(holder.since).toISOString() };
   }
 
-  async runs(filter: { repo?: string; state?: RunState }): Promise<RunView[]> {
-    const states = filter.state ? [filter.state] : (Object.keys(BULLMQ_STATES) as RunState[]);
-    const out: RunView[] = [];
-    for (const queue of this.d.queues) {
-      for (const state of states) {
-        const jobs = await queue.getJobs(BULLMQ_STATES[state], 0, RUNS_PER_STATE - 1);
-        for (const job of jobs) {
-          if (!job) continue;
-          const view = runView(job, state);
-          if (filter.repo === undefined || view.repo?.toLowerCase() === filter.repo.toLowerCase()) out.push(view);
-        }
-      }
-    }
-    return out.sort((a, b) => (b.queued_at < a.queued_at ? -1 : b.queued_at > a.queued_at ? 1 : 0));
+  runs(filter: { repo?: string; state?: RunState }): Promise<RunView[]> {
+    return listRuns(this.d.queues, filter, this.d.redact);
   }
 
   /** Per environment: the newest deploy that reached it, its state and its projects' results. */
@@ -156,42 +122,5 @@ function environmentView(deploy: DeployState, name: string): EnvironmentView {
         const result = deploy.results[p.name];
         return { name: p.name, status: result?.status ?? "pending", ...(result?.reason ? { reason: result.reason } : {}) };
       }),
-  };
-}
-
-interface JobLike {
-  id?: string;
-  name: string;
-  data: unknown;
-  timestamp: number;
-  processedOn?: number;
-  finishedOn?: number;
-  failedReason?: string;
-  returnvalue?: unknown;
-}
-
-function runView(job: JobLike, state: RunState): RunView {
-  const data = (job.data ?? {}) as Record<string, unknown>;
-  const pull = data.pull as { repo?: { owner: string; name: string }; number?: number; headSha?: string } | undefined;
-  const repoRef = (data.repo as { owner: string; name: string } | undefined) ?? pull?.repo;
-  const number = pull?.number ?? (data.pullNumber as number | undefined);
-  const sha = pull?.headSha ?? (data.sha as string | undefined);
-  const trigger =
-    (data.trigger as string | undefined) ?? (data.release ? "release" : data.remediate ? "repair" : data.deliveryId === "scheduled" ? "schedule" : undefined);
-  const by = (data.requestedBy as string | undefined) ?? (data.user as string | undefined) ?? (data.release as { by?: string } | undefined)?.by;
-  const iso = (ms?: number) => (ms ? new Date(ms).toISOString() : undefined);
-  return {
-    id: job.id ?? "",
-    kind: job.name,
-    state,
-    ...(repoRef ? { repo: `${repoRef.owner}/${repoRef.name}` } : {}),
-    ...(number !== undefined ? { pull: number } : {}),
-    ...(sha ? { sha } : {}),
-    ...(trigger ? { trigger } : {}),
-    ...(by ? { requested_by: by } : {}),
-    queued_at: iso(job.timestamp)!,
-    ...(job.processedOn ? { started_at: iso(job.processedOn) } : {}),
-    ...(job.finishedOn ? { finished_at: iso(job.finishedOn) } : {}),
-    ...(state === "failed" ? { outcome: { error: job.failedReason } } : state === "completed" ? { outcome: job.returnvalue } : {}),
   };
 }
