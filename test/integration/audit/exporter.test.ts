@@ -62,7 +62,7 @@ async function receiver(port = 0, handle?: Handler) {
 }
 
 function setup() {
-  const prefix = `${root}-${++n}`;
+  const prefix = `${root}:${++n}`;
   const store = new AuditStore(redis, prefix, { retentionMs: 24 * 3600 * 1000, maxEvents: 10_000 });
   const exporter = (url: string, o: { timeoutMs?: number } = {}) =>
     new AuditExporter({ source: store, redis, prefix, url, secret: SECRET, log, pollMs: 50, minBackoffMs: 50, maxBackoffMs: 200, ...o }).start();

@@ -25,7 +25,7 @@ after(async () => {
 });
 
 test("events come back newest first, with ids that increase and at read from the id", async () => {
-  const store = new AuditStore(redis, `${prefix}-order`, { retentionMs: DAY, maxEvents: 1000 });
+  const store = new AuditStore(redis, `${prefix}:order`, { retentionMs: DAY, maxEvents: 1000 });
   const written = [];
   for (let i = 0; i < 5; i++) written.push(await store.append(input({ pull: i + 1 })));
   const ids = written.map((e) => e.id);
@@ -41,7 +41,7 @@ test("events come back newest first, with ids that increase and at read from the
 });
 
 test("filters by repository (any case), actor, kind and time; the cursor pages without overlap", async () => {
-  const store = new AuditStore(redis, `${prefix}-filter`, { retentionMs: DAY, maxEvents: 1000 });
+  const store = new AuditStore(redis, `${prefix}:filter`, { retentionMs: DAY, maxEvents: 1000 });
   for (let i = 0; i < 30; i++) {
     await store.append(input({ repo: i % 2 ? "acme/app" : "acme/web", actor: i % 3 ? "alice" : "carol", kind: i % 5 ? "plan" : "apply", pull: i }));
   }
@@ -74,7 +74,7 @@ test("filters by repository (any case), actor, kind and time; the cursor pages w
 });
 
 test("export reads every matching event across pages", async () => {
-  const store = new AuditStore(redis, `${prefix}-all`, { retentionMs: DAY, maxEvents: 10_000 });
+  const store = new AuditStore(redis, `${prefix}:all`, { retentionMs: DAY, maxEvents: 10_000 });
   for (let i = 0; i < 1200; i++) await store.append(input({ pull: i }));
   let count = 0;
   let last = Infinity;
@@ -87,7 +87,7 @@ test("export reads every matching event across pages", async () => {
 });
 
 test("events past the retention are not read, and are trimmed on later writes", async () => {
-  const store = new AuditStore(redis, `${prefix}-retention`, { retentionMs: 1000, maxEvents: 100_000 });
+  const store = new AuditStore(redis, `${prefix}:retention`, { retentionMs: 1000, maxEvents: 100_000 });
   for (let i = 0; i < 250; i++) await store.append(input({ pull: i }));
   await new Promise((r) => setTimeout(r, 1100));
   await store.append(input({ pull: 999 }));
@@ -96,24 +96,28 @@ test("events past the retention are not read, and are trimmed on later writes", 
     [999],
   );
   // Whole stream nodes (100 entries by default) go at once: the first two are gone.
-  assert.ok((await redis.xlen(`${prefix}-retention:{audit}:all`)) <= 100);
+  assert.ok((await redis.xlen(`${prefix}:retention:{audit}:all`)) <= 100);
 });
 
 test("the hard cap bounds each stream whatever the age", async () => {
-  const store = new AuditStore(redis, `${prefix}-cap`, { retentionMs: DAY, maxEvents: 200 });
+  const store = new AuditStore(redis, `${prefix}:cap`, { retentionMs: DAY, maxEvents: 200 });
   for (let i = 0; i < 1000; i++) await store.append(input({ pull: i }));
-  const length = await redis.xlen(`${prefix}-cap:{audit}:all`);
+  const length = await redis.xlen(`${prefix}:cap:{audit}:all`);
   assert.ok(length >= 200 && length <= 300, `about 200 kept, got ${length}`);
-  assert.ok((await redis.xlen(`${prefix}-cap:{audit}:repo:acme/app`)) <= 300);
+  assert.ok((await redis.xlen(`${prefix}:cap:{audit}:repo:acme/app`)) <= 300);
 });
 
 test("the recorder redacts secret values from every text field before Redis sees them", async () => {
-  const store = new AuditStore(redis, `${prefix}-redact`, { retentionMs: DAY, maxEvents: 1000 });
+  const store = new AuditStore(redis, `${prefix}:redact`, { retentionMs: DAY, maxEvents: 1000 });
   const secret = "hunter2-very-secret-value";
   const redact = createRedactor(secretValues({ DEPLOY_TOKEN: secret, PATH: "/bin" }, []));
   const recorder = new RedisAuditRecorder(store, redact, pino({ level: "silent" }));
   await recorder.record(input({ reason: `step failed: curl -H "Authorization: ${secret}"\nline two ${secret}`, outcome: `error ${secret}` }));
-  const raw = JSON.stringify(await redis.xrange(`${prefix}-redact:{audit}:all`, "-", "+"));
+  const raw = JSON.stringify([
+    await redis.xrange(`${prefix}:redact:{audit}:all`, "-", "+"),
+    await redis.xrange(`${prefix}:redact:{audit}:repo:acme/app`, "-", "+"),
+  ]);
+  assert.match(raw, /\*\*\*/, "the event is there, redacted");
   assert.ok(!raw.includes(secret), "the secret never reaches Redis");
   const [event] = (await store.page({}, 1)).events;
   assert.equal(event!.reason, 'step failed: curl -H "Authorization: ***"\nline two ***');
