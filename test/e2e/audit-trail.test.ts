@@ -4,14 +4,18 @@
 // at a receiver of the audit webhook. Then a lock released through the API.
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import type { AuditEvent } from "../../src/audit/event.ts";
+import { APPLY_QUEUE } from "../../src/queue/jobs.ts";
 import { startE2E, type E2E } from "../support/e2e.ts";
+import { TEST_REDIS_URL } from "../support/redis.ts";
 import { waitFor } from "../support/scenario/wait-for.ts";
 
 const TOKEN = "e2e-api-token-0123456789";
@@ -227,6 +231,94 @@ describe("audit trail", () => {
     const released = events.find((e) => e.kind === "lock.released");
     assert.deepEqual(pick(released!), { actor: "api", pull: pr.number, project: "staging", outcome: "released", via: "api" });
     assert.deepEqual(((await (await api(`/api/v1/locks?repo=${repo}`)).json()) as { locks: unknown[] }).locks, []);
+  });
+
+  test("the other decisions: a withdrawn approval, an invalid config, a rollback, drift found and repaired", async () => {
+    const info = await e2e.gh.createRepo({ owner: "acme", name: "others", fixture: "deploy-repo" });
+    const repo = info.fullName;
+    const pr = await e2e.gh.openPullRequest({ repo, author: "alice", branch: "change", files: { "staging/desired.txt": "v3\n" } });
+    await waitFor(() => e2e.gh.checkRuns(repo, { headSha: pr.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), {
+      timeoutMs: 30_000,
+      what: "the plan",
+    });
+    await e2e.gh.comment(pr, "carol", "/approve");
+    await e2e.idle();
+    await e2e.gh.comment(pr, "carol", "/approve cancel");
+    await e2e.idle();
+    const broken = await e2e.gh.openPullRequest({
+      repo,
+      author: "erin",
+      branch: "broken",
+      files: { ".slipway.yml": "version: 1\nprojects:\n  - nme: typo\n" },
+    });
+    await waitFor(() => e2e.gh.checkRuns(repo, { headSha: broken.headSha, name: "slipway/config" }).find((c) => c.conclusion === "failure"), {
+      timeoutMs: 30_000,
+      what: "the config check",
+    });
+    await e2e.gh.comment(pr, "carol", "/approve");
+    await waitFor(() => e2e.gh.checkRuns(repo, { headSha: pr.headSha, name: "slipway/approval" }).at(-1)?.conclusion === "success", { what: "approved" });
+    const { mergeCommitSha } = await e2e.gh.merge(pr, "alice");
+    await waitFor(async () => (await readFile(path.join(world, "staging.txt"), "utf8").catch(() => "")) === "v3\n", {
+      timeoutMs: 30_000,
+      what: "staging applied",
+    });
+    await e2e.idle();
+
+    await writeFile(path.join(world, "staging.txt"), "edited by hand\n");
+    const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const applies = new Queue(APPLY_QUEUE, { connection: redis, prefix: e2e.slipway.prefix });
+    try {
+      const job = await applies.add("drift", { kind: "drift", deliveryId: "audit-drift", repo: info, branch: "main" }, { jobId: `drift/acme/others/audit` });
+      await waitFor(async () => (await job.getState()) === "completed", { timeoutMs: 30_000, what: "the drift run" });
+    } finally {
+      await applies.close();
+      redis.disconnect();
+    }
+    const issue = await waitFor(() => e2e.gh.issues(repo, { labels: ["drift"], state: "open" }).find((i) => /staging/.test(i.title)), {
+      what: "the drift issue",
+    });
+    await e2e.gh.comment({ repo, number: issue.number }, "carol", "/apply");
+    await waitFor(async () => (await readFile(path.join(world, "staging.txt"), "utf8").catch(() => "")) === "v3\n", {
+      timeoutMs: 30_000,
+      what: "drift repaired",
+    });
+    await e2e.idle();
+    // Last: the revert pull request it opens takes the lock of staging, which would hold the repair.
+    await e2e.gh.comment(pr, "alice", "/rollback");
+    await waitFor(() => e2e.gh.comments(repo, pr.number).find((c) => /Opened #\d+ to revert/.test(c.body)), { timeoutMs: 30_000, what: "the revert" });
+    await e2e.idle();
+
+    const events = await trail(repo);
+    const one = (kind: string, match: Partial<AuditEvent> = {}) => {
+      const e = events.find((x) => x.kind === kind && Object.entries(match).every(([k, v]) => x[k as keyof AuditEvent] === v));
+      assert.ok(e, `${kind} ${JSON.stringify(match)} in ${JSON.stringify(events.map((x) => [x.kind, x.actor, x.project ?? x.environment]))}`);
+      return e;
+    };
+    assert.deepEqual(pick(one("approval.withdrawn")), { actor: "carol", pull: pr.number, sha: pr.headSha, outcome: "withdrawn", via: "comment" });
+    const invalid = one("config.invalid");
+    assert.deepEqual(pick(invalid), { actor: "slipway", pull: broken.number, sha: broken.headSha, outcome: "failure", via: "push" });
+    assert.match(invalid.reason ?? "", /nme/, "the reason says what is wrong");
+    assert.deepEqual(pick(one("rollback")), { actor: "alice", pull: pr.number, sha: mergeCommitSha, outcome: one("rollback").outcome, via: "comment" });
+    assert.match(one("rollback").outcome ?? "", /^opened #\d+$/);
+    const detected = one("drift.detected", { project: "staging" });
+    assert.deepEqual(pick(detected), {
+      actor: "slipway",
+      sha: mergeCommitSha,
+      project: "staging",
+      environment: "staging",
+      outcome: "drifted",
+      via: "schedule",
+    });
+    assert.match(detected.plan_digest ?? "", /^[0-9a-f]{64}$/);
+    assert.deepEqual(pick(one("drift.remediated", { project: "staging" })), {
+      actor: "carol",
+      sha: mergeCommitSha,
+      project: "staging",
+      environment: "staging",
+      outcome: "remediated",
+      via: "comment",
+    });
+    assert.ok(one("apply", { project: "staging", actor: "carol" }), "the repair is an apply too");
   });
 
   test("every request Slipway made is one GitHub would accept", () => {
