@@ -62,7 +62,10 @@ const envSchema = z.object({
     .refine((v) => URL.canParse(v), "SLIPWAY_AUDIT_WEBHOOK_URL must be an http:// or https:// URL")
     .optional(),
   SLIPWAY_AUDIT_WEBHOOK_SECRET: z.string().min(16, "SLIPWAY_AUDIT_WEBHOOK_SECRET must be at least 16 characters").optional(),
-  SLIPWAY_API_TOKEN: z.string().min(16, "SLIPWAY_API_TOKEN must be at least 16 characters").optional(),
+  SLIPWAY_API_TOKEN: z
+    .string()
+    .regex(/^\S{16,}$/, "SLIPWAY_API_TOKEN must be at least 16 characters, without spaces (it is sent as a bearer token)")
+    .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
 });
 
