@@ -8,7 +8,13 @@ const jobs = [
   {
     id: "deploy/acme/app/abc",
     name: "deploy",
-    data: { kind: "deploy", repo: { owner: "acme", name: "app", installationId: 1 }, sha: "abc", pullNumber: 4, release: { environment: "production", by: "carol" } },
+    data: {
+      kind: "deploy",
+      repo: { owner: "acme", name: "app", installationId: 1 },
+      sha: "abc",
+      pullNumber: 4,
+      release: { environment: "production", by: "carol" },
+    },
     timestamp: 1000,
     processedOn: 2000,
     finishedOn: 3000,
