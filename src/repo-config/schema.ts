@@ -5,7 +5,7 @@ import { z } from "zod";
 import { normaliseRepoDir } from "../projects/repo-paths.ts";
 import { driftScheduleProblem, SCHEDULE_HINT } from "./drift-schedule.ts";
 
-export const BUILT_IN_WORKFLOWS = ["terraform", "opentofu", "ansible"] as const;
+export const BUILT_IN_WORKFLOWS = ["terraform", "opentofu", "ansible", "kubernetes"] as const;
 
 // Names appear in comment commands (`/plan network-staging`) and check-run titles: no spaces.
 const NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_./-]{0,99}$/;
@@ -25,6 +25,9 @@ function named(what: string) {
 }
 
 const nonEmptyString = z.string().trim().min(1);
+// A kubernetes label selector as kubectl's -l takes it: `key=value`, `key!=value`, `key in (a,b)`,
+// comma-separated. Checked loosely (kubectl has the last word), but it may not start with `-`.
+const LABEL_SELECTOR = /^[A-Za-z0-9_./!=(), -]+$/;
 
 export const StepSchema = z
   .strictObject({
@@ -47,7 +50,7 @@ export const WorkflowSchema = z
     plan: steps("plan").describe("Steps of the plan phase. Exit codes follow terraform's -detailed-exitcode: 0 no changes, 2 changes, other error."),
     apply: steps("apply"),
   })
-  .describe("A custom workflow. A key named like a built-in (terraform, opentofu, ansible) replaces it.");
+  .describe("A custom workflow. A key named like a built-in (terraform, opentofu, ansible, kubernetes) replaces it.");
 
 export const ProjectSchema = z
   .strictObject({
@@ -61,7 +64,7 @@ export const ProjectSchema = z
         return z.NEVER;
       })
       .describe('Working directory, relative to the repository root ("." for the root).'),
-    workflow: z.string().default("terraform").describe("terraform (default), opentofu, ansible, or a key of `workflows`."),
+    workflow: z.string().default("terraform").describe("terraform (default), opentofu, ansible, kubernetes, or a key of `workflows`."),
     environment: named("environment").optional().describe("Environment this project deploys to; approvals, deployments and promotion are per environment."),
     when_modified: z
       .array(nonEmptyString)
@@ -70,6 +73,18 @@ export const ProjectSchema = z
         'Globs, relative to `dir`, of files whose change affects this project ("../../modules/**" reaches up; a leading "/" means the repository root; a leading "!" excludes). Default ["**/*"]; [] means only planned when named in `/plan`.',
       ),
     depends_on: z.array(z.string()).default([]).describe("Names of projects that must apply successfully before this one."),
+    kubernetes: z
+      .strictObject({
+        prune_selector: nonEmptyString
+          .regex(LABEL_SELECTOR, { error: 'prune_selector is a label selector such as "app.kubernetes.io/part-of=shop"' })
+          .refine((v) => !v.startsWith("-"), { error: "prune_selector may not start with `-`" })
+          .optional()
+          .describe(
+            "Label selector for `kubectl apply --prune`: live objects with these labels that the manifests no longer list are deleted, and the plan shows them. Absent (default): nothing is pruned.",
+          ),
+      })
+      .optional()
+      .describe("Settings of the built-in `kubernetes` workflow for this project."),
   })
   .transform(({ name, ...rest }) => ({ name: name ?? rest.dir, ...rest }))
   .describe("One unit that is planned and applied on its own: a directory and the workflow run there.");

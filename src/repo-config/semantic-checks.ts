@@ -63,7 +63,19 @@ function dependencyErrors(config: RepoConfig): PathError[] {
 
 function workflowErrors(config: RepoConfig): PathError[] {
   const known: string[] = [...BUILT_IN_WORKFLOWS, ...Object.keys(config.workflows)];
-  return config.projects.flatMap((project, i) => {
+  const builtInKubernetes = !Object.hasOwn(config.workflows, "kubernetes");
+  return config.projects.flatMap((project, i): PathError[] => {
+    // A setting nothing reads must not look as if it did something (a prune the user thinks is on).
+    if (project.kubernetes !== undefined && !(project.workflow === "kubernetes" && builtInKubernetes)) {
+      return [
+        {
+          path: ["projects", i, "kubernetes"],
+          atKey: true,
+          message: `\`kubernetes\` settings are read only by the built-in \`kubernetes\` workflow, and project \`${project.name}\` runs ${project.workflow === "kubernetes" ? "a custom `kubernetes` workflow" : `\`${project.workflow}\``}`,
+          hint: "remove `kubernetes`, or use `workflow: kubernetes` without a custom workflow of that name",
+        },
+      ];
+    }
     if (known.includes(project.workflow)) return [];
     const suggestion = closestMatch(project.workflow, known);
     return [
@@ -71,7 +83,9 @@ function workflowErrors(config: RepoConfig): PathError[] {
         path: ["projects", i, "workflow"],
         atKey: false,
         message: `unknown workflow \`${project.workflow}\``,
-        hint: suggestion ? `did you mean \`${suggestion}\`?` : `use terraform, opentofu or ansible, or define \`${project.workflow}\` under \`workflows\``,
+        hint: suggestion
+          ? `did you mean \`${suggestion}\`?`
+          : `use terraform, opentofu, ansible or kubernetes, or define \`${project.workflow}\` under \`workflows\``,
       },
     ];
   });

@@ -6,7 +6,7 @@ import type { ProjectRunResult } from "../domain/types.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
 import { runPhase } from "./run-phase.ts";
 import { resolveWorkflow } from "./workflows.ts";
-import { isDirectory, planFilePath, stepEnvironment } from "./plan-project.ts";
+import { isDirectory, planFilePath, stepContext, stepEnvironment } from "./plan-project.ts";
 
 export interface ApplyProjectInput {
   config: RepoConfig;
@@ -34,7 +34,7 @@ export async function applyProject(input: ApplyProjectInput): Promise<ProjectRun
   if (!workflow) throw new Error(`workflow ${project.workflow} of ${project.name} passed validation but does not resolve`);
   const result = await runPhase({
     phase: "apply",
-    steps: workflow({ planFile }).apply,
+    steps: workflow(stepContext(planFile, project)).apply,
     cwd,
     env: stepEnvironment(input.env, project, target, planFile),
     defaultTimeoutMs: input.defaultTimeoutMs,

@@ -21,9 +21,12 @@ export interface OutputCaptureOptions {
   /** Every cleaned line is appended to this file (created with its directory). */
   logFile?: string;
   /** Sees every cleaned line, e.g. to scan for plan counts beyond what the buffers keep. */
-  onLine?: (line: string) => void;
+  onLine?: (line: string, stream: LineSource) => void;
   maxLineBytes?: number;
 }
+
+/** Where a line came from: the step's stdout or stderr, or the runner itself (`$ command`, errors). */
+export type LineSource = "stdout" | "stderr" | "runner";
 
 export class OutputCapture {
   /** Bytes of cleaned text seen (UTF-8, one newline per line): the size of the full log. */
@@ -32,7 +35,7 @@ export class OutputCapture {
   readonly logFile: string | undefined;
 
   private readonly redact: (line: string) => string;
-  private readonly onLine: ((line: string) => void) | undefined;
+  private readonly onLine: ((line: string, stream: LineSource) => void) | undefined;
   private readonly headLimit: number;
   private readonly head: string[] = [];
   private headBytes = 0;
@@ -84,12 +87,12 @@ export class OutputCapture {
    * A writable for one raw byte stream (stdout, stderr). Each has its own splitter, so a partial
    * line on stdout is never glued to stderr bytes; complete lines interleave in arrival order.
    */
-  createInput(): Writable {
+  createInput(stream: "stdout" | "stderr" = "stdout"): Writable {
     const lines: string[] = [];
     const splitter = new LineSplitter((line) => lines.push(line), this.maxLineBytes);
     const flush = (done: (err?: Error | null) => void) => {
       const batch = lines.splice(0);
-      this.addLines(batch).then(() => done(), done);
+      this.addLines(batch, stream).then(() => done(), done);
     };
     return new Writable({
       write: (chunk: Buffer, _enc, done) => {
@@ -105,7 +108,7 @@ export class OutputCapture {
 
   /** Adds one line from the runner itself (a `$ command` echo, an error explanation). */
   async writeLine(line: string): Promise<void> {
-    await this.addLines([line]);
+    await this.addLines([line], "runner");
   }
 
   /** Head, an omission marker if the middle was dropped, and tail; no trailing newline. */
@@ -137,13 +140,13 @@ export class OutputCapture {
     }
   }
 
-  private async addLines(raw: string[]): Promise<void> {
+  private async addLines(raw: string[], stream: LineSource): Promise<void> {
     if (raw.length === 0) return;
     let chunk = "";
     for (const line of raw) {
       const clean = this.redact(stripAnsi(line));
       this.keep(clean);
-      this.onLine?.(clean);
+      this.onLine?.(clean, stream);
       chunk += clean + "\n";
     }
     if (this.fileReady) {

@@ -5,7 +5,7 @@ import type { RunTarget } from "../domain/run-target.ts";
 import type { ProjectRunResult } from "../domain/types.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
 import { runPhase, type PhaseResult } from "./run-phase.ts";
-import { resolveWorkflow } from "./workflows.ts";
+import { resolveWorkflow, type StepContext } from "./workflows.ts";
 
 export interface PlanProjectInput {
   config: RepoConfig;
@@ -34,7 +34,7 @@ export async function planProject(input: PlanProjectInput): Promise<ProjectRunRe
   const workflow = resolveWorkflow(project.workflow, input.config.workflows);
   // The config validator rejects unknown workflow names, so this is a fault, not user input.
   if (!workflow) throw new Error(`workflow ${project.workflow} of ${project.name} passed validation but does not resolve`);
-  const steps = workflow({ planFile });
+  const steps = workflow(stepContext(planFile, project));
   const env = stepEnvironment(input.env, project, target, planFile);
   const common = { cwd, env, defaultTimeoutMs: input.defaultTimeoutMs, signal: input.signal, redact: input.redact };
 
@@ -53,6 +53,7 @@ export async function planProject(input: PlanProjectInput): Promise<ProjectRunRe
     ...base,
     status: resultStatus(outcome.status),
     counts: outcome.counts,
+    ...resourceList(outcome),
     reason: reasonFor(outcome),
     output: combinedOutput,
     truncated: outcome.truncated,
@@ -60,6 +61,24 @@ export async function planProject(input: PlanProjectInput): Promise<ProjectRunRe
     planDigest: outcome.digest,
     durationMs: Date.now() - started,
   };
+}
+
+/**
+ * The result crosses Redis and BullMQ and is kept per head: a plan touching tens of thousands of
+ * resources must not make it huge. Renderers show fewer still; the counts stay exact.
+ */
+export const MAX_LISTED_RESOURCES = 1000;
+
+function resourceList(outcome: PhaseResult): Pick<ProjectRunResult, "resourceChanges" | "resourceChangesTotal"> {
+  if (!outcome.resources) return {};
+  return { resourceChanges: outcome.resources.slice(0, MAX_LISTED_RESOURCES), resourceChangesTotal: outcome.resources.length };
+}
+
+/** What a workflow needs to know of the run and the project to build its steps. */
+export function stepContext(planFile: string, project: ProjectConfig): StepContext {
+  const ctx: StepContext = { planFile };
+  if (project.kubernetes?.prune_selector !== undefined) ctx.kubernetesPruneSelector = project.kubernetes.prune_selector;
+  return ctx;
 }
 
 /** What every step sees besides the worker's own environment (SPEC §4). */

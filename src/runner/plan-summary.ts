@@ -8,6 +8,7 @@ const TF_NO_CHANGES = /^\s*No changes\.(?:\s|$)/;
 const TF_APPLIED = /^\s*(?:Apply|Destroy) complete! Resources:\s(.*)$/;
 const ANSIBLE_RECAP = /^PLAY RECAP\b/;
 const ANSIBLE_HOST = /^\S.*?:\s+ok=\d+\s+changed=(\d+)\b/;
+const ANSIBLE_HOST_STATS = /^\S.*?:\s+ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\b/;
 
 function count(text: string, word: string): number {
   const m = new RegExp(`(\\d+) ${word}\\b`).exec(text);
@@ -53,6 +54,38 @@ export class ChangeCountScanner {
   }
 }
 
+/**
+ * What ansible-playbook's PLAY RECAP says, summed over its hosts. `seen` is false when there was
+ * no recap at all (the default stdout callback always prints one), and `hosts` 0 when no play
+ * matched any host: both mean the run said nothing about the world, which is not "no changes".
+ */
+export class AnsibleRecapScanner {
+  seen = false;
+  hosts = 0;
+  changed = 0;
+  unreachable = 0;
+  failed = 0;
+  private inRecap = false;
+
+  add(line: string): void {
+    if (ANSIBLE_RECAP.test(line)) {
+      this.seen = true;
+      this.inRecap = true;
+      return;
+    }
+    if (!this.inRecap) return;
+    const m = ANSIBLE_HOST_STATS.exec(line);
+    if (m) {
+      this.hosts++;
+      this.changed += Number(m[1]);
+      this.unreachable += Number(m[2]);
+      this.failed += Number(m[3]);
+    } else if (line.trim() !== "") {
+      this.inRecap = false;
+    }
+  }
+}
+
 /** Lines that differ between two runs of the same plan without saying anything about the change. */
 const NOISE_LINES = [
   /Refreshing state\.\.\./,
@@ -61,9 +94,20 @@ const NOISE_LINES = [
   /: Still [a-z]+\.\.\. \[/,
   /^Acquiring state lock\b/,
   /^Releasing state lock\b/,
+  // Ansible's profile_tasks / profile_roles / timer callbacks, which a repository's ansible.cfg
+  // may enable (as printed by ansible.posix with ansible-core 2.14): a dated start line per task,
+  // the tasks sorted by duration, the run's length.
+  /^[A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4} +\d{1,2}:\d{2}:\d{2} [+-]\d{4} \(\d+:\d{2}:\d{2}\.\d+\) +\d+:\d{2}:\d{2}\.\d+ \*+$/,
+  /^\S.* -+ \d+\.\d{2}s$/,
+  /^Playbook run took \d+ days, \d+ hours, \d+ minutes, \d+ seconds$/,
 ];
 
 const REPLACEMENTS: Array<[RegExp, string]> = [
+  // Ansible's --diff names a rendered template or `content:` by its controller temp file,
+  // ~/.ansible/tmp/ansible-local-<pid><random>/tmp<random>, new on every run (seen with
+  // ansible-core 2.14); its remote temp dirs are ansible-tmp-<time>-<pid>-<random>.
+  [/[^\s"'`]*\/ansible-local-[^/\s"'`]+(?:\/tmp[^/\s"'`]*)?/g, "<ansible-tmp>"],
+  [/\bansible-tmp-[\d.]+-\d+-\d+/g, "ansible-tmp-<id>"],
   [/\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|\s?[+-]\d{2}:?\d{2})?/g, "<time>"],
   [/\b\d{1,2}:\d{2}:\d{2}(?:\.\d+)?\b/g, "<time>"],
   [/\[(?:id=[^\]]*, )?[\dhms.]+ elapsed\]/g, "[elapsed]"],

@@ -1,8 +1,11 @@
 // Runs one phase (validate, plan, apply) of a project: its steps in order into one capture,
 // stopping at the first failure, and reads the result the way SPEC §4 defines it.
-import type { ChangeCounts } from "../domain/types.ts";
+import { rm } from "node:fs/promises";
+import type { ChangeCounts, ResourceChange } from "../domain/types.ts";
 import { OutputCapture } from "./output-capture.ts";
-import { ChangeCountScanner, PlanDigest } from "./plan-summary.ts";
+import { AnsibleRecapScanner, ChangeCountScanner, PlanDigest } from "./plan-summary.ts";
+import { readPlanJsonFile } from "./read-plan-json-file.ts";
+import type { TerraformPlanSummary } from "./terraform-plan-json.ts";
 import { runStep, type StepOutcome } from "./run-step.ts";
 import type { ExitCodeConvention, Phase, StepSpec } from "./workflows.ts";
 
@@ -23,8 +26,8 @@ export interface PhaseInput {
 
 /**
  * Status mapping:
- * - plan: `changes` if any step said so (exit 2 under `detailed`, recap changed>0 under
- *   `ansible-recap`), else `no_changes`.
+ * - plan: `changes` if any step said so (exit 2 under `detailed`, exit 1 under `diff`, recap
+ *   changed>0 under `ansible-recap`), else `no_changes`.
  * - validate: success is `no_changes` (validation changes nothing).
  * - apply: success is `changes` (something was applied), or `no_changes` when the tool's own
  *   summary says 0 added, 0 changed, 0 destroyed.
@@ -41,8 +44,15 @@ export interface PhaseResult {
   totalBytes: number;
   fullLogPath?: string;
   counts?: ChangeCounts;
-  /** Plan phase only: digest of the plan steps' own output (not init's), see plan-summary.ts. */
+  /**
+   * Plan phase only: digest of the change. From the JSON plan when a step saved one (see
+   * terraform-plan-json.ts), else of the plan steps' own stdout (not init's), see plan-summary.ts.
+   * Not stderr: it arrives on its own pipe, so where its lines (warnings) fall among stdout's
+   * differs from run to run.
+   */
   digest?: string;
+  /** The resources the plan touches, when a step saved a JSON plan. */
+  resources?: ResourceChange[];
   durationMs: number;
   /** The failing step's command, as echoed. */
   failedStep?: string;
@@ -55,15 +65,20 @@ export async function runPhase(input: PhaseInput): Promise<PhaseResult> {
   const counts = new ChangeCountScanner();
   const digest = input.phase === "plan" ? new PlanDigest({ paths: runPaths(input) }) : undefined;
   let stepCounts: ChangeCountScanner | undefined;
+  let recap: AnsibleRecapScanner | undefined;
   let digestOn = false;
   const capture = new OutputCapture({
     redact: input.redact,
     headBytes: input.headBytes,
     tailBytes: input.tailBytes,
     logFile: input.logFile,
-    onLine: (line) => {
+    // Summaries (terraform's `Plan:`, ansible's PLAY RECAP) are on stdout; a warning on stderr
+    // landing between two recap lines must not end the recap.
+    onLine: (line, stream) => {
+      if (stream !== "stdout") return;
       counts.add(line);
       stepCounts?.add(line);
+      recap?.add(line);
       if (digestOn) digest?.add(line);
     },
   });
@@ -72,6 +87,7 @@ export async function runPhase(input: PhaseInput): Promise<PhaseResult> {
   let sawChanges = false;
   let exitCode: number | null = null;
   let failedStep: string | undefined;
+  let planJson: TerraformPlanSummary | undefined;
 
   for (const step of input.steps) {
     if (input.signal?.aborted) {
@@ -82,6 +98,7 @@ export async function runPhase(input: PhaseInput): Promise<PhaseResult> {
     const convention = step.exitCodes ?? (input.phase === "plan" ? "detailed" : "plain");
     await capture.writeLine(`$ ${shown}`);
     stepCounts = new ChangeCountScanner();
+    recap = convention === "ansible-recap" ? new AnsibleRecapScanner() : undefined;
     digestOn = convention !== "plain";
     const timeoutMs = step.timeoutSeconds !== undefined ? step.timeoutSeconds * 1000 : input.defaultTimeoutMs;
     const outcome = await runStep(
@@ -91,6 +108,7 @@ export async function runPhase(input: PhaseInput): Promise<PhaseResult> {
         env: { ...input.env, ...step.env },
         timeoutMs,
         ...(input.signal ? { signal: input.signal } : {}),
+        ...(step.planJsonFile ? { stdoutFile: step.planJsonFile } : {}),
       },
       capture,
       input.killGraceMs !== undefined ? { killGraceMs: input.killGraceMs } : {},
@@ -100,12 +118,28 @@ export async function runPhase(input: PhaseInput): Promise<PhaseResult> {
 
     const stopped = stoppedStatus(outcome);
     const verdict = stopped ? "error" : readExit(convention, outcome.exitCode, stepCounts.counts);
-    if (verdict === "changes") sawChanges = true;
-    if (stopped || verdict === "error") {
+    const recapProblem = !stopped && outcome.exitCode === 0 && recap ? ansibleRecapProblem(recap) : undefined;
+    if (verdict === "changes" && !recapProblem) sawChanges = true;
+    if (stopped || verdict === "error" || recapProblem) {
       status = stopped ?? "error";
       failedStep = shown;
-      await capture.writeLine(`slipway: ${explain(outcome, timeoutMs)}`);
+      await capture.writeLine(`slipway: ${recapProblem ?? explain(outcome, timeoutMs)}`);
+      // Whatever part of a JSON plan was written holds planned values in clear: not kept.
+      if (step.planJsonFile) await rm(step.planJsonFile, { force: true });
       break;
+    }
+    if (step.planJsonFile) {
+      // An unreadable JSON plan fails the plan: its digest gates approvals (SPEC §7), and a
+      // guess from the text would be exactly the inexact digest the JSON is there to replace.
+      const read = await readPlanJsonFile(step.planJsonFile, input.redact);
+      if (!read.ok) {
+        status = "error";
+        failedStep = shown;
+        await capture.writeLine(`slipway: ${read.error}`);
+        break;
+      }
+      planJson = read.summary;
+      await capture.writeLine(`slipway: JSON plan read: ${describeJsonPlan(read.summary)}`);
     }
   }
 
@@ -123,10 +157,20 @@ export async function runPhase(input: PhaseInput): Promise<PhaseResult> {
     durationMs: Date.now() - started,
   };
   if (input.logFile && !capture.logError) result.fullLogPath = input.logFile;
-  if (counts.counts) result.counts = counts.counts;
-  if (digest && (status === "changes" || status === "no_changes")) result.digest = digest.digest();
+  if (planJson) {
+    result.counts = planJson.counts;
+    result.resources = planJson.resources;
+  } else if (counts.counts) result.counts = counts.counts;
+  if (digest && (status === "changes" || status === "no_changes")) result.digest = planJson?.digest ?? digest.digest();
   if (failedStep !== undefined) result.failedStep = failedStep;
   return result;
+}
+
+function describeJsonPlan(s: TerraformPlanSummary): string {
+  const c = s.counts;
+  const extra = (["replace", "import", "move", "forget"] as const).filter((k) => (c[k] ?? 0) > 0).map((k) => `${c[k]} to ${k}`);
+  const outputs = s.outputs.length > 0 ? `; outputs changed: ${s.outputs.join(", ")}` : "";
+  return `${c.add} to add, ${c.change} to change, ${c.destroy} to destroy${extra.length ? ` (${extra.join(", ")})` : ""}${outputs}`;
 }
 
 function stoppedStatus(o: StepOutcome): "timed_out" | "canceled" | undefined {
@@ -141,7 +185,16 @@ function readExit(convention: ExitCodeConvention, code: number | null, counts: C
     return "ok";
   }
   if (code === 2 && convention === "detailed") return "changes";
+  if (code === 1 && convention === "diff") return "changes";
   return "error";
+}
+
+/** Why an ansible run that exited 0 still says nothing trustworthy about the world. */
+function ansibleRecapProblem(r: AnsibleRecapScanner): string | undefined {
+  if (!r.seen) return "no PLAY RECAP in ansible's output, so whether anything changes is unknown";
+  if (r.hosts === 0) return "the PLAY RECAP lists no host: no play matched one (is the inventory there? see README, Workflows)";
+  if (r.failed > 0 || r.unreachable > 0) return `the PLAY RECAP counts failed=${r.failed} unreachable=${r.unreachable}`;
+  return undefined;
 }
 
 function successStatus(phase: Phase, sawChanges: boolean, counts: ChangeCounts | undefined): PhaseStatus {

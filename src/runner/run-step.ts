@@ -1,7 +1,9 @@
 // Runs one step as a child process: argv only (never a shell built here), its own process group,
 // the whole group killed on timeout, cancel, or when the step leaves processes behind.
 import { spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
+import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type { OutputCapture } from "./output-capture.ts";
 
@@ -12,6 +14,12 @@ export interface StepRun {
   env: Record<string, string>;
   timeoutMs: number;
   signal?: AbortSignal;
+  /**
+   * Stdout goes to this file (created or truncated), byte for byte, instead of the log: for
+   * machine-readable output such as a JSON plan, which is one huge line and may hold sensitive
+   * values that redaction cannot know. Stderr is still captured.
+   */
+  stdoutFile?: string;
 }
 
 export interface StepOutcome {
@@ -56,9 +64,14 @@ export async function runStep(step: StepRun, capture: OutputCapture, opts: { kil
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const stdoutTo: Writable = step.stdoutFile ? createWriteStream(step.stdoutFile) : capture.createInput();
+  // Without a listener a failed file write would be thrown from the stream; the reader of the
+  // file finds it missing or cut and says so, so here it is only noted in the log.
+  let stdoutFileError: Error | undefined;
+  if (step.stdoutFile) stdoutTo.on("error", (e) => (stdoutFileError = e));
   const pipes = [
-    { from: child.stdout!, to: capture.createInput() },
-    { from: child.stderr!, to: capture.createInput() },
+    { from: child.stdout!, to: step.stdoutFile ? stdoutTo : capture.createInput("stdout") },
+    { from: child.stderr!, to: capture.createInput("stderr") },
   ];
   for (const p of pipes) p.from.pipe(p.to);
   // pipe() ends the input only on 'end', not when the source is destroyed: end it ourselves.
@@ -123,6 +136,7 @@ export async function runStep(step: StepRun, capture: OutputCapture, opts: { kil
     });
     await Promise.allSettled(pipes.map((p) => finished(p.to)));
     if (result.error) await capture.writeLine(describeSpawnError(command, result.error));
+    if (stdoutFileError) await capture.writeLine(`slipway: could not write the step's output to ${step.stdoutFile}: ${stdoutFileError.message}`);
     return outcome({ exitCode: result.code, signal: result.signal, timedOut, canceled });
   } finally {
     for (const t of timers) clearTimeout(t);

@@ -10,13 +10,18 @@ import { git, type GitError } from "./git.ts";
 export async function changedFiles(dir: string, to: string, from?: string): Promise<string[]> {
   const base = from ?? (await firstParent(dir, to));
   const args = base ? ["diff", "--name-status", "-M", "-z", base, to] : ["ls-tree", "-r", "--name-only", "-z", to];
-  const out = (await git(args, { dir })).stdout.split("\0").filter(Boolean);
-  if (!base) return out;
+  const out = (await git(args, { dir })).stdout;
+  return base ? namesFromNameStatus(out) : out.split("\0").filter(Boolean);
+}
+
+/** The paths of `git diff --name-status -z` output; a rename or copy gives both its names. */
+export function namesFromNameStatus(out: string): string[] {
+  const fields = out.split("\0").filter(Boolean);
   const files: string[] = [];
-  for (let i = 0; i < out.length;) {
-    const status = out[i++]!;
+  for (let i = 0; i < fields.length;) {
+    const status = fields[i++]!;
     const count = status.startsWith("R") || status.startsWith("C") ? 2 : 1;
-    for (let k = 0; k < count; k++) files.push(out[i++]!);
+    for (let k = 0; k < count && i < fields.length; k++) files.push(fields[i++]!);
   }
   return files;
 }

@@ -47,7 +47,8 @@ export function renderConfigCheck(errors: ConfigError[]): RenderedConfigCheck {
   };
 }
 
-const MINIMAL_CONFIG = [
+/** The smallest useful `.slipway.yml`, offered wherever a repository has none. */
+export const MINIMAL_CONFIG = [
   "version: 1",
   "projects:",
   "  - name: network-staging",

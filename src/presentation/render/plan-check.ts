@@ -4,7 +4,8 @@ import type { ProjectRunResult } from "../../domain/types.ts";
 import { CHECK_RUN_SUMMARY_MAX, CHECK_RUN_TEXT_MAX, CHECK_RUN_TITLE_MAX, cutAtLineBoundary } from "./github-limits.ts";
 import { escapeHtml, inlineCode, oneLine } from "./markdown.ts";
 import { fitOutputBlock, prepareOutput } from "./output-block.ts";
-import { formatCounts, statusHeadline, statusIcon, statusLabel, type Phase, type RunStatus } from "./run-status.ts";
+import { renderResourceList } from "./resource-list.ts";
+import { extraCounts, formatCounts, statusHeadline, statusIcon, statusLabel, type Phase, type RunStatus } from "./run-status.ts";
 
 /** The conclusions Slipway sets (a subset of GitHub's). */
 export type CheckConclusion = "success" | "failure" | "neutral";
@@ -28,6 +29,9 @@ const CONCLUSIONS: Record<RunStatus, CheckConclusion> = {
   locked: "failure",
   superseded: "neutral",
 };
+
+/** A check run has room: list many addresses, each bounded (resource-list.ts). */
+const CHECK_RESOURCES_SHOWN = 200;
 
 export function checkRunName(phase: Phase, project: string): string {
   return `slipway/${phase}: ${project}`;
@@ -78,8 +82,14 @@ function summary(result: ProjectRunResult, phase: Phase, headSha: string): strin
   ];
   if (result.counts) {
     const c = result.counts;
-    lines.push(`- Resources: ${c.add} to add, ${c.change} to change, ${c.destroy} to destroy`);
+    const extra = extraCounts(c);
+    // Terraform counts a replacement as one add and one destroy; say so, or "1 to add, 1 to
+    // destroy, 1 to replace" reads like three resources.
+    const note = extra ? ` (${extra}${c.replace ? "; each replacement counts as one add and one destroy" : ""})` : "";
+    lines.push(`- Resources: ${c.add} to add, ${c.change} to change, ${c.destroy} to destroy${note}`);
   }
+  const resources = renderResourceList(result, CHECK_RESOURCES_SHOWN);
+  if (resources) lines.push("", resources.trimEnd());
   const why = explanation(result, phase, sha);
   if (why) lines.push("", why);
   const text = lines.join("\n") + "\n";

@@ -7,6 +7,7 @@ import type { ProjectRunResult } from "../../domain/types.ts";
 import { ISSUE_COMMENT_BODY_MAX, cutAtCharBoundary } from "./github-limits.ts";
 import { escapeHtml, inlineCode, oneLine, tableCell } from "./markdown.ts";
 import { fitOutputBlock, prepareOutput } from "./output-block.ts";
+import { renderResourceList } from "./resource-list.ts";
 import { formatCounts, statusIcon, statusLabel, type Phase, type RunStatus } from "./run-status.ts";
 import { shareFairly } from "./share-fairly.ts";
 
@@ -27,6 +28,8 @@ const MAX_TABLE_ROWS = 100;
 const MAX_NOTE_CHARS = 500;
 const MAX_NOTES_CHARS = 2_000;
 const MAX_REASON_CHARS = 1_000;
+// Few per project: the comment is shared by every project; the check run lists more.
+const RESOURCES_SHOWN = 15;
 
 const TALLY: [RunStatus, string][] = [
   ["changes", "with changes"],
@@ -74,7 +77,7 @@ function sectionHead(r: ProjectRunResult): string {
   // A lock's reason is already the label ("locked by #17"); do not say it twice.
   const plain = r.status === "changes" || r.status === "no_changes" || oneLine(r.reason ?? "", 80) === label;
   const reason = r.reason && !plain ? `**Reason:** ${escapeHtml(oneLine(r.reason, MAX_REASON_CHARS))}\n\n` : "";
-  return `<details><summary>${summary}</summary>\n\n${reason}`;
+  return `<details><summary>${summary}</summary>\n\n${reason}${renderResourceList(r, RESOURCES_SHOWN)}`;
 }
 
 const SECTION_TAIL = "\n</details>\n\n";

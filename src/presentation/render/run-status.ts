@@ -24,9 +24,20 @@ const ICONS: Record<RunStatus, string> = {
   locked: "🔒",
 };
 
-/** `+1 ~2 -3`, or "" when the tool printed no counts. */
+const EXTRA_COUNTS = ["replace", "import", "move", "forget"] as const;
+
+/** "1 to replace, 2 to import": the counts only a JSON plan gives, when not zero; "" otherwise. */
+export function extraCounts(counts: ChangeCounts): string {
+  return EXTRA_COUNTS.filter((k) => (counts[k] ?? 0) > 0)
+    .map((k) => `${counts[k]} to ${k}`)
+    .join(", ");
+}
+
+/** `+1 ~2 -3`, `+1 ~0 -1 (1 to replace)`, or "" when the tool printed no counts. */
 export function formatCounts(counts: ChangeCounts | undefined): string {
-  return counts ? `+${counts.add} ~${counts.change} -${counts.destroy}` : "";
+  if (!counts) return "";
+  const extra = extraCounts(counts);
+  return `+${counts.add} ~${counts.change} -${counts.destroy}${extra ? ` (${extra})` : ""}`;
 }
 
 /**
@@ -52,7 +63,7 @@ export function statusHeadline(result: ProjectRunResult, phase: Phase): string {
     case "changes":
       if (!counts) return phase === "plan" ? "Changes planned" : "Changes applied";
       return phase === "plan"
-        ? `Plan: ${counts.add} to add, ${counts.change} to change, ${counts.destroy} to destroy`
+        ? `Plan: ${counts.add} to add, ${counts.change} to change, ${counts.destroy} to destroy${extraCounts(counts) ? ` (${extraCounts(counts)})` : ""}`
         : `Applied: ${counts.add} added, ${counts.change} changed, ${counts.destroy} destroyed`;
     case "no_changes":
       return phase === "plan" ? "No changes" : "Applied: no changes";

@@ -73,6 +73,41 @@ describe("plan exit codes (detailed-exitcode convention)", () => {
     assert.equal((await phase("plan", [{ argv: recap(1, 2), exitCodes: "ansible-recap" }])).status, "error");
   });
 
+  test("ansible recap convention: failed or unreachable hosts, a recap with no host, or no recap are errors even on exit 0", async () => {
+    const host = (changed: number, unreachable: number, failed: number) =>
+      `localhost : ok=2 changed=${changed} unreachable=${unreachable} failed=${failed} skipped=0`;
+    const plan = (text: string) => phase("plan", [{ argv: sh(`printf '%s\\n' "$1"; exit 0`).concat("sh", text), exitCodes: "ansible-recap" }]);
+    const unreachable = await plan(`PLAY RECAP ***\n${host(1, 1, 0)}`);
+    assert.equal(unreachable.status, "error");
+    assert.match(unreachable.output, /^slipway: the PLAY RECAP counts failed=0 unreachable=1$/m);
+    assert.equal(unreachable.digest, undefined);
+    assert.equal((await plan(`PLAY RECAP ***\n${host(0, 0, 1)}`)).status, "error");
+    const nobody = await plan("PLAY [all] ***\nskipping: no hosts matched\n\nPLAY RECAP ***\n");
+    assert.equal(nobody.status, "error");
+    assert.match(nobody.output, /^slipway: the PLAY RECAP lists no host/m);
+    const silent = await plan('{"plays": []}');
+    assert.equal(silent.status, "error");
+    assert.match(silent.output, /^slipway: no PLAY RECAP in ansible's output/m);
+    assert.equal((await plan(`PLAY RECAP ***\n${host(1, 0, 0)}`)).status, "changes");
+  });
+
+  test("diff convention (kubectl diff): 0 → no_changes, 1 → changes, above 1 → error", async () => {
+    assert.equal((await phase("plan", [{ argv: sh("exit 0"), exitCodes: "diff" }])).status, "no_changes");
+    assert.equal((await phase("plan", [{ argv: sh("echo '+replicas: 3'; exit 1"), exitCodes: "diff" }])).status, "changes");
+    const error = await phase("plan", [{ argv: sh("echo 'error: no cluster' >&2; exit 2"), exitCodes: "diff" }]);
+    assert.equal(error.status, "error");
+    assert.match(error.output, /^slipway: step failed with exit code 2$/m);
+  });
+
+  test("the digest reads stdout only: stderr lines (whose place among stdout's varies) do not change it", async () => {
+    const quiet = await phase("plan", [{ argv: sh("echo '~ x'; echo 'Plan: 0 to add, 1 to change, 0 to destroy.'; exit 2") }]);
+    const noisy = await phase("plan", [
+      { argv: sh("echo 'warning: a' >&2; echo '~ x'; echo \"warning: $$\" >&2; echo 'Plan: 0 to add, 1 to change, 0 to destroy.'; exit 2") },
+    ]);
+    assert.match(noisy.output, /warning: a/, "stderr is still shown");
+    assert.equal(noisy.digest, quiet.digest);
+  });
+
   test("counts come from the output; the digest is set for a plan", async () => {
     const r = await phase("plan", [{ argv: sh("echo 'Plan: 3 to add, 1 to change, 0 to destroy.'; exit 2") }]);
     assert.deepEqual(r.counts, { add: 3, change: 1, destroy: 0 });

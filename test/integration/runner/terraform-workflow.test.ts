@@ -47,7 +47,9 @@ describe("terraform workflow", { skip: hasTerraform ? false : "terraform not ins
     const dir = await project("a", "one");
     const plan = await run("plan", dir);
     assert.equal(plan.status, "changes", plan.output);
-    assert.deepEqual(plan.counts, { add: 1, change: 0, destroy: 0 });
+    // Plan counts come from `terraform show -json`, which also says what is not replaced, moved…
+    assert.deepEqual(plan.counts, { add: 1, change: 0, destroy: 0, replace: 0, import: 0, move: 0, forget: 0 });
+    assert.deepEqual(plan.resources, [{ address: "terraform_data.x", action: "create" }]);
     assert.match(plan.output, /^\$ terraform plan -input=false -no-color -detailed-exitcode -out=/m);
 
     const apply = await run("apply", dir);
@@ -56,7 +58,21 @@ describe("terraform workflow", { skip: hasTerraform ? false : "terraform not ins
 
     const again = await run("plan", dir);
     assert.equal(again.status, "no_changes", again.output);
-    assert.deepEqual(again.counts, { add: 0, change: 0, destroy: 0 });
+    assert.deepEqual(again.counts, { add: 0, change: 0, destroy: 0, replace: 0, import: 0, move: 0, forget: 0 });
+    assert.deepEqual(again.resources, []);
+  });
+
+  test("a replacement read from the real JSON plan: one add, one destroy, one replace", async () => {
+    const dir = await project("r", "one");
+    const replaceable = (v: string) => `resource "terraform_data" "x" {\n  triggers_replace = "${v}"\n}\n`;
+    await writeFile(join(dir, "main.tf"), replaceable("a"));
+    assert.equal((await run("plan", dir)).status, "changes");
+    assert.equal((await run("apply", dir)).status, "changes");
+    await writeFile(join(dir, "main.tf"), replaceable("b"));
+    const plan = await run("plan", dir);
+    assert.equal(plan.status, "changes", plan.output);
+    assert.deepEqual(plan.counts, { add: 1, change: 0, destroy: 1, replace: 1, import: 0, move: 0, forget: 0 });
+    assert.deepEqual(plan.resources, [{ address: "terraform_data.x", action: "replace" }]);
   });
 
   test("validate fails on a broken config with terraform's message", async () => {

@@ -4,7 +4,7 @@ import { renderPlanCheck, formatDuration } from "../../../src/presentation/rende
 import { CHECK_RUN_SUMMARY_MAX, CHECK_RUN_TEXT_MAX, CHECK_RUN_TITLE_MAX } from "../../../src/presentation/render/github-limits.ts";
 import { assertGolden } from "./golden-file.ts";
 import { hasBrokenSurrogate, readStructure } from "./markdown-structure.ts";
-import { HEAD, NO_CHANGES, STAGING_PLAN, bigOutput, result } from "./run-results.ts";
+import { HEAD, JSON_PLANNED, NO_CHANGES, STAGING_PLAN, bigOutput, result } from "./run-results.ts";
 
 const plan = { phase: "plan" as const, headSha: HEAD };
 
@@ -27,6 +27,29 @@ describe("renderPlanCheck", () => {
     assert.equal(check.title, "Plan: 1 to add, 1 to change, 0 to destroy");
     assert.equal(readStructure(check.text).blocks[0], STAGING_PLAN.trimEnd());
     assertGolden("plan-check-changes", `${check.title}\n\n---\n\n${check.summary}\n---\n\n${check.text}`);
+  });
+
+  test("a JSON plan: replace/import/move counts in the title, each touched resource in the summary (golden)", () => {
+    const check = renderPlanCheck(
+      result({ project: "web", dir: "envs/staging/web", environment: "staging", status: "changes", output: "Plan: 2 to add.", ...JSON_PLANNED }),
+      plan,
+    );
+    assert.equal(check.title, "Plan: 2 to add, 1 to change, 1 to destroy (1 to replace, 1 to import, 1 to move)");
+    assert.match(check.summary, /^- replace `aws_instance\.web`$/m);
+    assert.match(check.summary, /^- import `aws_s3_bucket\.legacy`$/m);
+    assert.match(check.summary, /^- update `module\.net\.aws_subnet\.a` \(moved from `aws_subnet\.a`\)$/m);
+    assertGolden("plan-check-json-plan", `${check.title}\n\n---\n\n${check.summary}`);
+  });
+
+  test("a resource list longer than the check shows ends with how many more", () => {
+    const many = Array.from({ length: 1000 }, (_, i) => ({ address: `aws_route53_record.r[${i}]`, action: "create" as const }));
+    const check = renderPlanCheck(
+      result({ project: "dns", status: "changes", counts: { add: 1500, change: 0, destroy: 0 }, resourceChanges: many, resourceChangesTotal: 1500 }),
+      plan,
+    );
+    assert.match(check.summary, /^\*\*Resources\*\* \(1500\):$/m);
+    assert.match(check.summary, /^- … and 1300 more$/m);
+    assert.ok(check.summary.length <= CHECK_RUN_SUMMARY_MAX);
   });
 
   test("conclusions per SPEC §6", () => {

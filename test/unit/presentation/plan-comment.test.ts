@@ -6,7 +6,7 @@ import { STICKY_MARKER, renderPlanComment } from "../../../src/presentation/rend
 import { ISSUE_COMMENT_BODY_MAX } from "../../../src/presentation/render/github-limits.ts";
 import { assertGolden } from "./golden-file.ts";
 import { hasBrokenSurrogate, readStructure } from "./markdown-structure.ts";
-import { HEAD, NO_CHANGES, STAGING_PLAN, bigOutput, result } from "./run-results.ts";
+import { HEAD, JSON_PLANNED, NO_CHANGES, STAGING_PLAN, bigOutput, result } from "./run-results.ts";
 
 const NOTES = ["Comment `/plan` to re-plan, `/approve` to approve."];
 
@@ -46,6 +46,17 @@ describe("renderPlanComment: golden files", () => {
     });
     assertWellFormed(body, ["network-staging", "dns"]);
     assertGolden("plan-comment-two-projects", body);
+  });
+
+  test("a JSON plan: counts with replacements in the table, touched resources in the project's section", () => {
+    const body = renderPlanComment({
+      pr: 42,
+      headSha: HEAD,
+      results: [result({ project: "web", dir: "envs/staging/web", environment: "staging", status: "changes", output: "Plan: 2 to add.", ...JSON_PLANNED })],
+    });
+    assertWellFormed(body, ["web"]);
+    assert.match(body, /\| `\+2 ~1 -1 \(1 to replace, 1 to import, 1 to move\)` \|/);
+    assertGolden("plan-comment-json-plan", body);
   });
 
   test("an error with its reason", () => {

@@ -38,3 +38,15 @@ export function bigOutput(chars: number, tag = "resource"): string {
   const line = `  + ${tag} "aws_instance" "web" { ami = "ami-0123456789abcdef0" }\n`;
   return line.repeat(Math.ceil(chars / line.length));
 }
+
+/** A project planned by the terraform workflow, whose counts and resources came from its JSON plan. */
+export const JSON_PLANNED = {
+  counts: { add: 2, change: 1, destroy: 1, replace: 1, import: 1, move: 1, forget: 0 },
+  resourceChanges: [
+    { address: "aws_instance.web", action: "replace" as const },
+    { address: "aws_s3_bucket.legacy", action: "no-op" as const, importing: true },
+    { address: "aws_s3_bucket.logs", action: "create" as const },
+    { address: "module.net.aws_subnet.a", action: "update" as const, previousAddress: "aws_subnet.a" },
+  ],
+  resourceChangesTotal: 4,
+};

@@ -260,7 +260,7 @@ describe("parseRepoConfig: cross-field checks", () => {
     const error = onlyError("version: 1\nprojects:\n  - {dir: a, workflow: shel}\nworkflows:\n  shell: {plan: [{run: sh plan.sh}]}\n", 3, 24);
     assert.equal(error.hint, "did you mean `shell`?");
     assert.match(onlyError("version: 1\nprojects:\n  - {dir: a, workflow: pulumi}\n", 3, 24).hint, /define `pulumi` under `workflows`/);
-    for (const builtIn of ["terraform", "opentofu", "ansible"]) valid(`version: 1\nprojects:\n  - {dir: a, workflow: ${builtIn}}\n`);
+    for (const builtIn of ["terraform", "opentofu", "ansible", "kubernetes"]) valid(`version: 1\nprojects:\n  - {dir: a, workflow: ${builtIn}}\n`);
   });
 
   test("globs that leave the repository, and exclusion-only globs", () => {
@@ -268,6 +268,27 @@ describe("parseRepoConfig: cross-field checks", () => {
     assert.equal(escape.path, "projects[0].when_modified[1]");
     assert.match(onlyError("version: 1\nprojects:\n  - {dir: a, when_modified: ['!*.md']}\n", 3, 29).message, /only exclusions/);
     valid("version: 1\nprojects:\n  - {dir: a, when_modified: []}\n");
+  });
+
+  test("kubernetes.prune_selector: one label selector, read only by the built-in kubernetes workflow", () => {
+    const config = valid(
+      "version: 1\nprojects:\n  - dir: k8s\n    workflow: kubernetes\n    kubernetes: {prune_selector: 'app.kubernetes.io/part-of=shop,tier in (web, api)'}\n",
+    );
+    assert.equal(config.projects[0]!.kubernetes?.prune_selector, "app.kubernetes.io/part-of=shop,tier in (web, api)");
+    assert.equal(valid("version: 1\nprojects:\n  - {dir: k8s, workflow: kubernetes}\n").projects[0]!.kubernetes, undefined, "no prune by default");
+    assert.match(
+      onlyError("version: 1\nprojects:\n  - dir: k8s\n    workflow: kubernetes\n    kubernetes: {prune_selector: '--all'}\n", 5, 34).message,
+      /may not start with `-`/,
+    );
+    assert.match(
+      onlyError("version: 1\nprojects:\n  - dir: k8s\n    workflow: kubernetes\n    kubernetes: {prune_selector: 'a=b; rm -rf /'}\n", 5, 34).message,
+      /label selector/,
+    );
+    const ignored = onlyError("version: 1\nprojects:\n  - dir: k8s\n    workflow: ansible\n    kubernetes: {prune_selector: app=x}\n", 5, 5);
+    assert.match(ignored.message, /read only by the built-in `kubernetes` workflow/);
+    const replaced =
+      "version: 1\nprojects:\n  - dir: k8s\n    workflow: kubernetes\n    kubernetes: {prune_selector: app=x}\nworkflows:\n  kubernetes: {plan: [{run: 'true'}]}\n";
+    assert.match(onlyError(replaced, 5, 5).message, /runs a custom `kubernetes` workflow/);
   });
 
   test("more required approvals than listed approvers can never be met", () => {

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ChangeCountScanner, PlanDigest, type DigestOptions } from "../../../src/runner/plan-summary.ts";
+import { AnsibleRecapScanner, ChangeCountScanner, PlanDigest, type DigestOptions } from "../../../src/runner/plan-summary.ts";
 import type { ChangeCounts } from "../../../src/domain/types.ts";
 
 // The runner feeds both line by line as a step prints; these feed a whole text the same way.
@@ -138,5 +138,80 @@ describe("planDigest", () => {
       planDigest("x: Still creating... [10s elapsed]\ny"),
       planDigest("x: Still creating... [1m20s elapsed]\nx: Still creating... [id=a, 2s elapsed]\ny"),
     );
+  });
+
+  test("ansible's per-run temp paths in --diff headers are ignored, wherever its local temp is", () => {
+    // As ansible-core 2.14 prints a rendered template's diff, with local_tmp outside /tmp.
+    const run = (tmp: string) => `TASK [Server config] ***\n--- before\n+++ after: ${tmp}/server.conf.j2\n@@ -0,0 +1 @@\n+listen 8080`;
+    assert.equal(
+      planDigest(run("/var/lib/slipway/ansible/ansible-local-24017zotivzdf/tmpmrk0g5ni")),
+      planDigest(run("/var/lib/slipway/ansible/ansible-local-242612pn9d02h/tmp0xxz0unz")),
+    );
+    assert.notEqual(
+      planDigest(run("/var/lib/slipway/ansible/ansible-local-24017zotivzdf/tmpmrk0g5ni")),
+      planDigest(run("/var/lib/slipway/ansible/ansible-local-24017zotivzdf/tmpmrk0g5ni").replace("8080", "8081")),
+    );
+    assert.equal(planDigest("rm -rf ansible-tmp-1732612345.12-4242-9999/ > /dev/null"), planDigest("rm -rf ansible-tmp-1732699999.5-17-123/ > /dev/null"));
+  });
+});
+
+describe("planDigest of ansible with timing callbacks", () => {
+  // As ansible.posix's profile_tasks and timer print them (ansible-core 2.14), on two days.
+  const run = (day: string, time: string, order: string[], secs: string) =>
+    [
+      "TASK [Message of the day] ******************************************************",
+      `${day}  ${time} +0000 (0:00:00.447)       0:00:00.549 ***** `,
+      "changed: [localhost]",
+      "PLAY RECAP *********************************************************************",
+      "localhost                  : ok=4    changed=1    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0   ",
+      `${day}  ${time} +0000 (0:00:00.533)       0:00:01.497 ***** `,
+      "=============================================================================== ",
+      ...order,
+      `Playbook run took 0 days, 0 hours, 0 minutes, ${secs} seconds`,
+    ].join("\n");
+  const a = [
+    "Message of the day ------------------------------------------------------ 0.56s",
+    "Server config ----------------------------------------------------------- 0.53s",
+  ];
+  const b = [
+    "Server config ----------------------------------------------------------- 1.53s",
+    "Message of the day ------------------------------------------------------ 0.06s",
+  ];
+
+  test("dates, task durations and their order, and the run's length are ignored", () => {
+    assert.equal(planDigest(run("Thursday 26 November 2026", "10:52:49", a, "1")), planDigest(run("Friday 27 November 2026", "09:01:02", b, "3")));
+    assert.notEqual(
+      planDigest(run("Thursday 26 November 2026", "10:52:49", a, "1")),
+      planDigest(run("Thursday 26 November 2026", "10:52:49", a, "1").replace("changed=1", "changed=2")),
+    );
+  });
+});
+
+describe("AnsibleRecapScanner", () => {
+  const scan = (text: string) => {
+    const s = new AnsibleRecapScanner();
+    for (const line of text.split("\n")) s.add(line);
+    return s;
+  };
+  const host = (name: string, changed: number, unreachable: number, failed: number) =>
+    `${name.padEnd(26)} : ok=3    changed=${changed}    unreachable=${unreachable}    failed=${failed}    skipped=0    rescued=0    ignored=0   `;
+
+  test("sums changed, unreachable and failed over the recap's hosts", () => {
+    const s = scan(["changed: [web1]", "", "PLAY RECAP ****", host("web1", 2, 0, 0), host("web2", 1, 1, 0), host("db", 0, 0, 1), ""].join("\n"));
+    assert.deepEqual(
+      { seen: s.seen, hosts: s.hosts, changed: s.changed, unreachable: s.unreachable, failed: s.failed },
+      { seen: true, hosts: 3, changed: 3, unreachable: 1, failed: 1 },
+    );
+  });
+
+  test("a recap listing no host, and no recap at all", () => {
+    const none = scan("PLAY [all] ****\nskipping: no hosts matched\n\nPLAY RECAP ****\n\n");
+    assert.equal(none.seen, true);
+    assert.equal(none.hosts, 0);
+    assert.equal(scan('{"plays": []}').seen, false);
+  });
+
+  test("host-like lines outside the recap are not counted", () => {
+    assert.equal(scan(`${host("web1", 5, 0, 0)}\nPLAY RECAP ****\n${host("web1", 1, 0, 0)}\nlater text\n${host("web9", 7, 0, 0)}`).changed, 1);
   });
 });
