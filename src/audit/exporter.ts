@@ -88,12 +88,17 @@ export class AuditExporter {
   }
 
   private async run(): Promise<void> {
+    let failing = false;
     while (!this.closed) {
       try {
         await this.pass();
+        if (failing) this.o.log.info("audit export going again");
+        failing = false;
       } catch (err) {
         // Redis down: the next pass tries again; the cursor was not moved past anything unsent.
-        if (!this.closed) this.o.log.warn({ err: (err as Error).message }, "audit export pass failed");
+        // Said once per outage, not once a second.
+        if (!this.closed && !failing) this.o.log.warn({ err: (err as Error).message }, "audit export pass failed: retrying every pass");
+        failing = true;
       }
       await sleep(this.o.pollMs ?? 1000, this.stop.signal);
     }
