@@ -6,6 +6,8 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { Probot } from "probot";
+import { AuditExporter } from "./audit/exporter.ts";
+import { RedisAuditRecorder } from "./audit/recorder.ts";
 import type { EventIntent, PlanIntent, WorldIntent } from "./domain/intent.ts";
 import { AppGitHubClients } from "./github/octokit-github.ts";
 import type { JobDeps } from "./jobs/deps.ts";
@@ -23,6 +25,7 @@ import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
 import { createRedis, redisAnswers } from "./queue/redis.ts";
 import { startWorkers } from "./queue/workers.ts";
 import { buildServer } from "./server/build-server.ts";
+import { ReadModel } from "./server/read-model.ts";
 import { intakeOctokit } from "./server/intake-octokit.ts";
 import type { GitHubAppCredentials, Settings } from "./settings.ts";
 import { ApprovalStore } from "./state/approval-store.ts";
@@ -33,6 +36,8 @@ import { PermissionCache } from "./state/permission-cache.ts";
 import { PlanFileStore } from "./state/plan-file-store.ts";
 import { PullHeadStore } from "./state/pull-head-store.ts";
 import { PullPlanStore } from "./state/pull-plan-store.ts";
+import { AuditStore } from "./state/audit-store.ts";
+import { createRedactor, secretValues } from "./runner/redact.ts";
 import { StickyCommentStore } from "./state/sticky-comment-store.ts";
 import { Workspaces } from "./workspace/workspaces.ts";
 
@@ -52,6 +57,7 @@ interface Shared {
   dispatcher: Dispatcher;
   heads: PullHeadStore;
   deploys: DeployStore;
+  audit: AuditStore;
   queues: Queues;
   metrics: { store: MetricStore; recorder: MetricsRecorder };
 }
@@ -72,6 +78,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
   // Every process records into Redis; the webhook servers serve the sum (README, Operations).
   const metricStore = new MetricStore(producer, prefix);
   const metrics = { store: metricStore, recorder: new MetricsRecorder(metricStore, log) };
+  const audit = new AuditStore(producer, prefix, settings.audit);
   const shared: Shared = {
     settings,
     app,
@@ -79,6 +86,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
     producer,
     heads,
     deploys,
+    audit,
     queues,
     metrics,
     dispatcher: new Dispatcher(queues, heads, new CancelBus(undefined, prefix), deploys),
@@ -121,12 +129,21 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
     queues: () => readQueueCounts(Object.values(s.queues)),
     locksHeld: () => locks.countHeld(),
   });
+  const read = new ReadModel({
+    audit: s.audit,
+    locks,
+    deploys: s.deploys,
+    queues: Object.values(s.queues),
+    redact: createRedactor(secretValues(settings.stepEnv, settings.secretEnvNames)),
+    unlock: (intent) => s.dispatcher.dispatch(intent),
+  });
   const server = await buildServer({
     probot,
     sink: new IntakeStream(s.producer, settings.queuePrefix),
     log,
     ready: () => redisAnswers(s.producer),
     metrics: { endpoint, token: settings.metricsToken, delivery: (event, status, seconds) => s.metrics.recorder.delivery(event, status, seconds) },
+    api: { read, log, ...(settings.apiToken ? { token: settings.apiToken } : {}) },
   });
   const url = await server.listen({ port: settings.port, host: settings.host });
   log.info({ url }, "webhook server listening");
@@ -167,7 +184,16 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
   });
   for (const w of workers) w.on("lockRenewalFailed", (ids: string[]) => s.metrics.recorder.lockRenewalFailures(ids.length));
   log.info({ concurrency: settings.concurrency }, "workers started");
-  return [() => forwarder.close(), ...workers.map((w) => () => w.close()), async () => subscriber.quit(), async () => workerConnection.quit()];
+  const exporter = settings.audit.webhook
+    ? new AuditExporter({ source: s.audit, redis: s.producer, prefix: settings.queuePrefix, ...settings.audit.webhook, log }).start()
+    : undefined;
+  return [
+    async () => exporter?.close(),
+    () => forwarder.close(),
+    ...workers.map((w) => () => w.close()),
+    async () => subscriber.quit(),
+    async () => workerConnection.quit(),
+  ];
 }
 
 /** A job's count and duration; a plan stopped for a newer head is `cancelled`, not failed. */
@@ -202,6 +228,7 @@ function jobDeps(s: Shared, workspaces: Workspaces): JobDeps {
     planFiles: new PlanFileStore(producer, prefix),
     deploys: s.deploys,
     openChecks: new OpenCheckStore(producer, prefix),
+    audit: new RedisAuditRecorder(s.audit, createRedactor(secretValues(settings.stepEnv, settings.secretEnvNames)), s.log),
     redis: producer,
     prefix,
     dataDir: settings.dataDir,

@@ -58,6 +58,18 @@ const envSchema = z.object({
     .string()
     .regex(/^[\x21-\x7e]{16,512}$/, "SLIPWAY_METRICS_TOKEN must be 16 to 512 printable characters without spaces")
     .optional(),
+  SLIPWAY_AUDIT_RETENTION_DAYS: intFrom("SLIPWAY_AUDIT_RETENTION_DAYS", 1, 3650, 30),
+  SLIPWAY_AUDIT_MAX_EVENTS: intFrom("SLIPWAY_AUDIT_MAX_EVENTS", 1000, 100_000_000, 1_000_000),
+  SLIPWAY_AUDIT_WEBHOOK_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, "SLIPWAY_AUDIT_WEBHOOK_URL must be an http:// or https:// URL")
+    .refine((v) => URL.canParse(v), "SLIPWAY_AUDIT_WEBHOOK_URL must be an http:// or https:// URL")
+    .optional(),
+  SLIPWAY_AUDIT_WEBHOOK_SECRET: z.string().min(16, "SLIPWAY_AUDIT_WEBHOOK_SECRET must be at least 16 characters").optional(),
+  SLIPWAY_API_TOKEN: z
+    .string()
+    .regex(/^\S{16,}$/, "SLIPWAY_API_TOKEN must be at least 16 characters, without spaces (it is sent as a bearer token)")
+    .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
 });
 
@@ -95,15 +107,36 @@ export interface Settings {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Bearer token `GET /metrics` asks for; open when absent. */
   metricsToken?: string;
+  /** The audit trail (SPEC §9): how long it is kept, its hard cap, and where it is exported. */
+  audit: AuditSettings;
+  /** Bearer token of `/api/v1`; absent: the API answers 401 to everyone. */
+  apiToken?: string;
   /** The worker's own environment as steps see it: Slipway's credentials removed. */
   stepEnv: Record<string, string>;
+}
+
+export interface AuditSettings {
+  retentionMs: number;
+  /** Events kept per stream at most, whatever their age (XTRIM MAXLEN ~). */
+  maxEvents: number;
+  webhook?: { url: string; secret: string };
 }
 
 /**
  * Never handed to workflow steps: a pull request's code runs there, and with these it could act
  * as the app (private key, webhook secret) or write jobs straight into the queue (Redis URL).
  */
-const SLIPWAY_OWN_VARIABLES = ["APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET", "REDIS_URL", "GITHUB_TOKEN", "SLIPWAY_METRICS_TOKEN"];
+const SLIPWAY_OWN_VARIABLES = [
+  "APP_ID",
+  "PRIVATE_KEY",
+  "PRIVATE_KEY_PATH",
+  "WEBHOOK_SECRET",
+  "REDIS_URL",
+  "GITHUB_TOKEN",
+  "SLIPWAY_METRICS_TOKEN",
+  "SLIPWAY_API_TOKEN",
+  "SLIPWAY_AUDIT_WEBHOOK_SECRET",
+];
 
 /**
  * Loads `.env` from the working directory when there is one, as `docker compose` does with
@@ -136,6 +169,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
       app = { appId: Number(e.APP_ID), privateKey, webhookSecret: e.WEBHOOK_SECRET! };
     }
   }
+  if ((e.SLIPWAY_AUDIT_WEBHOOK_URL === undefined) !== (e.SLIPWAY_AUDIT_WEBHOOK_SECRET === undefined))
+    problems.push("SLIPWAY_AUDIT_WEBHOOK_URL and SLIPWAY_AUDIT_WEBHOOK_SECRET go together: set both or neither");
   if (problems.length > 0) return { ok: false, problems };
 
   const githubBaseUrl = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com";
@@ -161,6 +196,14 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
       queuePrefix: e.SLIPWAY_QUEUE_PREFIX,
       logLevel: e.LOG_LEVEL,
       ...(e.SLIPWAY_METRICS_TOKEN ? { metricsToken: e.SLIPWAY_METRICS_TOKEN } : {}),
+      audit: {
+        retentionMs: e.SLIPWAY_AUDIT_RETENTION_DAYS * 24 * 3600 * 1000,
+        maxEvents: e.SLIPWAY_AUDIT_MAX_EVENTS,
+        ...(e.SLIPWAY_AUDIT_WEBHOOK_URL && e.SLIPWAY_AUDIT_WEBHOOK_SECRET
+          ? { webhook: { url: e.SLIPWAY_AUDIT_WEBHOOK_URL, secret: e.SLIPWAY_AUDIT_WEBHOOK_SECRET } }
+          : {}),
+      },
+      ...(e.SLIPWAY_API_TOKEN ? { apiToken: e.SLIPWAY_API_TOKEN } : {}),
       stepEnv: stepEnvironment(env),
     },
   };

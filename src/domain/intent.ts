@@ -96,7 +96,23 @@ export interface DriftIntent {
   remediate?: { project: string; by: string; issueNumber: number };
 }
 
-export type EventIntent = CommentIntent | ReviewIntent | PullClosedIntent;
+/**
+ * A lock released from outside a pull request (the API, the console): the job frees it, plans
+ * the pull requests that waited, and tells the holding pull request who released it.
+ */
+export interface UnlockIntent {
+  kind: "unlock";
+  deliveryId: string;
+  /** Only the name: the API does not know the installation; the job asks GitHub for it. */
+  repo: { owner: string; name: string };
+  /** The pull request that held the lock when it was asked; a lock taken since is left alone. */
+  pullNumber: number;
+  project: string;
+  by: string;
+  via: "api" | "console";
+}
+
+export type EventIntent = CommentIntent | ReviewIntent | PullClosedIntent | UnlockIntent;
 export type Intent = PlanIntent | EventIntent | DeployIntent;
 /** Jobs that change the world run on one queue that never retries. */
 export type WorldIntent = ApplyIntent | DeployIntent | DriftIntent;

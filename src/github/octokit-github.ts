@@ -38,6 +38,7 @@ function observed(installationId: number, observe: RequestObserver) {
 
 export class AppGitHubClients implements GitHubClients {
   private readonly byInstallation = new Map<number, Octokit>();
+  private appClient?: Octokit;
 
   constructor(
     private readonly app: GitHubAppCredentials,
@@ -49,6 +50,19 @@ export class AppGitHubClients implements GitHubClients {
 
   async forRepo(repo: RepoRef): Promise<RepoGitHub> {
     return new OctokitRepoGitHub(this.installationClient(repo.installationId), repo);
+  }
+
+  async installationOf(owner: string, name: string): Promise<number> {
+    // As the App itself (a JWT), not as an installation: which installation is what is asked.
+    this.appClient ??= new ProbotOctokit({
+      baseUrl: this.apiBaseUrl,
+      authStrategy: createAppAuth,
+      auth: { appId: this.app.appId, privateKey: this.app.privateKey, request: request.defaults({ baseUrl: this.apiBaseUrl }) },
+      log: this.log.child({ name: "octokit-app" }),
+      throttle: { enabled: this.throttle, id: "app" },
+    });
+    const { data } = await this.appClient.request("GET /repos/{owner}/{repo}/installation", { owner, repo: name });
+    return data.id;
   }
 
   private installationClient(installationId: number): Octokit {

@@ -60,4 +60,9 @@ export interface RepoGitHub {
 
 export interface GitHubClients {
   forRepo(repo: RepoRef): Promise<RepoGitHub>;
+  /**
+   * The installation that holds `owner/name`, for work that did not come from a webhook (the API
+   * releasing a lock knows only the repository's name).
+   */
+  installationOf(owner: string, name: string): Promise<number>;
 }

@@ -24,6 +24,7 @@ type ApplyDeps = Pick<
   | "plans"
   | "planFiles"
   | "sticky"
+  | "audit"
   | "redis"
   | "prefix"
   | "jobLockMs"
@@ -95,6 +96,8 @@ async function applyOne(
   const pull = intent.pull;
   const key = pullKey(pull);
   const sha = pull.headSha.slice(0, 7);
+  // The digest of the plan the guard found for this head: the plan this apply carries out.
+  let planDigest: string | undefined;
   const run = await runAtCommit(deps, gh, {
     target: pullTarget(pull),
     config,
@@ -105,11 +108,20 @@ async function applyOne(
       const entry = (await deps.plans.get(key))?.projects[project.name];
       if (entry?.appliedSha === pull.headSha) return notRun(project, `already applied at ${sha}`, "no_changes");
       if (!entry || entry.headSha !== pull.headSha) return notRun(project, `not applied: the plan is not for ${sha}`);
+      planDigest = entry.result.planDigest;
       return undefined;
     },
     record: (result) => deps.plans.recordApply(key, pull.headSha, result),
     requestedBy: intent.requestedBy,
     waitMs: MUTEX_WAIT_MS,
+    audit: {
+      actor: intent.requestedBy,
+      via: "comment",
+      delivery: intent.deliveryId,
+      get planDigest() {
+        return planDigest;
+      },
+    },
   });
   return "busy" in run ? notRun(project, "not applied: another apply of this project did not finish in time") : run.result;
 }

@@ -2,6 +2,7 @@
 // Called once a head's plan is recorded (the touched environments and plan digests are known
 // then) and after every approval or withdrawal — whichever comes last publishes the check that
 // counts, so an approval given while the plan ran is not lost (SPEC §7).
+import type { AuditVia } from "../audit/event.ts";
 import type { PullFacts } from "../domain/intent.ts";
 import { pullKey } from "../domain/types.ts";
 import { People } from "../github/people.ts";
@@ -17,6 +18,8 @@ import type { JobDeps } from "./deps.ts";
 
 /** What reading and publishing approvals needs. */
 export type ApprovalDeps = Pick<JobDeps, "plans" | "approvals" | "people">;
+/** Recording or withdrawing an approval also tells the audit trail. */
+export type ApprovalChangeDeps = ApprovalDeps & Pick<JobDeps, "audit">;
 import { loadConfigs, validConfig } from "./load-configs.ts";
 
 /** The pull request's configs, when valid, and the gates they make (policy/gates.ts). */
@@ -124,13 +127,59 @@ export function approvalOf(user: string, action: ApproveAction, source: Approval
 }
 
 /** Records an approval (a `/approve` or an APPROVED review) and brings the check up to date. */
-export async function recordApproval(deps: ApprovalDeps, gh: RepoGitHub, pull: PullFacts, configs: PullConfigs, approval: Approval): Promise<void> {
+export async function recordApproval(
+  deps: ApprovalChangeDeps,
+  gh: RepoGitHub,
+  pull: PullFacts,
+  configs: PullConfigs,
+  approval: Approval,
+  delivery: string,
+): Promise<void> {
   await deps.approvals.record(pullKey(pull), approval);
+  const plan = await readPlan(deps, pull);
+  // `all`: each environment the plan of that head touches; before the plan is known, one event
+  // for all of them.
+  const named = approval.environments === "all" ? (plan ? environmentsAt(plan, approval.headSha) : []) : approval.environments;
+  for (const environment of named.length > 0 ? named : [undefined]) {
+    // The digests of the plans approved in this environment (one per project), when known.
+    const digests = (plan?.projects ?? [])
+      .filter((p) => (environment === undefined || p.environment === environment) && approval.planDigests?.[p.name] !== undefined)
+      .map((p) => approval.planDigests![p.name]!);
+    await deps.audit.record({
+      kind: "approval",
+      actor: approval.user,
+      repo: `${pull.repo.owner}/${pull.repo.name}`,
+      pull: pull.number,
+      sha: approval.headSha,
+      ...(environment !== undefined ? { environment } : { reason: "every environment the pull request touches" }),
+      outcome: "recorded",
+      ...(digests.length > 0 ? { plan_digest: [...new Set(digests)].join(",") } : {}),
+      delivery,
+      via: approval.source === "review" ? "review" : "comment",
+    });
+  }
   await refreshApprovals(deps, gh, pull, configs);
 }
 
 /** Withdraws every approval of `user` (`/approve cancel`, a review requesting changes). */
-export async function withdrawApprovals(deps: ApprovalDeps, gh: RepoGitHub, pull: PullFacts, configs: PullConfigs, user: string): Promise<void> {
+export async function withdrawApprovals(
+  deps: ApprovalChangeDeps,
+  gh: RepoGitHub,
+  pull: PullFacts,
+  configs: PullConfigs,
+  user: string,
+  by: { via: AuditVia; delivery: string },
+): Promise<void> {
   await deps.approvals.withdraw(pullKey(pull), user);
+  await deps.audit.record({
+    kind: "approval.withdrawn",
+    actor: user,
+    repo: `${pull.repo.owner}/${pull.repo.name}`,
+    pull: pull.number,
+    sha: pull.headSha,
+    outcome: "withdrawn",
+    delivery: by.delivery,
+    via: by.via,
+  });
   await refreshApprovals(deps, gh, pull, configs);
 }

@@ -31,10 +31,10 @@ export async function carryOutOnPull(action: CommandAction, ctx: CommandContext,
       });
       return undefined;
     case "approve":
-      await recordApproval(deps, gh, pull, scene.configs, approvalOf(intent.user, action, "command"));
+      await recordApproval(deps, gh, pull, scene.configs, approvalOf(intent.user, action, "command"), intent.deliveryId);
       return undefined;
     case "approve_cancel":
-      await withdrawApprovals(deps, gh, pull, scene.configs, intent.user);
+      await withdrawApprovals(deps, gh, pull, scene.configs, intent.user, { via: "comment", delivery: intent.deliveryId });
       return undefined;
     case "apply":
       await deps.dispatcher.apply({ kind: "apply", deliveryId: intent.deliveryId, pull, projects: action.projects, requestedBy: intent.user });
@@ -74,7 +74,11 @@ export async function carryOutOnDriftIssue(action: CommandAction, ctx: CommandCo
 }
 
 async function unlock(ctx: CommandContext, pullNumber: number, projects: string[]): Promise<string> {
-  const released = await releaseLocks(ctx.deps, ctx.gh, ctx.intent.repo, pullNumber, projects, ctx.intent.deliveryId);
+  const released = await releaseLocks(ctx.deps, ctx.gh, ctx.intent.repo, pullNumber, projects, ctx.intent.deliveryId, {
+    actor: ctx.intent.user,
+    via: "comment",
+    reason: "/unlock",
+  });
   return released.length > 0
     ? `Unlocked ${released.map((p) => `\`${p}\``).join(", ")}: other pull requests waiting for them are planned again.`
     : "This pull request holds no lock to release.";
@@ -89,6 +93,7 @@ async function rollback(ctx: CommandContext, scene: PullScene, mergeSha: string)
       mergeSha,
       baseRef: pull.baseRef,
       reason: `rollback requested by @${ctx.intent.user}`,
+      by: { actor: ctx.intent.user, via: "comment", delivery: ctx.intent.deliveryId },
     });
     return undefined;
   } catch (error) {

@@ -16,7 +16,7 @@ import { evaluatePullApprovals, loadPullConfigs, readPlan, type PullConfigs } fr
 import type { JobDeps } from "./deps.ts";
 
 /** What gathering a command's facts and carrying out its decision need. */
-export type CommandDeps = Pick<JobDeps, "github" | "workspaces" | "dispatcher" | "plans" | "approvals" | "people" | "locks" | "deploys" | "log">;
+export type CommandDeps = Pick<JobDeps, "github" | "workspaces" | "dispatcher" | "plans" | "approvals" | "people" | "locks" | "deploys" | "audit" | "log">;
 import { CONFIG_FILE } from "./load-configs.ts";
 
 export interface PullScene {

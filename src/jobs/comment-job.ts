@@ -29,6 +29,17 @@ export async function runCommentJob(intent: CommentIntent, deps: CommandDeps): P
     if (decision.verdict === "refuse") {
       log.info({ command: command.kind, sha, reason: decision.reason }, "command refused");
       replies.push(renderRefusal(label, decision.reason));
+      await deps.audit.record({
+        kind: "command.refused",
+        actor: intent.user,
+        repo: `${intent.repo.owner}/${intent.repo.name}`,
+        pull: intent.pullNumber,
+        ...(sha ? { sha } : {}),
+        outcome: "refused",
+        reason: `${label}: ${decision.reason}`,
+        delivery: intent.deliveryId,
+        via: "comment",
+      });
       continue;
     }
     if (!acknowledged) await gh.addReaction(intent.commentId, "eyes");

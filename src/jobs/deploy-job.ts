@@ -33,6 +33,7 @@ type DeployDeps = Pick<
   | "deploys"
   | "sticky"
   | "locks"
+  | "audit"
   | "plans"
   | "planFiles"
   | "approvals"
@@ -92,7 +93,17 @@ async function begin(d: Deploy, superseded: boolean): Promise<DeployState | null
   if (intent.release && existing) {
     const { environment, by } = intent.release;
     // An older commit is never applied over the newer state of the default branch.
-    return record(d, superseded ? { type: "release_superseded", environment } : { type: "released", environment, by });
+    const state = await record(d, superseded ? { type: "release_superseded", environment } : { type: "released", environment, by });
+    await deps.audit.record({
+      ...auditOf(d, state),
+      kind: "deploy.released",
+      actor: by,
+      environment,
+      outcome: superseded ? "superseded" : "released",
+      ...(superseded ? { reason: "a newer commit is on the default branch" } : {}),
+      via: "comment",
+    });
+    return state;
   }
   if (existing) {
     deps.log.info({ sha: intent.sha }, "deploy of this commit already started: not run twice");
@@ -133,7 +144,15 @@ async function applyOne(d: Deploy, name: string): Promise<void> {
   const project = d.config.projects.find((p) => p.name === name)!;
   const target: RunTarget = { repo: intent.repo, sha: intent.sha, purpose: "deploy", ...(after.pullNumber !== undefined ? { pull: after.pullNumber } : {}) };
   const match = approvedPlanMatch(d, after, name);
-  const run = await runAtCommit(deps, d.gh, { target, config: d.config, project, worktreePath: d.worktreePath, ...match.options, waitMs: MUTEX_WAIT_MS });
+  const run = await runAtCommit(deps, d.gh, {
+    target,
+    config: d.config,
+    project,
+    worktreePath: d.worktreePath,
+    ...match.options,
+    waitMs: MUTEX_WAIT_MS,
+    audit: { actor: intent.release?.by ?? "slipway", via: deployVia(d, after), delivery: intent.deliveryId },
+  });
   if (!("busy" in run) && run.held !== undefined) {
     await record(d, { type: "plan_changed", project: name, held: match.held()! });
     return;
@@ -141,7 +160,12 @@ async function applyOne(d: Deploy, name: string): Promise<void> {
   const result = "busy" in run ? notRun(project, "not applied: another apply of this project did not finish in time") : run.result;
   // A lock taken when an earlier attempt was interrupted is done with once this one finished;
   // pull requests that waited for it are planned again.
-  if (after.pullNumber !== undefined) await releaseLocks(deps, d.gh, intent.repo, after.pullNumber, [name], intent.deliveryId);
+  if (after.pullNumber !== undefined)
+    await releaseLocks(deps, d.gh, intent.repo, after.pullNumber, [name], intent.deliveryId, {
+      actor: "slipway",
+      via: deployVia(d, after),
+      reason: `the deploy of ${intent.sha.slice(0, 7)} applied it`,
+    });
   await record(d, { type: "project_finished", result });
 }
 
@@ -179,6 +203,47 @@ async function record(d: Deploy, event: DeployEvent): Promise<DeployState> {
 
 export async function publish(d: Deploy, before: DeployState | null, after: DeployState): Promise<void> {
   for (const u of deploymentUpdates(before, after)) await d.gh.setDeploymentStatus(u.deploymentId, u.state, u.description);
+  // Whatever made an environment wait (manual, merged unapproved, a plan that differs from the
+  // approved one), it is recorded once, when the state machine puts it there.
+  for (const env of Object.values(after.environments)) {
+    if (env.state !== "waiting" || before?.environments[env.name]?.state === "waiting" || env.name === NO_ENVIRONMENT) continue;
+    const held = heldDigests(after, env.name);
+    await d.deps.audit.record({
+      ...auditOf(d, after),
+      kind: "deploy.waiting",
+      actor: "slipway",
+      environment: env.name,
+      outcome: "waiting",
+      ...(env.reason ? { reason: held ? `${env.reason} (approved plan ${held.approved}, plan now ${held.now})` : env.reason } : {}),
+      ...(held ? { project: held.project, plan_digest: held.now } : {}),
+      via: deployVia(d, after),
+    });
+  }
+}
+
+/** Both digests of a plan held in this environment because it is not the approved one. */
+function heldDigests(state: DeployState, environment: string): { project: string; approved: string; now: string } | undefined {
+  for (const [project, held] of Object.entries(state.held ?? {})) {
+    const entry = state.projects.find((p) => p.name === project);
+    if (entry?.environment === environment) return { project, approved: entry.approvedPlan?.digest ?? "none", now: held.digest };
+  }
+  return undefined;
+}
+
+/** How the deploy came: a merged pull request, or a push straight to the branch. */
+function deployVia(d: Deploy, state?: DeployState): "merge" | "push" | "comment" {
+  if (d.intent.release) return "comment";
+  return (state?.pullNumber ?? d.intent.pullNumber) !== undefined ? "merge" : "push";
+}
+
+function auditOf(d: Deploy, state?: DeployState) {
+  const pull = state?.pullNumber ?? d.intent.pullNumber;
+  return {
+    repo: d.repoName,
+    ...(pull !== undefined ? { pull } : {}),
+    sha: d.intent.sha,
+    delivery: d.intent.deliveryId,
+  };
 }
 
 /** An environment that reached success or failure in this step counts once (metrics). */
@@ -201,6 +266,7 @@ async function revertIfFailed(d: Deploy, state: DeployState): Promise<DeployStat
     mergeSha: state.sha,
     baseRef: pull.facts.baseRef,
     reason,
+    by: { actor: "slipway", via: "merge", delivery: d.intent.deliveryId },
   });
   return record(d, { type: "revert_opened", pull: revert.number });
 }

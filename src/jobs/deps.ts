@@ -1,6 +1,7 @@
 // Everything a job may use, built once per worker process (see app.ts).
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
+import type { AuditRecorder } from "../audit/recorder.ts";
 import type { GitHubClients } from "../github/port.ts";
 import type { LockStore } from "../locks/lock-store.ts";
 import type { MetricsRecorder } from "../metrics/recorder.ts";
@@ -28,6 +29,8 @@ export interface JobDeps {
   planFiles: PlanFileStore;
   deploys: DeployStore;
   openChecks: OpenCheckStore;
+  /** The audit trail: each job records the decisions it carried out (audit/recorder.ts). */
+  audit: AuditRecorder;
   /** For the cross-process apply mutex (locks/apply-mutex.ts). */
   redis: Redis;
   prefix: string;

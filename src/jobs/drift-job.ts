@@ -18,7 +18,19 @@ import { runAtCommit } from "./run-at-commit.ts";
 type Issue = { number: number; title: string; body: string };
 type DriftDeps = Pick<
   JobDeps,
-  "github" | "workspaces" | "locks" | "redis" | "prefix" | "jobLockMs" | "dataDir" | "stepEnv" | "secretEnvNames" | "stepTimeoutMs" | "log" | "metrics"
+  | "github"
+  | "workspaces"
+  | "locks"
+  | "audit"
+  | "redis"
+  | "prefix"
+  | "jobLockMs"
+  | "dataDir"
+  | "stepEnv"
+  | "secretEnvNames"
+  | "stepTimeoutMs"
+  | "log"
+  | "metrics"
 >;
 
 /** Verdicts of checkProject after which a project is not drifted (the rest say nothing new). */
@@ -97,6 +109,7 @@ async function checkProject(run: DriftRun, project: ProjectConfig): Promise<stri
     applyIf: () => repairAsked && !holder,
     requestedBy: intent.remediate?.by,
     waitMs: intent.remediate ? REPAIR_WAIT_MS : 0,
+    audit: driftAudit(intent),
   });
   if ("busy" in result) return "being applied: checked next run";
   const existing = run.issues.find((i) => i.body.includes(driftMarker(project.name)));
@@ -104,6 +117,7 @@ async function checkProject(run: DriftRun, project: ProjectConfig): Promise<stri
   if (plan.status === "no_changes" || (result.applied && succeeded(result.result))) {
     const how = plan.status === "no_changes" ? "gone" : "remediated";
     if (existing) await gh.updateIssue(existing.number, { body: renderDriftResolved(project.name, target.sha, how), state: "closed" });
+    if (how === "remediated") await recordDrift(run, project, "drift.remediated", "remediated", plan.planDigest);
     return how === "remediated" ? how : existing ? "drift gone" : "in sync";
   }
   if (plan.status !== "changes") return `plan ${plan.status}`;
@@ -115,5 +129,34 @@ async function checkProject(run: DriftRun, project: ProjectConfig): Promise<stri
   const body = renderDriftIssue(plan, target.sha, { remediate: false, ...(note ? { note } : {}) });
   if (existing) await gh.updateIssue(existing.number, { body });
   else await gh.createIssue({ title: driftIssueTitle(project.name), body, labels: [DRIFT_LABEL] });
+  await recordDrift(run, project, "drift.detected", "drifted", plan.planDigest, note);
   return "drifted";
+}
+
+function driftAudit(intent: DriftIntent) {
+  return { actor: intent.remediate?.by ?? "slipway", via: intent.remediate ? ("comment" as const) : ("schedule" as const), delivery: intent.deliveryId };
+}
+
+async function recordDrift(
+  run: DriftRun,
+  project: ProjectConfig,
+  kind: "drift.detected" | "drift.remediated",
+  outcome: string,
+  planDigest: string | undefined,
+  reason?: string,
+): Promise<void> {
+  const { actor, via, delivery } = driftAudit(run.intent);
+  await run.deps.audit.record({
+    kind,
+    actor,
+    repo: `${run.intent.repo.owner}/${run.intent.repo.name}`,
+    sha: run.target.sha,
+    project: project.name,
+    ...(project.environment ? { environment: project.environment } : {}),
+    outcome,
+    ...(reason ? { reason } : {}),
+    ...(planDigest ? { plan_digest: planDigest } : {}),
+    delivery,
+    via,
+  });
 }

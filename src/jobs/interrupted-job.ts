@@ -6,7 +6,7 @@ import type { ApplyIntent, DeployIntent, WorldIntent } from "../domain/intent.ts
 import { writeDeployComment } from "../presentation/deploy-comment.ts";
 import type { JobDeps } from "./deps.ts";
 
-type InterruptedDeps = Pick<JobDeps, "github" | "deploys" | "locks" | "sticky" | "log">;
+type InterruptedDeps = Pick<JobDeps, "github" | "deploys" | "locks" | "sticky" | "audit" | "log">;
 
 export async function reportInterrupted(intent: WorldIntent, deps: InterruptedDeps): Promise<void> {
   // A drift run that dies changed nothing unless it was remediating; the next tick runs again.
@@ -36,7 +36,22 @@ async function deployInterrupted(intent: DeployIntent, deps: InterruptedDeps): P
     // Held until a human runs it again or unlocks it: nobody else may change a half-applied project.
     // The merge commit as headSha marks it as a deploy's lock, not a stale one (see plan-job.ts).
     for (const project of after.inFlight ?? []) {
-      await deps.locks.tryAcquire({ owner: repo.owner, repo: repo.name, project }, { pull: after.pullNumber, headSha: intent.sha, since: Date.now() });
+      const lock = await deps.locks.tryAcquire(
+        { owner: repo.owner, repo: repo.name, project },
+        { pull: after.pullNumber, headSha: intent.sha, since: Date.now() },
+      );
+      if (lock.acquired && !lock.reentrant)
+        await deps.audit.record({
+          kind: "lock.acquired",
+          actor: "slipway",
+          repo: repoName,
+          pull: after.pullNumber,
+          sha: intent.sha,
+          project,
+          outcome: "acquired",
+          reason: "its apply was interrupted: held until someone runs it again or unlocks it",
+          delivery: intent.deliveryId,
+        });
     }
   }
   await writeDeployComment(gh, deps.sticky, after);

@@ -1,6 +1,6 @@
 // The plan job: one pull request head → one check run per changed project and one sticky
 // comment. Orchestration only: config, detection, running and rendering live in their modules.
-import type { PlanIntent, PullFacts } from "../domain/intent.ts";
+import type { PlanIntent } from "../domain/intent.ts";
 import type { RepoGitHub } from "../github/port.ts";
 import { decideAutoplan } from "../policy/autoplan.ts";
 import { effectiveGates } from "../policy/gates.ts";
@@ -38,6 +38,7 @@ type PlanDeps = Pick<
   | "sticky"
   | "approvals"
   | "people"
+  | "audit"
   | "dataDir"
   | "stepEnv"
   | "secretEnvNames"
@@ -97,6 +98,12 @@ async function planHead(run: PlanRun): Promise<PlanJobOutcome> {
     await writeConfigCheck(run.gh, pull.headSha, check);
     await sticky(renderPlanComment({ pr: pull.number, headSha: pull.headSha, results: [], notes: [check.title, ...configErrorLines(check)] }));
     run.log.info({ errors: configs.head.errors.length }, "config invalid");
+    await run.deps.audit.record({
+      ...auditOf(intent),
+      kind: "config.invalid",
+      outcome: "failure",
+      reason: [check.title, ...configErrorLines(check)].join("\n"),
+    });
     return { outcome: "config_error" };
   }
   const config = configs.head.config;
@@ -140,7 +147,7 @@ async function planProjects(run: PlanRun, config: RepoConfig, projects: ProjectC
   const runDir = runDirOf(deps.dataDir, target);
   const results: ProjectRunResult[] = [];
   for (const project of projects) {
-    const lock = await lockProject(deps, gh, pull, project.name);
+    const lock = await lockProject(deps, gh, run.intent, project.name);
     const result = signal.aborted
       ? supersededResult(project.name, project.dir, project.environment)
       : lock.acquired
@@ -174,6 +181,18 @@ async function publishPlans(run: PlanRun, config: RepoConfig, results: ProjectRu
     return { outcome: "superseded" };
   }
   const stored = await deps.plans.recordPlans(key, pull.headSha, results);
+  for (const r of results) {
+    if (r.status === "superseded") continue;
+    await deps.audit.record({
+      ...auditOf(run.intent),
+      kind: "plan",
+      project: r.project,
+      ...(r.environment ? { environment: r.environment } : {}),
+      outcome: r.status,
+      ...(r.reason ? { reason: r.reason } : {}),
+      ...(r.planDigest ? { plan_digest: r.planDigest } : {}),
+    });
+  }
   const shown = Object.values(stored.projects).map((p) => p.result);
   await run.sticky(renderPlanComment({ pr: pull.number, headSha: pull.headSha, results: shown }));
   // Approvals given while this plan ran count now (SPEC §7 "No approval is lost to timing").
@@ -206,23 +225,56 @@ function lockedResult(project: string, dir: string, environment: string | undefi
 async function lockProject(
   deps: PlanDeps,
   gh: RepoGitHub,
-  pull: PullFacts,
+  intent: PlanIntent,
   project: string,
 ): Promise<{ acquired: true } | { acquired: false; heldBy: { number: number; url: string } }> {
+  const pull = intent.pull;
   const key = { owner: pull.repo.owner, repo: pull.repo.name, project };
   const holder = { pull: pull.number, headSha: pull.headSha, author: pull.author, since: Date.now() };
+  const acquired = () => deps.audit.record({ ...auditOf(intent), kind: "lock.acquired", project, outcome: "acquired" });
   const first = await deps.locks.tryAcquire(key, holder);
-  if (first.acquired) return { acquired: true };
+  if (first.acquired) {
+    if (!first.reentrant) await acquired();
+    return { acquired: true };
+  }
   const other = await gh.getPull(first.heldBy.pull);
   // A merged pull request holds a lock on purpose only for a deploy of its merge commit that was
   // interrupted (see interrupted-job.ts): that one waits for a human, it is not stale.
   const heldForDeploy = other.merged && other.mergeCommitSha !== undefined && first.heldBy.headSha === other.mergeCommitSha;
   if (other.state === "open" || heldForDeploy) return { acquired: false, heldBy: { number: other.facts.number, url: other.htmlUrl } };
-  await deps.locks.forceRelease(key, first.heldBy.pull);
+  if (await deps.locks.forceRelease(key, first.heldBy.pull))
+    await deps.audit.record({
+      ...auditOf(intent),
+      kind: "lock.released",
+      actor: "slipway",
+      pull: first.heldBy.pull,
+      sha: first.heldBy.headSha,
+      project,
+      outcome: "released",
+      reason: `#${first.heldBy.pull} is closed`,
+    });
   const second = await deps.locks.tryAcquire(key, holder);
-  if (second.acquired) return { acquired: true };
+  if (second.acquired) {
+    await acquired();
+    return { acquired: true };
+  }
   // Taken by yet another pull request in between: name it without a further lookup.
   return { acquired: false, heldBy: { number: second.heldBy.pull, url: other.htmlUrl.replace(/\/\d+$/, `/${second.heldBy.pull}`) } };
+}
+
+/** The plan's part of every event it records: who asked, on which head, how. */
+function auditOf(intent: PlanIntent) {
+  const pull = intent.pull;
+  const asked = intent.requestedBy !== undefined && intent.requestedBy !== "slipway";
+  return {
+    actor: intent.requestedBy ?? "slipway",
+    repo: `${pull.repo.owner}/${pull.repo.name}`,
+    pull: pull.number,
+    sha: pull.headSha,
+    delivery: intent.deliveryId,
+    // A plan Slipway asked for itself (a lock it waited for was released) has no `via` of its own.
+    ...(asked ? { via: "comment" as const } : intent.trigger === "autoplan" ? { via: "push" as const } : {}),
+  };
 }
 
 function configErrorLines(check: { text?: string }): string[] {

@@ -9,7 +9,7 @@ import type { JobDeps } from "./deps.ts";
 
 export async function runReviewJob(
   intent: ReviewIntent,
-  deps: Pick<JobDeps, "github" | "workspaces" | "plans" | "approvals" | "people" | "log">,
+  deps: Pick<JobDeps, "github" | "workspaces" | "plans" | "approvals" | "people" | "audit" | "log">,
 ): Promise<{ recorded: boolean }> {
   const gh = await deps.github.forRepo(intent.repo);
   const pull = await gh.getPull(intent.pullNumber);
@@ -28,8 +28,8 @@ export async function runReviewJob(
   }
   const configs = await loadPullConfigs(deps, gh, pull.facts);
   const action = decision.action;
-  if (action.kind === "approve") await recordApproval(deps, gh, pull.facts, configs, approvalOf(intent.user, action, "review"));
-  else await withdrawApprovals(deps, gh, pull.facts, configs, intent.user);
+  if (action.kind === "approve") await recordApproval(deps, gh, pull.facts, configs, approvalOf(intent.user, action, "review"), intent.deliveryId);
+  else await withdrawApprovals(deps, gh, pull.facts, configs, intent.user, { via: "review", delivery: intent.deliveryId });
   log.info(
     { state: intent.state, sha: intent.commitId, head: pull.facts.headSha, planned: action.kind === "approve" && action.planDigests !== undefined },
     "review taken into account",

@@ -10,6 +10,7 @@ import { runDriftJob } from "./drift-job.ts";
 import { runPlanJob } from "./plan-job.ts";
 import { runPullClosedJob } from "./pull-closed-job.ts";
 import { runReviewJob } from "./review-job.ts";
+import { runUnlockJob } from "./unlock-job.ts";
 
 type Handler<K extends JobIntent["kind"]> = (intent: Extract<JobIntent, { kind: K }>, deps: JobDeps, signal: AbortSignal) => Promise<unknown>;
 
@@ -26,6 +27,8 @@ export const routes: { [K in JobIntent["kind"]]: Handler<K> } = {
   deploy: (intent, deps) => runDeployJob(intent, deps),
   /** `/apply` before merge. */
   apply: (intent, deps) => runApplyJob(intent, deps),
+  /** A lock released through the API or the console. */
+  unlock: (intent, deps) => runUnlockJob(intent, deps),
   /** A drift check (scheduled), or a repair asked on a drift issue. */
   drift: (intent, deps) => runDriftJob(intent, deps),
 };

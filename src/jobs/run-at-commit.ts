@@ -2,6 +2,7 @@
 // applies of a project never overlap, on any worker), with a `slipway/apply: <project>` check
 // run on that commit. Deploys, drift checks and repairs, and applies before merge all come
 // through here; they differ only in where the plan comes from and what they check first.
+import type { AuditVia } from "../audit/event.ts";
 import type { RunTarget } from "../domain/run-target.ts";
 import { runDirOf } from "../domain/run-target.ts";
 import type { ProjectRunResult } from "../domain/types.ts";
@@ -15,7 +16,7 @@ import { planFilePath, planProject } from "../runner/plan-project.ts";
 import { createRedactor, secretValues } from "../runner/redact.ts";
 import type { JobDeps } from "./deps.ts";
 
-export type RunAtCommitDeps = Pick<JobDeps, "redis" | "prefix" | "jobLockMs" | "dataDir" | "stepEnv" | "secretEnvNames" | "stepTimeoutMs" | "log">;
+export type RunAtCommitDeps = Pick<JobDeps, "audit" | "redis" | "prefix" | "jobLockMs" | "dataDir" | "stepEnv" | "secretEnvNames" | "stepTimeoutMs" | "log">;
 
 export interface CommitRun {
   target: RunTarget;
@@ -48,6 +49,8 @@ export interface CommitRun {
   requestedBy?: string;
   /** How long to wait for another apply of the project; 0 refuses at once. */
   waitMs: number;
+  /** Who the apply is for, for its `apply` audit event. */
+  audit: { actor: string; via: AuditVia; delivery: string; planDigest?: string };
 }
 
 export interface CommitRunOutcome {
@@ -104,6 +107,21 @@ async function underMutex(deps: RunAtCommitDeps, gh: RepoGitHub, run: CommitRun)
   const restore = run.plan.kind === "saved" ? run.plan.restore : (run.plan.applySaved ?? (async () => true));
   const result = await applyProject({ ...steps, restorePlanFile: restore });
   await run.record?.(result);
+  const digest = run.audit.planDigest ?? plan?.planDigest;
+  await deps.audit.record({
+    kind: "apply",
+    actor: run.audit.actor,
+    repo: `${run.target.repo.owner}/${run.target.repo.name}`,
+    ...(run.target.pull !== undefined ? { pull: run.target.pull } : {}),
+    sha: run.target.sha,
+    project: run.project.name,
+    ...(run.project.environment ? { environment: run.project.environment } : {}),
+    outcome: result.status,
+    ...(result.reason ? { reason: result.reason } : {}),
+    ...(digest ? { plan_digest: digest } : {}),
+    delivery: run.audit.delivery,
+    via: run.audit.via,
+  });
   await completeApplyCheck(gh, checkId, result, run);
   return { plan, result, applied: true };
 }

@@ -115,6 +115,22 @@ export class RedisLockStore implements LockStore {
     return this.release(project, stalePull);
   }
 
+  /**
+   * Repositories with at least one held lock (lowercase `owner/name`), for listings across all
+   * of them (the API, the console). A SCAN: fine for listings, never on a job's path.
+   */
+  async lockedRepos(): Promise<string[]> {
+    const found = new Set<string>();
+    const pattern = `${this.prefix}:locks:{*}:held`;
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      cursor = next;
+      for (const key of keys) found.add(key.slice(`${this.prefix}:locks:{`.length, -"}:held".length));
+    } while (cursor !== "0");
+    return [...found].sort();
+  }
+
   private reposIndex(): string {
     return `${this.prefix}:locks:repos`;
   }

@@ -6,6 +6,7 @@ import type { IntentSink } from "../domain/intent.ts";
 import { handleWebhook } from "../intake/intake.ts";
 import type { MetricsEndpoint } from "../metrics/registry.ts";
 import { metricsHandler } from "./metrics-route.ts";
+import { API_PREFIX, apiRoutes, type ApiDeps } from "./api/api-routes.ts";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -21,6 +22,8 @@ export interface ServerDeps {
     token?: string;
     delivery(event: string | string[] | undefined, status: number, seconds: number): void;
   };
+  /** /api/v1 (server/api/); absent in tests of the webhook path alone. */
+  api?: ApiDeps;
 }
 
 export async function buildServer(deps: ServerDeps) {
@@ -65,6 +68,8 @@ export async function buildServer(deps: ServerDeps) {
       await middleware(req.raw, reply.raw);
     });
   });
+
+  if (deps.api) await fastify.register(apiRoutes(deps.api), { prefix: API_PREFIX });
 
   fastify.get("/healthz", async () => ({ status: "ok" }));
   fastify.get("/readyz", async (_req, reply) => {

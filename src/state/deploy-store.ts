@@ -6,6 +6,8 @@ import { reduceDeploy, type DeployEvent, type DeployState } from "../domain/depl
 import { withRedisMutex } from "./redis-mutex.ts";
 
 const TTL_SECONDS = 90 * 24 * 3600;
+/** Deploys of a repository listed by `recent` (the API's and console's environments view). */
+const KEEP_RECENT = 200;
 
 export type { DeployState, EnvironmentDeploy, EnvironmentState } from "../domain/deploy-state.ts";
 
@@ -27,6 +29,7 @@ export class DeployStore {
       const raw = await this.redis.get(key);
       const next = change(raw === null ? null : (JSON.parse(raw) as DeployState));
       await this.redis.set(key, JSON.stringify(next), "EX", TTL_SECONDS);
+      if (raw === null) await this.index(repo, sha);
       return next;
     });
   }
@@ -50,6 +53,33 @@ export class DeployStore {
       return reduceDeploy(current, event);
     });
     return { before: before!, after };
+  }
+
+  /** The repository's latest deploys, newest first (at most 200, within the 90 days they are kept). */
+  async recent(repo: string, count = 50): Promise<DeployState[]> {
+    const members = await this.redis.zrevrange(this.indexKey(repo), 0, Math.min(count, KEEP_RECENT) - 1);
+    const states = await Promise.all(
+      members.map((m) => {
+        const at = m.lastIndexOf("@");
+        return this.get(m.slice(0, at), m.slice(at + 1));
+      }),
+    );
+    return states.filter((s): s is DeployState => s !== null);
+  }
+
+  private async index(repo: string, sha: string): Promise<void> {
+    const key = this.indexKey(repo);
+    await this.redis
+      .multi()
+      .zadd(key, Date.now(), `${repo}@${sha}`)
+      .zremrangebyrank(key, 0, -KEEP_RECENT - 1)
+      .expire(key, TTL_SECONDS)
+      .exec();
+  }
+
+  /** Owner and name in any spelling: one index per repository. */
+  private indexKey(repo: string): string {
+    return `${this.prefix}:deploys-of:${repo.toLowerCase()}`;
   }
 
   /** The merge event knows the pull request, the push does not: whichever deploys first asks here. */

@@ -15,6 +15,7 @@ import { waitFor } from "../support/scenario/wait-for.ts";
 import { addPeople, approvalIs, makeWorldDir, planned, replyTo, sticky } from "./change-control-helpers.ts";
 
 const STAND_IN = fileURLToPath(new URL("../fixtures/stand-in-terraform-world", import.meta.url));
+const TOKEN = "approved-plan-test-token";
 
 const CONFIG = `version: 1
 projects:
@@ -66,7 +67,7 @@ let repos = 0;
 
 before(async () => {
   world = await makeWorldDir();
-  e2e = await startE2E({ env: { SLIPWAY_WORLD_DIR: world, PATH: `${STAND_IN}:${process.env.PATH ?? "/usr/bin:/bin"}` } });
+  e2e = await startE2E({ env: { SLIPWAY_WORLD_DIR: world, SLIPWAY_API_TOKEN: TOKEN, PATH: `${STAND_IN}:${process.env.PATH ?? "/usr/bin:/bin"}` } });
   addPeople(e2e.gh);
 });
 after(async () => {
@@ -133,6 +134,14 @@ describe("apply what was approved", () => {
     const shown = String(sticky(e2e.gh, pr)?.body);
     assert.match(shown, /`net`, added: `aws_s3_bucket\.logs` \(create\)/);
     assert.match(shown, /`net`, another action: `aws_instance\.web`: create → replace/);
+
+    const waiting = (await (
+      await fetch(`${e2e.slipway.url}/api/v1/audit?repo=${repo}&kind=deploy.waiting`, { headers: { authorization: `Bearer ${TOKEN}` } })
+    ).json()) as { events: { project?: string; plan_digest?: string; reason?: string }[] };
+    assert.equal(waiting.events.length, 1, "audited once as deploy.waiting");
+    assert.equal(waiting.events[0]!.project, "net");
+    assert.match(waiting.events[0]!.reason!, /approved plan [0-9a-f]{12,}, plan now [0-9a-f]{12,}/, "with both digests");
+    assert.ok(waiting.events[0]!.reason!.includes(waiting.events[0]!.plan_digest!), "the new plan's digest");
 
     const byErin = await e2e.gh.comment(pr, "erin", "/apply production");
     assert.match(String((await replyTo(e2e.gh, pr, byErin, "erin's refusal")).body), /not an approver of `production`/);

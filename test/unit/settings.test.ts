@@ -111,3 +111,33 @@ test("SLIPWAY_METRICS_TOKEN: absent leaves /metrics open; a short or spaced one 
     assert.match(r.problems.join("\n"), /SLIPWAY_METRICS_TOKEN must be 16 to 512 printable characters/);
   }
 });
+
+test("audit and API settings: defaults, and one line per bad value", () => {
+  const d = readSettings({});
+  assert.ok(d.ok);
+  assert.equal(d.settings.audit.retentionMs, 30 * 24 * 3600 * 1000);
+  assert.equal(d.settings.audit.webhook, undefined);
+  assert.equal(d.settings.apiToken, undefined);
+  const set = readSettings({
+    SLIPWAY_AUDIT_RETENTION_DAYS: "7",
+    SLIPWAY_AUDIT_WEBHOOK_URL: "https://audit.example.com/hook",
+    SLIPWAY_AUDIT_WEBHOOK_SECRET: "0123456789abcdef",
+    SLIPWAY_API_TOKEN: "tok-0123456789abcdef",
+  });
+  assert.ok(set.ok);
+  assert.equal(set.settings.audit.retentionMs, 7 * 24 * 3600 * 1000);
+  assert.deepEqual(set.settings.audit.webhook, { url: "https://audit.example.com/hook", secret: "0123456789abcdef" });
+  assert.equal(set.settings.apiToken, "tok-0123456789abcdef");
+  assert.equal(set.settings.stepEnv.SLIPWAY_API_TOKEN, undefined, "steps never see the API token");
+  assert.equal(set.settings.stepEnv.SLIPWAY_AUDIT_WEBHOOK_SECRET, undefined);
+
+  const bad = readSettings({ SLIPWAY_AUDIT_RETENTION_DAYS: "0", SLIPWAY_AUDIT_WEBHOOK_URL: "ftp://x", SLIPWAY_API_TOKEN: "short" });
+  assert.ok(!bad.ok);
+  assert.equal(bad.problems.length, 3);
+  assert.match(bad.problems.join("\n"), /SLIPWAY_AUDIT_RETENTION_DAYS must be a whole number from 1 to 3650/);
+  assert.match(bad.problems.join("\n"), /SLIPWAY_AUDIT_WEBHOOK_URL must be an http/);
+  assert.match(bad.problems.join("\n"), /SLIPWAY_API_TOKEN must be at least 16/);
+  const half = readSettings({ SLIPWAY_AUDIT_WEBHOOK_URL: "https://x.example/h" });
+  assert.ok(!half.ok);
+  assert.deepEqual(half.problems, ["SLIPWAY_AUDIT_WEBHOOK_URL and SLIPWAY_AUDIT_WEBHOOK_SECRET go together: set both or neither"]);
+});

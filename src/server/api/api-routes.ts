@@ -1,0 +1,118 @@
+// /api/v1 (SPEC §9): the audit trail, locks, runs and environments, as JSON, behind a bearer
+// token. Every query goes through its schema first (query-schemas.ts); an error past that is
+// logged and answered without detail, so no Redis message or stack ever reaches a caller.
+import { Readable } from "node:stream";
+import { stringify } from "csv-stringify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import type { z } from "zod";
+import { AUDIT_FIELDS, type AuditEvent } from "../../audit/event.ts";
+import type { AuditFilter } from "../../state/audit-store.ts";
+import type { ReadModel } from "../read-model.ts";
+import { bearerAllowed } from "./auth.ts";
+import { auditQuery, describeIssues, encodeCursor, environmentsQuery, lockParams, locksQuery, runsQuery } from "./query-schemas.ts";
+
+export const API_PREFIX = "/api/v1";
+
+export interface ApiDeps {
+  read: ReadModel;
+  /** SLIPWAY_API_TOKEN; absent: every call is refused. */
+  token?: string;
+  log: Logger;
+}
+
+/** The routes, as a plugin to register under API_PREFIX. */
+export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
+  return async (api) => {
+    api.addHook("onRequest", async (req, reply) => {
+      if (!bearerAllowed(req.headers.authorization, deps.token)) {
+        return reply.code(401).header("www-authenticate", 'Bearer realm="slipway"').send({ error: "unauthorized" });
+      }
+    });
+    api.setErrorHandler((err, req, reply) => {
+      deps.log.error({ err: (err as Error).message, url: req.routeOptions.url }, "API request failed");
+      // Fastify's own client errors (a malformed URL) keep their 4xx; anything else is ours.
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status !== undefined && status >= 400 && status < 500) return reply.code(status).send({ error: "bad request" });
+      return reply.code(503).send({ error: "temporarily unavailable" });
+    });
+
+    api.get("/audit", async (req, reply) => {
+      const q = parse(auditQuery, req.query, reply);
+      if (!q) return reply;
+      const filter: AuditFilter = {
+        ...(q.repo ? { repo: q.repo } : {}),
+        ...(q.actor ? { actor: q.actor } : {}),
+        ...(q.kind ? { kind: q.kind } : {}),
+        ...(q.since !== undefined ? { since: q.since } : {}),
+        ...(q.until !== undefined ? { until: q.until } : {}),
+        ...(q.cursor ? { before: q.cursor } : {}),
+      };
+      const format = exportFormat(req);
+      if (format) return sendExport(reply, format, deps.read.auditExport(filter));
+      const page = await deps.read.auditPage(filter, q.limit ?? 50);
+      return { events: page.events, next_cursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
+    });
+
+    api.get("/locks", async (req, reply) => {
+      const q = parse(locksQuery, req.query, reply);
+      if (!q) return reply;
+      return { locks: await deps.read.locks(q.repo) };
+    });
+
+    // The project name may hold `/`: the rest of the path is the project.
+    api.delete("/locks/:owner/:name/*", async (req, reply) => {
+      const raw = req.params as Record<string, string>;
+      const p = parse(lockParams, { owner: raw.owner, name: raw.name, project: raw["*"] }, reply);
+      if (!p) return reply;
+      const released = await deps.read.releaseLock({ owner: p.owner, name: p.name }, p.project, "api", "api");
+      if (!released) return reply.code(404).send({ error: `${p.owner}/${p.name} ${p.project} is not locked` });
+      // The release, the audit event and the comment on the pull request happen in a job.
+      return reply.code(202).send({ releasing: released });
+    });
+
+    api.get("/runs", async (req, reply) => {
+      const q = parse(runsQuery, req.query, reply);
+      if (!q) return reply;
+      return { runs: await deps.read.runs(q) };
+    });
+
+    api.get("/environments", async (req, reply) => {
+      const q = parse(environmentsQuery, req.query, reply);
+      if (!q) return reply;
+      return { repo: q.repo, environments: await deps.read.environments(q.repo) };
+    });
+  };
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, reply: FastifyReply): z.output<S> | undefined {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  void reply.code(400).send({ error: describeIssues(result.error) });
+  return undefined;
+}
+
+function exportFormat(req: FastifyRequest): "csv" | "ndjson" | undefined {
+  const accept = req.headers.accept ?? "";
+  if (/\btext\/csv\b/i.test(accept)) return "csv";
+  if (/\bapplication\/x-ndjson\b/i.test(accept)) return "ndjson";
+  return undefined;
+}
+
+function sendExport(reply: FastifyReply, format: "csv" | "ndjson", events: AsyncGenerator<AuditEvent>) {
+  if (format === "ndjson") {
+    const lines = Readable.from(
+      (async function* () {
+        for await (const e of events) yield `${JSON.stringify(e)}\n`;
+      })(),
+    );
+    return reply.type("application/x-ndjson").send(lines);
+  }
+  // escape_formulas: a reason or a login starting with `=`, `+`, `-` or `@` must not run as a
+  // formula in the spreadsheet the export is opened in.
+  const csv = stringify({ header: true, columns: [...AUDIT_FIELDS], escape_formulas: true });
+  const source = Readable.from(events);
+  source.on("error", (err) => csv.destroy(err));
+  source.pipe(csv);
+  return reply.type("text/csv; charset=utf-8").header("content-disposition", 'attachment; filename="slipway-audit.csv"').send(csv);
+}
