@@ -12,28 +12,12 @@ import { applyOrder } from "../projects/dependency-graph.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
 import type { JobDeps } from "./deps.ts";
 import { loadConfigs } from "./load-configs.ts";
-import { notRun, runAtCommit } from "./run-at-commit.ts";
+import { notRun, runAtCommit, type RunAtCommitDeps } from "./run-at-commit.ts";
 
 /** A long apply of the same project elsewhere is waited for, within reason. */
 const MUTEX_WAIT_MS = 30 * 60 * 1000;
 
-type ApplyDeps = Pick<
-  JobDeps,
-  | "github"
-  | "workspaces"
-  | "plans"
-  | "planFiles"
-  | "sticky"
-  | "audit"
-  | "redis"
-  | "prefix"
-  | "jobLockMs"
-  | "dataDir"
-  | "stepEnv"
-  | "secretEnvNames"
-  | "stepTimeoutMs"
-  | "log"
->;
+type ApplyDeps = RunAtCommitDeps & Pick<JobDeps, "github" | "workspaces" | "plans" | "planFiles" | "sticky">;
 
 export async function runApplyJob(intent: ApplyIntent, deps: ApplyDeps): Promise<{ applied: string[] }> {
   const pull = intent.pull;

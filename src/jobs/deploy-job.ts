@@ -19,35 +19,13 @@ import type { JobDeps } from "./deps.ts";
 import { CONFIG_FILE, readConfigText } from "./load-configs.ts";
 import { releaseLocks } from "./release-locks.ts";
 import { openRevertPull } from "./revert-pull.ts";
-import { notRun, runAtCommit, type CommitRun } from "./run-at-commit.ts";
+import { notRun, runAtCommit, type CommitRun, type RunAtCommitDeps } from "./run-at-commit.ts";
 
 /** A long apply of the same project elsewhere is waited for, within reason. */
 const MUTEX_WAIT_MS = 30 * 60 * 1000;
 
-type DeployDeps = Pick<
-  JobDeps,
-  | "github"
-  | "workspaces"
-  | "heads"
-  | "dispatcher"
-  | "deploys"
-  | "sticky"
-  | "locks"
-  | "audit"
-  | "plans"
-  | "planFiles"
-  | "approvals"
-  | "people"
-  | "redis"
-  | "prefix"
-  | "jobLockMs"
-  | "dataDir"
-  | "stepEnv"
-  | "secretEnvNames"
-  | "stepTimeoutMs"
-  | "log"
-  | "metrics"
->;
+type DeployDeps = RunAtCommitDeps &
+  Pick<JobDeps, "github" | "workspaces" | "heads" | "dispatcher" | "deploys" | "sticky" | "locks" | "plans" | "planFiles" | "approvals" | "people" | "metrics">;
 
 interface Deploy {
   deps: DeployDeps;

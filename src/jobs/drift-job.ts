@@ -13,25 +13,10 @@ import { parseRepoConfig } from "../repo-config/parse-repo-config.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
 import type { JobDeps } from "./deps.ts";
 import { CONFIG_FILE } from "./load-configs.ts";
-import { runAtCommit } from "./run-at-commit.ts";
+import { runAtCommit, type RunAtCommitDeps } from "./run-at-commit.ts";
 
 type Issue = { number: number; title: string; body: string };
-type DriftDeps = Pick<
-  JobDeps,
-  | "github"
-  | "workspaces"
-  | "locks"
-  | "audit"
-  | "redis"
-  | "prefix"
-  | "jobLockMs"
-  | "dataDir"
-  | "stepEnv"
-  | "secretEnvNames"
-  | "stepTimeoutMs"
-  | "log"
-  | "metrics"
->;
+type DriftDeps = RunAtCommitDeps & Pick<JobDeps, "github" | "workspaces" | "locks" | "metrics">;
 
 /** Verdicts of checkProject after which a project is not drifted (the rest say nothing new). */
 const IN_SYNC = ["in sync", "drift gone", "remediated"];
