@@ -136,6 +136,7 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
     queues: Object.values(s.queues),
     redact: createRedactor(secretValues(settings.stepEnv, settings.secretEnvNames)),
     unlock: (intent) => s.dispatcher.dispatch(intent),
+    intake: new IntakeStream(s.producer, settings.queuePrefix),
   });
   const server = await buildServer({
     probot,
@@ -166,6 +167,7 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
     consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
     log,
     interruptRead: () => intakeReader.disconnect(),
+    onDeadLetter: () => s.metrics.recorder.deadLetter(),
   });
   const { workers } = await startWorkers({
     connection: workerConnection,

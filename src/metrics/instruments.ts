@@ -38,6 +38,11 @@ export const COUNTERS = {
     help: "BullMQ job locks a worker could not renew: another worker may run those jobs again.",
     labels: [],
   },
+  deadLetters: {
+    name: "slipway_intake_dead_letters_total",
+    help: "Intake entries set aside after failing 5 times to become jobs while Redis answered (GET /api/v1/dead-letters lists them).",
+    labels: [],
+  },
 } as const satisfies Record<string, CounterDef>;
 
 export const HISTOGRAMS = {

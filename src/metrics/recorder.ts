@@ -71,6 +71,10 @@ export class MetricsRecorder {
     this.count("lockRenewalFailures", [], n);
   }
 
+  deadLetter(): void {
+    this.count("deadLetters", []);
+  }
+
   /** A drift check's verdict on one project: drifted, or in sync again. */
   drift(repo: string, project: string, drifted: boolean): void {
     this.pending.drift.set(JSON.stringify([repo, project]), drifted);

@@ -21,6 +21,10 @@ export interface ForwarderOptions {
   claimIdleMs?: number;
   /** Consumers gone this long with nothing pending are forgotten. */
   forgetConsumerMs?: number;
+  /** Tries, while Redis answers, before an entry that keeps failing is set aside (SPEC §10: 5). */
+  maxTries?: number;
+  /** Told of each entry set aside (metrics count them). */
+  onDeadLetter?: () => void;
 }
 
 export interface Forwarder {
@@ -36,17 +40,41 @@ export function startForwarder(opts: ForwarderOptions): Forwarder {
   const blockMs = opts.blockMs ?? 5000;
   const claimIdleMs = opts.claimIdleMs ?? 30_000;
   const forgetConsumerMs = opts.forgetConsumerMs ?? 3600_000;
+  const maxTries = opts.maxTries ?? 5;
+  const onDeadLetter = opts.onDeadLetter;
   let stopped = false;
   let lastSweep = 0;
   /** After a failure part-way through a batch, its rest is still ours to forward. */
   let ownPending = true;
 
   const forward = async (entries: IntakeEntry[]) => {
-    for (const { id, intents } of entries) {
-      if (!intents) log.error({ entry: id }, "intake entry is not a list of intents; dropped");
-      for (const intent of intents ?? []) await jobs.dispatch(intent);
+    const forwarded: string[] = [];
+    try {
+      for (const entry of entries) {
+        if (!entry.intents) log.error({ entry: entry.id }, "intake entry is not a list of intents; dropped");
+        if (await forwardOne(entry)) forwarded.push(entry.id);
+      }
+    } finally {
+      // What went through is acknowledged even when a later entry stops the batch.
+      await stream.done(forwarded);
     }
-    await stream.done(entries.map((e) => e.id));
+  };
+
+  /** True when the entry became jobs; false when it was set aside; throws to retry it later. */
+  const forwardOne = async (entry: IntakeEntry): Promise<boolean> => {
+    try {
+      for (const intent of entry.intents ?? []) await jobs.dispatch(intent);
+      return true;
+    } catch (err) {
+      // Redis away: every entry would fail, none is to blame; the loop waits for Redis.
+      if (!(await stream.answers())) throw err;
+      const tries = await stream.failedTry(entry.id);
+      if (tries < maxTries) throw err;
+      await stream.deadLetter(entry, (err as Error).message);
+      log.error({ entry: entry.id, tries, err: (err as Error).message }, "intake entry failed to become jobs while Redis answered: set aside as a dead letter");
+      onDeadLetter?.();
+      return false;
+    }
   };
 
   /** Entries of dead forwarders, and the dead forwarders themselves. */
@@ -82,7 +110,7 @@ export function startForwarder(opts: ForwarderOptions): Forwarder {
         const message = (err as Error).message;
         // The stream or group was deleted (a Redis without persistence restarted): start afresh.
         if (/NOGROUP/.test(message)) grouped = false;
-        else log.warn({ err: message }, "intake forwarder: Redis error, retrying");
+        else log.warn({ err: message }, "intake forwarder: could not forward, retrying");
         await sleep(1000);
       }
     }

@@ -10,6 +10,22 @@ import type { Intent, IntentSink } from "../domain/intent.ts";
 
 export const FORWARDER_GROUP = "forwarders";
 
+/** Entries set aside are kept for the operator to read (and redeliver by hand): the newest this many. */
+const DEAD_LETTERS_KEPT = 10_000;
+/** A count of failed tries is forgotten once nothing has failed for a day. */
+const FAILURES_TTL_MS = 24 * 3600 * 1000;
+
+/** An intake entry that kept failing to become jobs while Redis answered (SPEC §10). */
+export interface DeadLetter {
+  /** The id in the dead-letter stream: when it was set aside. */
+  id: string;
+  /** Its id in the intake stream. */
+  entry: string;
+  /** The intents, as JSON. */
+  intents: string;
+  error: string;
+}
+
 export interface IntakeEntry {
   id: string;
   /** In the order they were appended; undefined when the entry is not a list of intents (written by something else): dropped. */
@@ -129,6 +145,54 @@ export class IntakeStream implements IntentSink {
   /** Forgets a consumer; only call it for one with nothing pending (its pending entries would be lost). */
   async removeConsumer(name: string): Promise<void> {
     await this.redis.xgroup("DELCONSUMER", this.key, FORWARDER_GROUP, name);
+  }
+
+  /** Whether Redis answers: tells a poison entry (Redis fine, the entry fails) from an outage. */
+  async answers(): Promise<boolean> {
+    return this.redis.ping().then(
+      (pong) => pong === "PONG",
+      () => false,
+    );
+  }
+
+  /** Counts one more failed try to forward the entry; returns the tries so far. */
+  async failedTry(id: string): Promise<number> {
+    const [[, tries]] = (await this.redis.multi().hincrby(this.failuresKey, id, 1).pexpire(this.failuresKey, FAILURES_TTL_MS).exec()) as [
+      [null, number],
+      unknown,
+    ];
+    return tries;
+  }
+
+  /**
+   * Sets an entry aside for good: it goes to the dead-letter stream with the error that kept
+   * failing it, and leaves the intake stream so the entries behind it move on.
+   */
+  async deadLetter(entry: IntakeEntry, error: string): Promise<void> {
+    await this.redis
+      .multi()
+      .xadd(this.deadKey, "MAXLEN", "~", String(DEAD_LETTERS_KEPT), "*", "entry", entry.id, "intents", JSON.stringify(entry.intents ?? null), "error", error)
+      .hdel(this.failuresKey, entry.id)
+      .xack(this.key, FORWARDER_GROUP, entry.id)
+      .xdel(this.key, entry.id)
+      .exec();
+  }
+
+  /** The entries set aside, newest first. */
+  async deadLetters(count = 100): Promise<DeadLetter[]> {
+    const rows = (await this.redis.xrevrange(this.deadKey, "+", "-", "COUNT", count)) as [string, string[]][];
+    return rows.map(([id, fields]) => {
+      const field = (name: string) => fields[fields.indexOf(name) + 1] ?? "";
+      return { id, entry: field("entry"), intents: field("intents"), error: field("error") };
+    });
+  }
+
+  private get failuresKey(): string {
+    return `${this.key}:failures`;
+  }
+
+  private get deadKey(): string {
+    return `${this.key}:dead`;
   }
 
   /** Every entry still in the stream, oldest first: not yet forwarded, or in a forwarder's hands. */

@@ -8,6 +8,7 @@ import { NO_ENVIRONMENT, type DeployState } from "../domain/deploy-state.ts";
 import type { RedisLockStore } from "../locks/redis-lock-store.ts";
 import type { AuditFilter, AuditPage, AuditStore } from "../state/audit-store.ts";
 import type { DeployStore } from "../state/deploy-store.ts";
+import type { DeadLetter, IntakeStream } from "../queue/intake-stream.ts";
 import { listRuns, type RunState, type RunView } from "../queue/run-list.ts";
 
 export type { RunState, RunView } from "../queue/run-list.ts";
@@ -21,6 +22,8 @@ export interface ReadModelDeps {
   redact?: (text: string) => string;
   /** Enqueues the release of a lock (jobs/unlock-job.ts). */
   unlock(intent: UnlockIntent): Promise<void>;
+  /** Intake entries set aside after failing to become jobs (queue/forwarder.ts). */
+  intake: Pick<IntakeStream, "deadLetters">;
 }
 
 export interface LockView {
@@ -43,6 +46,12 @@ export interface EnvironmentView {
 
 export class ReadModel {
   constructor(private readonly d: ReadModelDeps) {}
+
+  /** Intents that never became jobs, newest first, redacted like any run output. */
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    const redact = this.d.redact ?? ((t: string) => t);
+    return (await this.d.intake.deadLetters(limit)).map((d) => ({ ...d, intents: redact(d.intents), error: redact(d.error) }));
+  }
 
   auditPage(filter: AuditFilter, limit: number): Promise<AuditPage> {
     return this.d.audit.page(filter, limit);

@@ -10,7 +10,7 @@ import { AUDIT_FIELDS, type AuditEvent } from "../../audit/event.ts";
 import type { AuditFilter } from "../../state/audit-store.ts";
 import type { ReadModel } from "../read-model.ts";
 import { bearerAllowed } from "./auth.ts";
-import { auditQuery, describeIssues, encodeCursor, environmentsQuery, lockParams, locksQuery, runsQuery } from "./query-schemas.ts";
+import { auditQuery, describeIssues, encodeCursor, deadLettersQuery, environmentsQuery, lockParams, locksQuery, runsQuery } from "./query-schemas.ts";
 
 export const API_PREFIX = "/api/v1";
 
@@ -75,6 +75,13 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
       const q = parse(runsQuery, req.query, reply);
       if (!q) return reply;
       return { runs: await deps.read.runs(q) };
+    });
+
+    // Intake entries that kept failing to become jobs while Redis answered (SPEC §10).
+    api.get("/dead-letters", async (req, reply) => {
+      const q = parse(deadLettersQuery, req.query, reply);
+      if (!q) return reply;
+      return { dead_letters: await deps.read.deadLetters(q.limit ?? 100) };
     });
 
     api.get("/environments", async (req, reply) => {

@@ -71,6 +71,8 @@ export const runsQuery = z.strictObject({
 
 export const environmentsQuery = z.strictObject({ repo: repoParam });
 
+export const deadLettersQuery = z.strictObject({ limit: limit.optional() });
+
 export const lockParams = z.strictObject({
   owner: z
     .string()

@@ -134,6 +134,51 @@ test("a Redis failure part-way through a batch: the entry is forwarded again who
   assert.deepEqual(seen, ["eee", "eee", "fff", "ggg"], "the entry is retried whole; the job id absorbs the repeat");
 });
 
+test("an entry that keeps failing while Redis answers is set aside after 5 tries; the entries behind it go through", async () => {
+  const stream = setUp();
+  await stream.dispatch(plan(20, "poison", 1));
+  await stream.dispatch(plan(21, "fine", 1));
+  let poisonTries = 0;
+  const picky = {
+    async dispatch(intent: Intent) {
+      if ((intent as PlanIntent).pull.headSha === "poison") {
+        poisonTries++;
+        throw new Error("job options rejected");
+      }
+      await dispatcher.dispatch(intent);
+    },
+  };
+  let setAside = 0;
+  forwarder({ consumer: "picky", jobs: picky, onDeadLetter: () => setAside++ });
+  await until("the stream to empty", async () => (await stream.entries()).length === 0, 30_000);
+  assert.equal(poisonTries, 5);
+  assert.equal(setAside, 1);
+  assert.deepEqual(await jobIds(queues.plans), ["plan/acme/infra/21/fine"], "the entry behind it became its job");
+  const dead = await stream.deadLetters();
+  assert.equal(dead.length, 1);
+  assert.equal(dead[0]!.error, "job options rejected");
+  assert.equal((JSON.parse(dead[0]!.intents) as PlanIntent[])[0]!.pull.headSha, "poison", "the intents are kept for a human");
+});
+
+test("while Redis is away no entry is blamed: failures are not counted as tries", async () => {
+  const stream = setUp();
+  await stream.dispatch(plan(22, "later", 1));
+  let calls = 0;
+  const down = {
+    async dispatch(intent: Intent) {
+      if (++calls <= 7) throw new Error("Connection is closed.");
+      await dispatcher.dispatch(intent);
+    },
+  };
+  // Redis "answers" only once the outage is over: the same check the forwarder makes.
+  const real = stream.answers.bind(stream);
+  stream.answers = async () => calls > 7 && (await real());
+  forwarder({ consumer: "outage", jobs: down, stream });
+  await until("the stream to empty", async () => (await stream.entries()).length === 0, 30_000);
+  assert.deepEqual(await jobIds(queues.plans), ["plan/acme/infra/22/later"], "forwarded once Redis was back, more than 5 failures later");
+  assert.deepEqual(await stream.deadLetters(), []);
+});
+
 test("an entry that is not a list of intents is dropped without holding up the others", async () => {
   const stream = setUp();
   await stream.ensureGroup();

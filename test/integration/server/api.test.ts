@@ -14,6 +14,7 @@ import { API_PREFIX, apiRoutes } from "../../../src/server/api/api-routes.ts";
 import { ReadModel } from "../../../src/server/read-model.ts";
 import { AuditStore } from "../../../src/state/audit-store.ts";
 import { DeployStore } from "../../../src/state/deploy-store.ts";
+import { IntakeStream } from "../../../src/queue/intake-stream.ts";
 import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix } from "../../support/redis.ts";
 
 const TOKEN = "test-api-token-0123456789";
@@ -29,7 +30,7 @@ async function build(token: string | undefined): Promise<FastifyInstance> {
   const f = Fastify();
   const locks = new RedisLockStore(redis, prefix);
   const deploys = new DeployStore(redis, prefix);
-  const read = new ReadModel({ audit, locks, deploys, queues: [queue], unlock: async (i) => void unlocks.push(i) });
+  const read = new ReadModel({ audit, locks, deploys, queues: [queue], unlock: async (i) => void unlocks.push(i), intake: new IntakeStream(redis, prefix) });
   await f.register(apiRoutes({ read, log: pino({ level: "silent" }), ...(token ? { token } : {}) }), { prefix: API_PREFIX });
   return f;
 }
@@ -250,6 +251,33 @@ describe("locks, runs, environments", () => {
     assert.ok(typeof run.queued_at === "string");
     assert.equal(((await get("/api/v1/runs?state=running")).json() as { runs: unknown[] }).runs.length, 0);
     assert.equal((await get("/api/v1/runs?state=everything")).statusCode, 400);
+  });
+
+  test("GET /api/v1/dead-letters lists intake entries set aside, newest first, with the error; a bad limit is a 400", async () => {
+    const stream = new IntakeStream(redis, prefix);
+    await stream.ensureGroup();
+    await stream.dispatch({
+      kind: "comment",
+      deliveryId: "dl-1",
+      repo: { owner: "acme", name: "infra", installationId: 1 },
+      pullNumber: 3,
+      commentId: 9,
+      user: "alice",
+      body: "/plan",
+    });
+    const [entry] = await stream.entries();
+    await stream.deadLetter(entry!, "job options rejected");
+    const res = await get("/api/v1/dead-letters");
+    assert.equal(res.statusCode, 200);
+    const body = res.json() as { dead_letters: { entry: string; intents: string; error: string }[] };
+    assert.equal(body.dead_letters.length, 1);
+    assert.equal(body.dead_letters[0]!.entry, entry!.id);
+    assert.equal(body.dead_letters[0]!.error, "job options rejected");
+    assert.match(body.dead_letters[0]!.intents, /"deliveryId":"dl-1"/);
+    assert.deepEqual(await stream.entries(), [], "it left the intake stream");
+    const bad = await get("/api/v1/dead-letters?limit=0");
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /limit/);
   });
 
   test("GET /api/v1/environments says what is applied where", async () => {
