@@ -12,6 +12,9 @@ export async function reportInterrupted(intent: WorldIntent, deps: InterruptedDe
   // A drift run that dies changed nothing unless it was remediating; the next tick runs again.
   if (intent.kind === "drift") return;
   if (intent.kind === "apply") return applyInterrupted(intent, deps);
+  // A group's apply that died is reported on its check (left in progress, then timed out by
+  // GitHub's queue); the group fails its required checks and leaves the queue.
+  if (intent.kind === "merge_group") return;
   return deployInterrupted(intent, deps);
 }
 

@@ -62,6 +62,19 @@ export class DeployStore {
     return v === null ? undefined : Number(v);
   }
 
+  /**
+   * Projects applied at a merge queue's group commit (`apply: in_merge_queue`). The queue moves
+   * the base branch to that very commit, so its deploy reads this and does not apply them again.
+   */
+  async recordQueueApplied(repo: string, sha: string, project: string): Promise<void> {
+    const key = `${this.prefix}:queue-applied:${repo}:${sha}`;
+    await this.redis.multi().sadd(key, project).expire(key, TTL_SECONDS).exec();
+  }
+
+  async queueApplied(repo: string, sha: string): Promise<string[]> {
+    return (await this.redis.smembers(`${this.prefix}:queue-applied:${repo}:${sha}`)).sort();
+  }
+
   private key(repo: string, sha: string): string {
     return `${this.prefix}:deploy:${repo}:${sha}`;
   }

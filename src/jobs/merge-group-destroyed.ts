@@ -1,0 +1,29 @@
+// A merge queue's group that left the queue. Merged: its commit is now the base branch, and its
+// deploy knows what the group applied. Dequeued or invalidated after it applied
+// (`apply: in_merge_queue`): the world is ahead of the default branch. The pull request is told,
+// and a drift run of the base branch follows — it opens a drift issue for each project that
+// differs, or with `drift.remediate: true` applies the default branch again (drift-job.ts).
+import type { MergeGroupIntent } from "../domain/intent.ts";
+import type { JobDeps } from "./deps.ts";
+
+export async function runMergeGroupDestroyed(intent: MergeGroupIntent, deps: JobDeps): Promise<{ outcome: "destroyed"; notified: boolean }> {
+  if (intent.reason === "merged") return { outcome: "destroyed", notified: false };
+  const repoName = `${intent.repo.owner}/${intent.repo.name}`;
+  const applied = await deps.deploys.queueApplied(repoName, intent.headSha);
+  if (applied.length === 0) return { outcome: "destroyed", notified: false };
+  const gh = await deps.github.forRepo(intent.repo);
+  const projects = applied.map((p) => `\`${p}\``).join(", ");
+  if (intent.pullNumber !== undefined) {
+    await gh.createComment(
+      intent.pullNumber,
+      [
+        `**Applied, but not merged.** The merge queue group ${intent.headSha.slice(0, 7)} applied ${projects}, then left the queue without merging (${intent.reason ?? "removed"}).`,
+        "",
+        `The world is now ahead of \`${intent.baseRef}\`: Slipway checks the base branch against it and reports the drift in an issue labelled \`drift\` (or, with \`drift.remediate: true\`, applies \`${intent.baseRef}\` again). Add this pull request to the queue again to apply and merge it.`,
+      ].join("\n"),
+    );
+  }
+  await deps.dispatcher.drift({ kind: "drift", deliveryId: `queue-${intent.deliveryId}`, repo: intent.repo, branch: intent.baseRef });
+  deps.log.warn({ repo: repoName, sha: intent.headSha, reason: intent.reason, projects: applied }, "merge group applied but left the queue unmerged");
+  return { outcome: "destroyed", notified: true };
+}
