@@ -94,6 +94,11 @@ export interface DriftIntent {
   branch: string;
   /** `/apply` on a drift issue: remediate this project now, whatever `drift.remediate` says. */
   remediate?: { project: string; by: string; issueNumber: number };
+  /**
+   * A merge queue group of this pull request applied and then left the queue unmerged: the world
+   * holds its change, so its own lock does not stop a repair (`drift.remediate`) of the branch.
+   */
+  afterQueueOf?: number;
 }
 
 /**

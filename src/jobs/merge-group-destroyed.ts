@@ -9,21 +9,34 @@ import type { JobDeps } from "./deps.ts";
 export async function runMergeGroupDestroyed(intent: MergeGroupIntent, deps: JobDeps): Promise<{ outcome: "destroyed"; notified: boolean }> {
   if (intent.reason === "merged") return { outcome: "destroyed", notified: false };
   const repoName = `${intent.repo.owner}/${intent.repo.name}`;
-  const applied = await deps.deploys.queueApplied(repoName, intent.headSha);
+  // A failed apply may have changed part of the world too: it counts here.
+  const applied = await deps.deploys.queueAttempted(repoName, intent.headSha);
   if (applied.length === 0) return { outcome: "destroyed", notified: false };
   const gh = await deps.github.forRepo(intent.repo);
-  const projects = applied.map((p) => `\`${p}\``).join(", ");
+  const succeeded = new Set(await deps.deploys.queueApplied(repoName, intent.headSha));
+  const list = (names: string[]) => names.map((p) => `\`${p}\``).join(", ");
+  const done = applied.filter((p) => succeeded.has(p));
+  const failed = applied.filter((p) => !succeeded.has(p));
+  const what = [done.length > 0 ? `applied ${list(done)}` : "", failed.length > 0 ? `tried to apply ${list(failed)} (failed, possibly half-way)` : ""]
+    .filter(Boolean)
+    .join(" and ");
   if (intent.pullNumber !== undefined) {
     await gh.createComment(
       intent.pullNumber,
       [
-        `**Applied, but not merged.** The merge queue group ${intent.headSha.slice(0, 7)} applied ${projects}, then left the queue without merging (${intent.reason ?? "removed"}).`,
+        `**Applied, but not merged.** The merge queue group ${intent.headSha.slice(0, 7)} ${what}, then left the queue without merging (${intent.reason ?? "removed"}).`,
         "",
         `The world is now ahead of \`${intent.baseRef}\`: Slipway checks the base branch against it and reports the drift in an issue labelled \`drift\` (or, with \`drift.remediate: true\`, applies \`${intent.baseRef}\` again). Add this pull request to the queue again to apply and merge it.`,
       ].join("\n"),
     );
   }
-  await deps.dispatcher.drift({ kind: "drift", deliveryId: `queue-${intent.deliveryId}`, repo: intent.repo, branch: intent.baseRef });
+  await deps.dispatcher.drift({
+    kind: "drift",
+    deliveryId: `queue-${intent.deliveryId}`,
+    repo: intent.repo,
+    branch: intent.baseRef,
+    ...(intent.pullNumber !== undefined ? { afterQueueOf: intent.pullNumber } : {}),
+  });
   deps.log.warn({ repo: repoName, sha: intent.headSha, reason: intent.reason, projects: applied }, "merge group applied but left the queue unmerged");
   return { outcome: "destroyed", notified: true };
 }

@@ -12,7 +12,7 @@ import { effectiveGates } from "../policy/gates.ts";
 import { decideGroupApply, groupApproved, projectStep, type GroupPull } from "../policy/merge-group.ts";
 import { finishPlanCheck, startPlanChecks, writeConfigCheck } from "../presentation/plan-checks.ts";
 import { renderConfigCheck } from "../presentation/render/config-check.ts";
-import { renderGroupApplyCheck, renderGroupApprovalCheck, type RenderedCheck } from "../presentation/render/merge-group-checks.ts";
+import { renderGroupApplyCheck, renderGroupApplyFailed, renderGroupApprovalCheck, type RenderedCheck } from "../presentation/render/merge-group-checks.ts";
 import { affectedProjects } from "../projects/affected-projects.ts";
 import { applyOrder } from "../projects/dependency-graph.ts";
 import { parseRepoConfig } from "../repo-config/parse-repo-config.ts";
@@ -209,7 +209,7 @@ async function applyGroup(g: Group, projects: ProjectConfig[], plans: ProjectRun
       record: async (result) => {
         // Recorded before the check completes: the queue merges once the check passes, and the
         // deploy of that commit must already know not to apply it again.
-        if (result.status === "changes" || result.status === "no_changes") await deps.deploys.recordQueueApplied(g.repoName, intent.headSha, name);
+        await deps.deploys.recordQueueApplied(g.repoName, intent.headSha, name, result.status === "changes" || result.status === "no_changes");
       },
       waitMs: MUTEX_WAIT_MS,
     });
@@ -218,8 +218,15 @@ async function applyGroup(g: Group, projects: ProjectConfig[], plans: ProjectRun
     const ok = result.status === "changes" || result.status === "no_changes";
     outcomes.set(name, ok ? "applied" : "failed");
     shown[name] = ok ? "applied" : "failed";
+    if (!ok) await tellApplyFailed(g, result);
   }
   return shown;
+}
+
+/** The queue takes the pull request out on the failed check; the pull request says why. */
+async function tellApplyFailed(g: Group, result: ProjectRunResult): Promise<void> {
+  if (g.intent.pullNumber === undefined) return;
+  await g.gh.createComment(g.intent.pullNumber, renderGroupApplyFailed(result, g.intent.headSha, g.intent.baseRef));
 }
 
 async function writeCheck(g: Group, check: RenderedCheck): Promise<void> {

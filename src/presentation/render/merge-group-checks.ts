@@ -1,8 +1,10 @@
 // Checks on a merge queue's group commit: its approval (every pull request of the group) and the
 // apply checks of a group that is not applied, saying why. Pure.
+import type { ProjectRunResult } from "../../domain/types.ts";
 import type { GroupPull } from "../../policy/merge-group.ts";
 import { APPROVAL_CHECK_NAME, renderApprovalCheck } from "./approval-check.ts";
-import { CHECK_RUN_TEXT_MAX, cutAtLineBoundary } from "./github-limits.ts";
+import { CHECK_RUN_TEXT_MAX, cutAtLineBoundary, ISSUE_COMMENT_BODY_MAX } from "./github-limits.ts";
+import { fitOutputBlock, prepareOutput } from "./output-block.ts";
 
 export interface RenderedCheck {
   name: string;
@@ -46,4 +48,16 @@ export function renderGroupApplyCheck(project: string, headSha: string, conclusi
     title: title.slice(0, 255),
     summary: `Merge queue group at ${headSha.slice(0, 7)}: \`${project}\` ${conclusion === "failure" ? "was refused" : "is not applied here"} — ${reason}`,
   };
+}
+
+/** On the pull request: its apply in the merge queue failed, so the queue takes it out. */
+export function renderGroupApplyFailed(result: ProjectRunResult, headSha: string, baseRef: string): string {
+  const head = [
+    `**\`${result.project}\` failed to apply in the merge queue** (group commit ${headSha.slice(0, 7)}): ${result.reason ?? result.status.replace("_", " ")}.`,
+    "",
+    `The failed \`slipway/apply: ${result.project}\` check takes this pull request out of the queue, and \`${baseRef}\` does not move. The apply may have changed part of the world: check it, fix the change, and add the pull request to the queue again.`,
+    "",
+    "",
+  ].join("\n");
+  return head + fitOutputBlock(prepareOutput(result), ISSUE_COMMENT_BODY_MAX - head.length - 200);
 }
