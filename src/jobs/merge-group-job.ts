@@ -6,9 +6,10 @@
 import type { MergeGroupIntent } from "../domain/intent.ts";
 import type { RunTarget } from "../domain/run-target.ts";
 import { runDirOf } from "../domain/run-target.ts";
-import type { ProjectRunResult } from "../domain/types.ts";
+import { pullKey, type ProjectRunResult } from "../domain/types.ts";
 import type { RepoGitHub } from "../github/port.ts";
 import { effectiveGates } from "../policy/gates.ts";
+import { planMustMatchApproval } from "../policy/plan-match.ts";
 import { decideGroupApply, groupApproved, projectStep, type GroupPull } from "../policy/merge-group.ts";
 import { finishPlanCheck, startPlanChecks, writeConfigCheck } from "../presentation/plan-checks.ts";
 import { renderConfigCheck } from "../presentation/render/config-check.ts";
@@ -192,7 +193,8 @@ async function applyGroup(g: Group, projects: ProjectConfig[], plans: ProjectRun
     const project = projects.find((p) => p.name === name)!;
     const plan = plans.find((p) => p.project === name)!;
     const upstream = project.depends_on.filter((d) => outcomes.has(d)).map((d) => ({ name: d, outcome: outcomes.get(d)! }));
-    const step = projectStep(plan, project.environment ? gates.environment(project.environment) : undefined, upstream);
+    const approved = planMustMatchApproval(project, g.config) ? { digest: await approvedDigest(g, name) } : undefined;
+    const step = projectStep(plan, project.environment ? gates.environment(project.environment) : undefined, upstream, approved);
     if (step.kind === "skip") {
       await writeCheck(g, renderGroupApplyCheck(name, intent.headSha, step.conclusion, step.reason));
       outcomes.set(name, step.conclusion === "failure" ? "failed" : plan.status === "no_changes" ? "applied" : "waiting");
@@ -221,6 +223,14 @@ async function applyGroup(g: Group, projects: ProjectConfig[], plans: ProjectRun
     if (!ok) await tellApplyFailed(g, result);
   }
   return shown;
+}
+
+/** The digest of the plan the pull request's approvals were given for: its last plan at its head. */
+async function approvedDigest(g: Group, project: string): Promise<string | undefined> {
+  if (g.intent.pullNumber === undefined) return undefined;
+  const plan = await g.deps.plans.get(pullKey({ repo: g.intent.repo, number: g.intent.pullNumber }));
+  const entry = plan?.projects[project];
+  return entry && entry.headSha === plan!.headSha ? entry.result.planDigest : undefined;
 }
 
 /** The queue takes the pull request out on the failed check; the pull request says why. */

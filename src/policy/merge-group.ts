@@ -50,9 +50,20 @@ export function projectStep(
   plan: ProjectRunResult,
   gate: EnvironmentGate | undefined,
   upstream: { name: string; outcome: "applied" | "waiting" | "failed" }[],
+  /** For a project whose digest is exact (policy/plan-match.ts): the digest of the plan its approvals were given for. */
+  approved?: { digest: string | undefined },
 ): ProjectStep {
   const failed = upstream.find((u) => u.outcome === "failed");
   if (failed) return { kind: "skip", conclusion: "failure", reason: `not applied: \`${failed.name}\` failed to apply.` };
+  // SPEC §7: only the approved plan is applied. The group's commit is not the pull request's
+  // head; when its plan differs from the approved one, the pull request must be planned and
+  // approved again (its own plan shows the difference) before it is queued again.
+  if (approved && plan.status === "changes" && approved.digest !== plan.planDigest)
+    return {
+      kind: "skip",
+      conclusion: "failure",
+      reason: `not applied: the plan at the group's commit differs from the plan that was approved${approved.digest === undefined ? " (none was)" : ""}. Comment \`/plan\` on the pull request, approve the new plan, and queue it again.`,
+    };
   if (gate?.manual && plan.environment)
     return { kind: "skip", conclusion: "neutral", reason: `\`${plan.environment}\` is manual: applied after merge with \`/apply ${plan.environment}\`.` };
   const waiting = upstream.find((u) => u.outcome === "waiting");

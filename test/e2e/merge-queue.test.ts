@@ -42,9 +42,9 @@ workflows:
 `;
 
 /** A repo from the deploy fixture, each project in its own world files (one world dir, repo-named projects would clash). */
-async function newRepo(mode: "after_merge" | "in_merge_queue", requiredChecks: string[]): Promise<string> {
+async function newRepo(mode: "after_merge" | "in_merge_queue", requiredChecks: string[], extraConfig = ""): Promise<string> {
   const name = `queue-${++repoCount}`;
-  await e2e.gh.createRepo({ owner: "acme", name, fixture: "deploy-repo", files: { ".slipway.yml": `apply: ${mode}\n${BASE_CONFIG}` } });
+  await e2e.gh.createRepo({ owner: "acme", name, fixture: "deploy-repo", files: { ".slipway.yml": `apply: ${mode}\n${BASE_CONFIG}${extraConfig}` } });
   const repo = `acme/${name}`;
   e2e.gh.setMergeQueue(repo, requiredChecks);
   return repo;
@@ -136,6 +136,17 @@ describe("merge queue", () => {
       "staging applied once at the merged commit; production (manual) waits",
     );
     assert.deepEqual(e2e.sim.violations, []);
+  });
+
+  test("after_merge: a project locked by a pull request outside the group fails the group's plan check", async () => {
+    const repo = await newRepo("after_merge", ["slipway/plan: staging"]);
+    const holder = await planned(repo, "holder", { "staging/desired.txt": "h1\n" });
+    const queued = await planned(repo, "queued-behind", { "staging/notes.txt": "h2\n" });
+    const group = await e2e.gh.enqueue(queued, "alice");
+    const plan = await completedCheck(repo, group.headSha, "slipway/plan: staging");
+    assert.equal(plan.conclusion, "failure");
+    assert.match(checkText(plan), new RegExp(`locked by #${holder.number}`));
+    await queueEnded(repo, queued.number, "dequeued");
   });
 
   test("after_merge: an unapproved pull request is taken out of the queue, main does not move, nothing is applied", async () => {
@@ -230,6 +241,9 @@ describe("merge queue", () => {
     const applyCheck = await completedCheck(repo, group.headSha, "slipway/apply: staging");
     assert.equal(applyCheck.conclusion, "failure");
     assert.match(checkText(applyCheck), /2 pull requests/);
+    // The second pull request was locked out of staging by the first at its own head; in their group, the lock is theirs.
+    assert.equal(e2e.gh.checkRuns(repo, { headSha: second.headSha, name: "slipway/plan: staging" }).at(-1)?.conclusion, "failure");
+    assert.equal((await completedCheck(repo, group.headSha, "slipway/plan: staging")).conclusion, "success");
     assert.match(checkText(applyCheck), /group size to 1/);
     await queueEnded(repo, first.number, "dequeued");
     await e2e.idle();
@@ -258,5 +272,29 @@ describe("merge queue", () => {
     await e2e.idle();
     assert.equal((await e2e.gh.pull(pr)).merged, false);
     assert.deepEqual(e2e.sim.violations, []);
+  });
+
+  test("in_merge_queue with drift.remediate: a dequeued group that applied is undone by applying the default branch again", async () => {
+    const repo = await newRepo("in_merge_queue", ["slipway/apply: staging", "ci/slow"], "drift:\n  remediate: true\n");
+    const pr = await planned(repo, "undone", { "staging/desired.txt": "r1\n" });
+    const group = await e2e.gh.enqueue(pr, "alice");
+    assert.equal((await completedCheck(repo, group.headSha, "slipway/apply: staging")).conclusion, "success");
+    assert.equal(await readWorld("staging.txt"), "r1\n");
+    const main = (await e2e.gh.branchSha(repo, "main"))!;
+
+    await e2e.gh.dequeue(pr);
+    await waitFor(async () => ((await readWorld("staging.txt")) === "v1\n" ? true : null), { ...WAIT, what: "staging back to main's desired state" });
+    await e2e.idle();
+    assert.deepEqual(
+      (await applyRecords(world, main)).map((r) => r.project).filter((p) => p === "staging"),
+      ["staging"],
+      "main applied again, once",
+    );
+    assert.ok(botReplies(e2e.gh, pr).some((c) => /Applied, but not merged/.test(c.body)));
+    assert.equal(
+      e2e.gh.issues(repo, { labels: ["drift"] }).find((i) => i.title === "Drift: staging"),
+      undefined,
+      "repaired: no open drift issue",
+    );
   });
 });

@@ -50,3 +50,13 @@ test("a manual environment and what depends on it wait; a failed upstream blocks
   assert.deepEqual(blocked.kind === "skip" && blocked.conclusion, "failure");
   assert.equal(projectStep(plan("app", "no_changes"), undefined, []).kind, "skip");
 });
+
+test("with an exact digest, only the approved plan is applied at the group's commit", () => {
+  const withDigest = { ...plan("production", "changes", "production"), planDigest: "abc" };
+  assert.deepEqual(projectStep(withDigest, gate(false), [], { digest: "abc" }), { kind: "apply" });
+  const other = projectStep(withDigest, gate(false), [], { digest: "def" });
+  assert.equal(other.kind === "skip" && other.conclusion, "failure");
+  assert.match(other.kind === "skip" ? other.reason : "", /differs from the plan that was approved/);
+  assert.equal(projectStep(withDigest, gate(false), [], { digest: undefined }).kind, "skip", "never approved: not applied");
+  assert.deepEqual(projectStep(withDigest, gate(false), []), { kind: "apply" }, "a digest that is not exact binds nothing");
+});
