@@ -62,6 +62,7 @@ export async function startDeploy(
     })),
     environments,
     results: {},
+    ...(appliedInQueue.size > 0 ? { appliedInQueue: [...appliedInQueue].sort() } : {}),
   };
   return deps.deploys.create(repoName, intent.sha, initial);
 }

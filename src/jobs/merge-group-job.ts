@@ -13,6 +13,8 @@ import { planMustMatchApproval } from "../policy/plan-match.ts";
 import { decideGroupApply, groupApproved, projectStep, type GroupPull } from "../policy/merge-group.ts";
 import { finishPlanCheck, startPlanChecks, writeConfigCheck } from "../presentation/plan-checks.ts";
 import { renderConfigCheck } from "../presentation/render/config-check.ts";
+import { renderPlanComment } from "../presentation/render/plan-comment.ts";
+import { writeStickyComment } from "../presentation/sticky-comment.ts";
 import { renderGroupApplyCheck, renderGroupApplyFailed, renderGroupApprovalCheck, type RenderedCheck } from "../presentation/render/merge-group-checks.ts";
 import { affectedProjects } from "../projects/affected-projects.ts";
 import { applyOrder } from "../projects/dependency-graph.ts";
@@ -188,6 +190,8 @@ async function applyGroup(g: Group, projects: ProjectConfig[], plans: ProjectRun
   const gates = effectiveGates(g.base, undefined);
   const outcomes = new Map<string, "applied" | "waiting" | "failed">();
   const shown: Record<string, string> = {};
+  const results: ProjectRunResult[] = [];
+  const notes: string[] = [];
   const ordered = applyOrder(projects, g.config.projects).flat();
   for (const name of ordered) {
     const project = projects.find((p) => p.name === name)!;
@@ -199,6 +203,7 @@ async function applyGroup(g: Group, projects: ProjectConfig[], plans: ProjectRun
       await writeCheck(g, renderGroupApplyCheck(name, intent.headSha, step.conclusion, step.reason));
       outcomes.set(name, step.conclusion === "failure" ? "failed" : plan.status === "no_changes" ? "applied" : "waiting");
       shown[name] = step.conclusion === "failure" ? "blocked" : "not_applied";
+      notes.push(`\`${name}\`: ${step.reason}`);
       continue;
     }
     const run = await runAtCommit(deps, g.gh, {
@@ -220,9 +225,25 @@ async function applyGroup(g: Group, projects: ProjectConfig[], plans: ProjectRun
     const ok = result.status === "changes" || result.status === "no_changes";
     outcomes.set(name, ok ? "applied" : "failed");
     shown[name] = ok ? "applied" : "failed";
+    results.push(result);
     if (!ok) await tellApplyFailed(g, result);
   }
+  await showApplies(g, results, notes);
   return shown;
+}
+
+/** The apply outputs on the pull request's sticky comment, as a deploy shows them after a merge. */
+async function showApplies(g: Group, results: ProjectRunResult[], notes: string[]): Promise<void> {
+  const number = g.intent.pullNumber;
+  if (number === undefined || results.length === 0) return;
+  const body = renderPlanComment({
+    pr: number,
+    headSha: g.intent.headSha,
+    results,
+    notes: [`Applied in the merge queue at ${g.intent.headSha.slice(0, 7)}, before merging.`, ...notes],
+    phase: "apply",
+  });
+  await writeStickyComment(g.gh, g.deps.sticky, { key: pullKey({ repo: g.intent.repo, number }), number }, body);
 }
 
 /** The digest of the plan the pull request's approvals were given for: its last plan at its head. */

@@ -209,6 +209,9 @@ describe("merge queue", () => {
       ["queued"],
       "production waits for /apply production",
     );
+    const comment = e2e.gh.comments(repo, pr.number).find((c) => String(c.body).includes("<!-- slipway:sticky -->"));
+    assert.match(String(comment?.body), /Applied in the merge queue at [0-9a-f]{7}, before merging: `staging`/);
+    assert.match(String(comment?.body), /production.*waiting/is);
     assert.deepEqual(e2e.sim.violations, []);
   });
 
