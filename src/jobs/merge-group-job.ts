@@ -213,10 +213,14 @@ async function applyGroup(g: Group, projects: ProjectConfig[], plans: ProjectRun
       worktreePath: g.worktreePath,
       // The plan file the plan check shows, made a moment ago at this very commit.
       plan: { kind: "saved", restore: async () => true },
+      guard: async () => {
+        await deps.deploys.recordQueueAttempt(g.repoName, intent.headSha, name);
+        return undefined;
+      },
       record: async (result) => {
         // Recorded before the check completes: the queue merges once the check passes, and the
         // deploy of that commit must already know not to apply it again.
-        await deps.deploys.recordQueueApplied(g.repoName, intent.headSha, name, result.status === "changes" || result.status === "no_changes");
+        if (result.status === "changes" || result.status === "no_changes") await deps.deploys.recordQueueApplied(g.repoName, intent.headSha, name);
       },
       waitMs: MUTEX_WAIT_MS,
     });

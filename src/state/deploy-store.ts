@@ -66,12 +66,15 @@ export class DeployStore {
    * Projects applied at a merge queue's group commit (`apply: in_merge_queue`). The queue moves
    * the base branch to that very commit, so its deploy reads this and does not apply them again.
    */
-  async recordQueueApplied(repo: string, sha: string, project: string, succeeded: boolean): Promise<void> {
-    const applied = `${this.prefix}:queue-applied:${repo}:${sha}`;
+  /** Recorded before a group's apply starts: a worker that dies mid-way leaves it attempted, not applied. */
+  async recordQueueAttempt(repo: string, sha: string, project: string): Promise<void> {
     const attempted = `${this.prefix}:queue-attempted:${repo}:${sha}`;
-    const tx = this.redis.multi().sadd(attempted, project).expire(attempted, TTL_SECONDS);
-    if (succeeded) tx.sadd(applied, project).expire(applied, TTL_SECONDS);
-    await tx.exec();
+    await this.redis.multi().sadd(attempted, project).expire(attempted, TTL_SECONDS).exec();
+  }
+
+  async recordQueueApplied(repo: string, sha: string, project: string): Promise<void> {
+    const applied = `${this.prefix}:queue-applied:${repo}:${sha}`;
+    await this.redis.multi().sadd(applied, project).expire(applied, TTL_SECONDS).exec();
   }
 
   /** Projects a group tried to apply, failed ones included: what may have changed the world. */

@@ -212,6 +212,16 @@ describe("merge queue", () => {
     const comment = e2e.gh.comments(repo, pr.number).find((c) => String(c.body).includes("<!-- slipway:sticky -->"));
     assert.match(String(comment?.body), /Applied in the merge queue at [0-9a-f]{7}, before merging: `staging`/);
     assert.match(String(comment?.body), /production.*waiting/is);
+
+    // The manual environment is released after merge, as with after_merge.
+    await e2e.gh.comment(pr, "carol", "/apply production");
+    await waitFor(async () => ((await readWorld("production.txt")) === "q1\n" ? true : null), { ...WAIT, what: "production applied on release" });
+    await e2e.idle();
+    assert.deepEqual(
+      (await applyRecords(world, group.headSha)).map((r) => r.project),
+      ["staging", "production"],
+      "each project applied once at the group's commit",
+    );
     assert.deepEqual(e2e.sim.violations, []);
   });
 
