@@ -15,7 +15,13 @@ import { finishPlanCheck, startPlanChecks, writeConfigCheck } from "../presentat
 import { renderConfigCheck } from "../presentation/render/config-check.ts";
 import { renderPlanComment } from "../presentation/render/plan-comment.ts";
 import { writeStickyComment } from "../presentation/sticky-comment.ts";
-import { renderGroupApplyCheck, renderGroupApplyFailed, renderGroupApprovalCheck, type RenderedCheck } from "../presentation/render/merge-group-checks.ts";
+import {
+  renderGroupApplyCheck,
+  renderGroupApplyFailed,
+  renderGroupApprovalCheck,
+  renderUntouchedCheck,
+  type RenderedCheck,
+} from "../presentation/render/merge-group-checks.ts";
 import { affectedProjects } from "../projects/affected-projects.ts";
 import { applyOrder } from "../projects/dependency-graph.ts";
 import { parseRepoConfig } from "../repo-config/parse-repo-config.ts";
@@ -99,6 +105,7 @@ async function checkGroup(g: Group): Promise<MergeGroupOutcome> {
   if (usesApprovals(config, g.base)) await writeCheck(g, renderGroupApprovalCheck(evaluations, intent.headSha));
   const gates = effectiveGates(g.base, undefined);
   const decision = decideGroupApply({ mode: gates.mode, pulls, plans, approved });
+  await reportUntouched(g, projects, gates.mode === "in_merge_queue");
   const applied: Record<string, string> = {};
   if (decision.kind === "refuse") {
     for (const p of plans) await writeCheck(g, renderGroupApplyCheck(p.project, intent.headSha, "failure", decision.reason));
@@ -115,6 +122,19 @@ async function checkGroup(g: Group): Promise<MergeGroupOutcome> {
   };
   g.deps.log.info(outcome, "merge group checked");
   return outcome;
+}
+
+/**
+ * Required checks are named per project, and the queue waits for every required one: a group
+ * that does not touch a project still gets its checks (neutral), or it would wait until the
+ * queue's timeout.
+ */
+async function reportUntouched(g: Group, touched: ProjectConfig[], applies: boolean): Promise<void> {
+  const untouched = g.config.projects.filter((p) => !touched.some((t) => t.name === p.name));
+  for (const project of untouched) {
+    await writeCheck(g, renderUntouchedCheck(`slipway/plan: ${project.name}`, g.intent.headSha));
+    if (applies) await writeCheck(g, renderUntouchedCheck(`slipway/apply: ${project.name}`, g.intent.headSha));
+  }
 }
 
 /**

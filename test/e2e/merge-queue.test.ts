@@ -225,6 +225,24 @@ describe("merge queue", () => {
     assert.deepEqual(e2e.sim.violations, []);
   });
 
+  test("in_merge_queue: checks required for a project the group does not change pass as neutral, so the queue does not stall", async () => {
+    const every = ["slipway/plan: staging", "slipway/plan: production", "slipway/apply: staging", "slipway/apply: production", "slipway/approval"];
+    const repo = await newRepo("in_merge_queue", every);
+    const pr = await planned(repo, "staging-only", { "staging/desired.txt": "s1\n" });
+    const group = await e2e.gh.enqueue(pr, "alice");
+    await queueEnded(repo, pr.number, "merged");
+    for (const name of ["slipway/plan: production", "slipway/apply: production"]) {
+      const check = await completedCheck(repo, group.headSha, name);
+      assert.equal(check.conclusion, "neutral", name);
+      assert.match(checkText(check), /Not changed by this merge group/);
+    }
+    await e2e.idle();
+    assert.deepEqual(
+      (await applyRecords(world, group.headSha)).map((r) => r.project),
+      ["staging"],
+    );
+  });
+
   test("in_merge_queue: a failed apply takes the pull request out of the queue, main does not move, the pull request says why", async () => {
     const repo = await newRepo("in_merge_queue", ["slipway/plan: staging", "slipway/approval", "slipway/apply: staging"]);
     const pr = await planned(repo, "failing", { "staging/desired.txt": "FAIL\n" });

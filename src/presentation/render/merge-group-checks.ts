@@ -50,6 +50,16 @@ export function renderGroupApplyCheck(project: string, headSha: string, conclusi
   };
 }
 
+/** A project the group does not change: its required check passes, saying so. */
+export function renderUntouchedCheck(name: string, headSha: string): RenderedCheck {
+  return {
+    name,
+    conclusion: "neutral",
+    title: "Not changed by this merge group",
+    summary: `The merge queue group at ${headSha.slice(0, 7)} changes no file of this project: nothing to plan or apply.`,
+  };
+}
+
 /** On the pull request: its apply in the merge queue failed, so the queue takes it out. */
 export function renderGroupApplyFailed(result: ProjectRunResult, headSha: string, baseRef: string): string {
   const head = [
