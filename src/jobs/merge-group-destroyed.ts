@@ -9,8 +9,9 @@ import type { JobDeps } from "./deps.ts";
 export async function runMergeGroupDestroyed(intent: MergeGroupIntent, deps: JobDeps): Promise<{ outcome: "destroyed"; notified: boolean }> {
   if (intent.reason === "merged") return { outcome: "destroyed", notified: false };
   const repoName = `${intent.repo.owner}/${intent.repo.name}`;
-  // A failed apply may have changed part of the world too: it counts here.
-  const applied = await deps.deploys.queueAttempted(repoName, intent.headSha);
+  // Marked first, so that an apply of the group not yet started never starts; a failed apply may
+  // have changed part of the world too, so every attempt counts here.
+  const applied = await deps.deploys.markQueueGroupGone(repoName, intent.headSha, intent.reason ?? "removed");
   if (applied.length === 0) return { outcome: "destroyed", notified: false };
   const gh = await deps.github.forRepo(intent.repo);
   const succeeded = new Set(await deps.deploys.queueApplied(repoName, intent.headSha));

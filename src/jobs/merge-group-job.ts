@@ -41,6 +41,7 @@ const MUTEX_WAIT_MS = 30 * 60 * 1000;
 
 export type MergeGroupOutcome =
   | { outcome: "not_slipway" }
+  | { outcome: "gone" }
   | { outcome: "config_error" }
   | { outcome: "checked"; pulls: number[]; plans: Record<string, string>; approved: boolean; apply: string; applied: Record<string, string> }
   | { outcome: "destroyed"; notified: boolean };
@@ -59,6 +60,8 @@ interface Group {
 export async function runMergeGroupJob(intent: MergeGroupIntent, deps: JobDeps): Promise<MergeGroupOutcome> {
   if (intent.action === "destroyed") return runMergeGroupDestroyed(intent, deps);
   const repoName = `${intent.repo.owner}/${intent.repo.name}`;
+  // The group may have left the queue before this job ran (another required check failed first).
+  if (await deps.deploys.queueGroupGone(repoName, intent.headSha)) return { outcome: "gone" };
   const log = deps.log.child({ delivery: intent.deliveryId, repo: repoName, group: intent.headRef, sha: intent.headSha });
   const gh = await deps.github.forRepo(intent.repo);
   const token = await gh.token();
@@ -233,10 +236,10 @@ async function applyGroup(g: Group, projects: ProjectConfig[], plans: ProjectRun
       worktreePath: g.worktreePath,
       // The plan file the plan check shows, made a moment ago at this very commit.
       plan: { kind: "saved", restore: async () => true },
-      guard: async () => {
-        await deps.deploys.recordQueueAttempt(g.repoName, intent.headSha, name);
-        return undefined;
-      },
+      guard: async () =>
+        (await deps.deploys.recordQueueAttempt(g.repoName, intent.headSha, name))
+          ? undefined
+          : notRun(project, "not applied: the group left the merge queue", "superseded"),
       record: async (result) => {
         // Recorded before the check completes: the queue merges once the check passes, and the
         // deploy of that commit must already know not to apply it again.
@@ -245,6 +248,10 @@ async function applyGroup(g: Group, projects: ProjectConfig[], plans: ProjectRun
       waitMs: MUTEX_WAIT_MS,
     });
     const result = "busy" in run ? notRun(project, "not applied: another apply of this project did not finish in time") : run.result;
+    if (result.status === "superseded") {
+      deps.log.info({ project: name }, "the group left the queue: nothing more of it is applied");
+      break;
+    }
     if ("busy" in run) await writeCheck(g, renderGroupApplyCheck(name, intent.headSha, "failure", result.reason ?? "busy"));
     const ok = result.status === "changes" || result.status === "no_changes";
     outcomes.set(name, ok ? "applied" : "failed");
