@@ -54,6 +54,8 @@ export interface DeployState {
   revertPull?: number;
   /** Projects whose plan changed since it was approved: the plan shown, applied only when released. */
   held?: Record<string, HeldPlan>;
+  /** Projects the merge queue already applied at this very commit (`apply: in_merge_queue`): not part of this deploy. */
+  appliedInQueue?: string[];
 }
 
 export type DeployEvent =

@@ -94,6 +94,33 @@ export interface DriftIntent {
   branch: string;
   /** `/apply` on a drift issue: remediate this project now, whatever `drift.remediate` says. */
   remediate?: { project: string; by: string; issueNumber: number };
+  /**
+   * A merge queue group of this pull request applied and then left the queue unmerged: the world
+   * holds its change, so its own lock does not stop a repair (`drift.remediate`) of the branch.
+   */
+  afterQueueOf?: number;
+}
+
+/**
+ * A merge queue's group (SPEC §11): `checks_requested` asks for Slipway's checks on its head
+ * commit (and, with `apply: in_merge_queue`, its apply); `destroyed` says it left the queue.
+ */
+export interface MergeGroupIntent {
+  kind: "merge_group";
+  deliveryId: string;
+  action: "checks_requested" | "destroyed";
+  repo: RepoRef;
+  /** The group's commit: the base branch with the group's pull requests merged on top. */
+  headSha: Sha;
+  /** `gh-readonly-queue/<base>/pr-<N>-<sha>`, without `refs/heads/`. */
+  headRef: string;
+  baseSha: Sha;
+  /** The branch the queue merges into, without `refs/heads/`. */
+  baseRef: string;
+  /** The pull request named by the head ref: the last one of the group. */
+  pullNumber?: number;
+  /** Why a group was destroyed: `merged`, `dequeued` or `invalidated`. */
+  reason?: string;
 }
 
 /**
@@ -113,9 +140,9 @@ export interface UnlockIntent {
 }
 
 export type EventIntent = CommentIntent | ReviewIntent | PullClosedIntent | UnlockIntent;
-export type Intent = PlanIntent | EventIntent | DeployIntent;
+export type Intent = PlanIntent | EventIntent | DeployIntent | MergeGroupIntent;
 /** Jobs that change the world run on one queue that never retries. */
-export type WorldIntent = ApplyIntent | DeployIntent | DriftIntent;
+export type WorldIntent = ApplyIntent | DeployIntent | DriftIntent | MergeGroupIntent;
 /** Everything a job is made from: what webhooks ask, and what jobs and schedules ask in turn. */
 export type JobIntent = Intent | ApplyIntent | DriftIntent;
 

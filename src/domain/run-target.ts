@@ -9,8 +9,8 @@ export interface RunTarget {
   sha: Sha;
   /** The pull request whose head (or merge) this is; absent for a direct push or a drift run. */
   pull?: number;
-  /** Why it runs: a pull request's plan or apply, a deploy of the default branch, a drift check. */
-  purpose: "pull" | "deploy" | "drift";
+  /** Why it runs: a pull request's plan or apply, a deploy of the default branch, a drift check, a merge queue's group. */
+  purpose: "pull" | "deploy" | "drift" | "queue";
 }
 
 export function pullTarget(pull: PullRef): RunTarget {

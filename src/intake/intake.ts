@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import type { Intent, IntentSink } from "../domain/intent.ts";
 import { commentIntent, mergeDeployIntent, pullClosedIntent, pushDeployIntent, reviewIntent } from "./conversation-intents.ts";
+import { mergeGroupIntent } from "./merge-group-intent.ts";
 import { planIntentFromPullRequest } from "./pull-request-intent.ts";
 
 export interface WebhookEvent {
@@ -26,6 +27,8 @@ export function intentsFor(event: WebhookEvent): Intent[] {
     case "push":
       // A push to a PR branch is covered by pull_request.synchronize.
       return [pushDeployIntent(event.payload, event.id)].filter(present);
+    case "merge_group":
+      return [mergeGroupIntent(event.payload, event.id)].filter(present);
     default:
       return [];
   }
@@ -54,7 +57,8 @@ export async function handleWebhook(event: WebhookEvent, sink: IntentSink, log: 
       log.error({ delivery: event.id, event: event.name, err: (err as Error).message }, "enqueue failed");
       throw new QueueUnavailableError(err);
     }
-    const pr = intent.kind === "plan" ? intent.pull.number : intent.kind === "deploy" ? intent.sha : intent.pullNumber;
+    const pr =
+      intent.kind === "plan" ? intent.pull.number : intent.kind === "deploy" ? intent.sha : intent.kind === "merge_group" ? intent.headSha : intent.pullNumber;
     log.info({ delivery: event.id, event: event.name, action, intent: intent.kind, pr }, "enqueued");
   }
 }

@@ -24,7 +24,9 @@ export async function startDeploy(
   const repoName = `${intent.repo.owner}/${intent.repo.name}`;
   const pullNumber = intent.pullNumber ?? (await deps.deploys.mergedPull(repoName, intent.sha));
   const changed = await changedFiles(worktreePath, intent.sha, intent.pullNumber === undefined ? intent.before : undefined);
-  const projects = affectedProjects(config, changed);
+  // Applied in the merge queue at this very commit (apply: in_merge_queue): not applied twice.
+  const appliedInQueue = new Set(await deps.deploys.queueApplied(repoName, intent.sha));
+  const projects = affectedProjects(config, changed).filter((p) => !appliedInQueue.has(p.name));
   const ordered = applyOrder(projects, config.projects)
     .flat()
     .map((name) => projects.find((p) => p.name === name)!);
@@ -60,6 +62,7 @@ export async function startDeploy(
     })),
     environments,
     results: {},
+    ...(appliedInQueue.size > 0 ? { appliedInQueue: [...appliedInQueue].sort() } : {}),
   };
   return deps.deploys.create(repoName, intent.sha, initial);
 }

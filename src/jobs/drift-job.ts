@@ -84,7 +84,8 @@ async function checkProject(run: DriftRun, project: ProjectConfig): Promise<stri
   const { deps, gh, intent, target } = run;
   const repairAsked = intent.remediate?.project === project.name || run.config.drift.remediate;
   // An open pull request that holds the project's lock changes it next: its change comes first.
-  const holder = repairAsked ? await deps.locks.holder({ owner: intent.repo.owner, repo: intent.repo.name, project: project.name }) : null;
+  const held = repairAsked ? await deps.locks.holder({ owner: intent.repo.owner, repo: intent.repo.name, project: project.name }) : null;
+  const holder = held && held.pull !== intent.afterQueueOf ? held : null;
   const result = await runAtCommit(deps, gh, {
     target,
     config: run.config,

@@ -2,7 +2,7 @@
 // again on its own — the world may be half-changed — so it is reported where people look, the
 // project stays locked, and a human decides: `/apply` (again) or `/unlock`.
 import { deploymentUpdates, INTERRUPTED } from "../domain/deploy-state.ts";
-import type { ApplyIntent, DeployIntent, WorldIntent } from "../domain/intent.ts";
+import type { ApplyIntent, DeployIntent, MergeGroupIntent, WorldIntent } from "../domain/intent.ts";
 import { writeDeployComment } from "../presentation/deploy-comment.ts";
 import type { JobDeps } from "./deps.ts";
 
@@ -12,6 +12,7 @@ export async function reportInterrupted(intent: WorldIntent, deps: InterruptedDe
   // A drift run that dies changed nothing unless it was remediating; the next tick runs again.
   if (intent.kind === "drift") return;
   if (intent.kind === "apply") return applyInterrupted(intent, deps);
+  if (intent.kind === "merge_group") return groupInterrupted(intent, deps);
   return deployInterrupted(intent, deps);
 }
 
@@ -23,6 +24,40 @@ async function applyInterrupted(intent: ApplyIntent, deps: InterruptedDeps): Pro
     `The apply of ${projects} at ${intent.pull.headSha.slice(0, 7)} was ${INTERRUPTED}: the worker running it stopped. Check the infrastructure, then comment \`/apply\` to run it again, or \`/unlock\`.`,
   );
   deps.log.warn({ delivery: intent.deliveryId, pr: intent.pull.number, projects: intent.projects }, "apply interrupted");
+}
+
+/**
+ * A merge queue group whose apply was cut short: its apply check would spin until the queue's
+ * timeout. A failed check says so at once — the queue takes the pull request out, and the
+ * `destroyed` that follows reports the world as ahead of the default branch (it was attempted).
+ */
+async function groupInterrupted(intent: MergeGroupIntent, deps: InterruptedDeps): Promise<void> {
+  if (intent.action !== "checks_requested") return;
+  const repoName = `${intent.repo.owner}/${intent.repo.name}`;
+  const applied = new Set(await deps.deploys.queueApplied(repoName, intent.headSha));
+  const cut = (await deps.deploys.queueAttempted(repoName, intent.headSha)).filter((p) => !applied.has(p));
+  if (cut.length === 0) return;
+  const gh = await deps.github.forRepo(intent.repo);
+  for (const project of cut) {
+    await gh.createCheckRun({
+      name: `slipway/apply: ${project}`,
+      headSha: intent.headSha,
+      status: "completed",
+      conclusion: "failure",
+      output: {
+        title: `Apply ${INTERRUPTED}`,
+        summary: `The worker applying \`${project}\` at ${intent.headSha.slice(0, 7)} stopped: the world may be half-changed.`,
+      },
+    });
+  }
+  if (intent.pullNumber !== undefined) {
+    const projects = cut.map((p) => `\`${p}\``).join(", ");
+    await gh.createComment(
+      intent.pullNumber,
+      `The merge queue apply of ${projects} at ${intent.headSha.slice(0, 7)} was ${INTERRUPTED}: the worker running it stopped, so the queue takes this pull request out. Check the infrastructure, then queue the pull request again.`,
+    );
+  }
+  deps.log.warn({ delivery: intent.deliveryId, repo: repoName, sha: intent.headSha, projects: cut }, "merge group apply interrupted");
 }
 
 async function deployInterrupted(intent: DeployIntent, deps: InterruptedDeps): Promise<void> {

@@ -7,6 +7,7 @@ import { runCommentJob } from "./comment-job.ts";
 import { runDeployJob } from "./deploy-job.ts";
 import type { JobDeps } from "./deps.ts";
 import { runDriftJob } from "./drift-job.ts";
+import { runMergeGroupJob } from "./merge-group-job.ts";
 import { runPlanJob } from "./plan-job.ts";
 import { runPullClosedJob } from "./pull-closed-job.ts";
 import { runReviewJob } from "./review-job.ts";
@@ -31,6 +32,8 @@ export const routes: { [K in JobIntent["kind"]]: Handler<K> } = {
   unlock: (intent, deps) => runUnlockJob(intent, deps),
   /** A drift check (scheduled), or a repair asked on a drift issue. */
   drift: (intent, deps) => runDriftJob(intent, deps),
+  /** A merge queue's group to check (and apply, with `apply: in_merge_queue`), or one that left the queue. */
+  merge_group: (intent, deps) => runMergeGroupJob(intent, deps),
 };
 
 export function runJob(intent: JobIntent, deps: JobDeps, signal: AbortSignal): Promise<unknown> {

@@ -8,6 +8,7 @@ const KNOWN_EVENTS = new Set([
   "pull_request_review",
   "issue_comment",
   "push",
+  "merge_group",
   // Echoes of Slipway's own check runs, sent to the app that made them.
   "check_run",
   "check_suite",

@@ -16,6 +16,9 @@ export function decideApplyBeforeMerge(targets: string[], f: PullCommandFacts): 
   if (f.gates.mode === "after_merge") {
     return refuse("this repository applies after merge (`apply: after_merge`): merge the pull request to apply it.");
   }
+  if (f.gates.mode === "in_merge_queue") {
+    return refuse("this repository applies in the merge queue (`apply: in_merge_queue`): add the pull request to the merge queue to apply it.");
+  }
   if (f.pull.state !== "open") return refuse("the pull request is closed.");
   const planned = f.plan?.projects ?? [];
   const current = plannedAt(f.plan, head);

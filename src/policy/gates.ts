@@ -7,7 +7,7 @@ import { stricterEnvironment, type EnvironmentGate } from "./approvers.ts";
 export interface Gates {
   environment(name: string): EnvironmentGate;
   survive: "commit" | "same_plan";
-  mode: "after_merge" | "before_merge";
+  mode: "after_merge" | "before_merge" | "in_merge_queue";
 }
 
 export function effectiveGates(base: RepoConfig | undefined, head: RepoConfig | undefined): Gates {

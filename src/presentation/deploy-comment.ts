@@ -17,6 +17,8 @@ export function renderDeployComment(state: DeployState & { pullNumber: number })
     .map(
       (e) => `Environment \`${e.name}\`: ${e.state.replace("_", " ")}${e.reason && (e.state === "waiting" || e.state === "skipped") ? ` — ${e.reason}` : ""}.`,
     );
+  if (state.appliedInQueue?.length)
+    notes.unshift(`Applied in the merge queue at ${state.sha.slice(0, 7)}, before merging: ${state.appliedInQueue.map((p) => `\`${p}\``).join(", ")}.`);
   for (const [project, held] of Object.entries(state.held ?? {})) {
     const environment = state.projects.find((p) => p.name === project)?.environment ?? "";
     notes.push(...renderPlanDifferences(project, environment, held.differences));
@@ -28,6 +30,8 @@ export function renderDeployComment(state: DeployState & { pullNumber: number })
 export async function writeDeployComment(gh: RepoGitHub, sticky: StickyCommentStore, state: DeployState): Promise<void> {
   const pullNumber = state.pullNumber;
   if (pullNumber === undefined) return;
+  // Everything was applied in the merge queue: the comment already shows those applies.
+  if (state.projects.length === 0 && state.appliedInQueue?.length) return;
   const key = pullKey({ repo: gh.repo, number: pullNumber });
   await writeStickyComment(gh, sticky, { key, number: pullNumber }, renderDeployComment({ ...state, pullNumber }));
 }

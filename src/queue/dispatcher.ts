@@ -5,7 +5,17 @@ import type { ApplyIntent, DeployIntent, DriftIntent, EventIntent, Intent, PlanI
 import type { RepoRef } from "../domain/types.ts";
 import type { CancelBus } from "./cancel-bus.ts";
 import type { DeployStore } from "../state/deploy-store.ts";
-import { applyJobOptions, deployJobOptions, driftJobOptions, driftSchedulerId, eventJobOptions, KEEP_COMPLETED, KEEP_FAILED, planJobOptions } from "./jobs.ts";
+import {
+  applyJobOptions,
+  deployJobOptions,
+  driftJobOptions,
+  driftSchedulerId,
+  eventJobOptions,
+  KEEP_COMPLETED,
+  KEEP_FAILED,
+  mergeGroupJobOptions,
+  planJobOptions,
+} from "./jobs.ts";
 import { pullKey } from "../domain/types.ts";
 import type { PullHeadStore } from "../state/pull-head-store.ts";
 
@@ -27,6 +37,11 @@ export class Dispatcher {
   async dispatch(intent: Intent): Promise<void> {
     if (intent.kind === "plan") return this.plan(intent);
     if (intent.kind === "deploy") return this.deploy(intent);
+    // A merge queue's group may apply (in_merge_queue): it runs with the jobs that change the world.
+    if (intent.kind === "merge_group") {
+      await this.queues.applies.add("merge_group", intent, mergeGroupJobOptions(intent));
+      return;
+    }
     await this.queues.events.add(intent.kind, intent, eventJobOptions(intent));
   }
 

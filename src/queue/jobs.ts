@@ -1,7 +1,7 @@
 // Queue names, job ids and options. Job ids are deterministic so that a redelivered webhook, or
 // the `push` that accompanies `pull_request.opened`, adds nothing: BullMQ ignores an add whose id
 // already exists while that job is kept.
-import type { ApplyIntent, DeployIntent, DriftIntent, EventIntent, PlanIntent } from "../domain/intent.ts";
+import type { ApplyIntent, DeployIntent, DriftIntent, EventIntent, MergeGroupIntent, PlanIntent } from "../domain/intent.ts";
 import type { JobsOptions } from "bullmq";
 
 export const PLAN_QUEUE = "plans";
@@ -60,6 +60,18 @@ export function deployJobOptions(intent: DeployIntent): JobsOptions {
     // One deploy per commit, whichever of `push` and `pull_request.closed` comes first; a
     // release of a waiting environment is its own request.
     jobId: intent.release ? `${base}/release/${intent.release.environment}/${intent.deliveryId}` : base,
+    attempts: 1,
+    removeOnComplete: KEEP_COMPLETED,
+    removeOnFail: KEEP_FAILED,
+  };
+}
+
+export function mergeGroupJobOptions(intent: MergeGroupIntent): JobsOptions {
+  return {
+    // One job per group and action: a redelivery adds nothing. The group's commit is new for
+    // each group (GitHub builds it afresh), so its SHA names the group.
+    jobId: `merge_group/${intent.repo.owner}/${intent.repo.name}/${intent.headSha}/${intent.action}`,
+    // It may apply (in_merge_queue): never retried on its own.
     attempts: 1,
     removeOnComplete: KEEP_COMPLETED,
     removeOnFail: KEEP_FAILED,

@@ -129,9 +129,11 @@ export const RepoConfigSchema = z
   .strictObject({
     version: z.literal(1).describe("Config format version. Always 1."),
     apply: z
-      .enum(["after_merge", "before_merge"])
+      .enum(["after_merge", "before_merge", "in_merge_queue"])
       .default("after_merge")
-      .describe("after_merge (default): merge, then apply. before_merge: `/apply` on the pull request, then merge."),
+      .describe(
+        "after_merge (default): merge, then apply. before_merge: `/apply` on the pull request, then merge. in_merge_queue: applied at the merge queue's group commit, merged only if it applied (set the queue's group size to 1).",
+      ),
     autoplan: z.boolean().default(true).describe("Plan changed projects when a pull request is opened or pushed. Default true."),
     allow_forks: z.boolean().default(false).describe("Plan pull requests from forks. Default false: never run fork code."),
     approvals_survive: z

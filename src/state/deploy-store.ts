@@ -92,6 +92,55 @@ export class DeployStore {
     return v === null ? undefined : Number(v);
   }
 
+  /**
+   * Projects applied at a merge queue's group commit (`apply: in_merge_queue`). The queue moves
+   * the base branch to that very commit, so its deploy reads this and does not apply them again.
+   */
+  /**
+   * Recorded before a group's apply starts: a worker that dies mid-way leaves it attempted, not
+   * applied. False, and nothing recorded, once the group left the queue unmerged. Each side
+   * writes before it reads (here: attempt, then gone?; `markQueueGroupGone`: gone, then
+   * attempts), so a group leaving the queue while its apply starts is either not applied or its
+   * apply is seen by whoever reports the group gone.
+   */
+  async recordQueueAttempt(repo: string, sha: string, project: string): Promise<boolean> {
+    const attempted = `${this.prefix}:queue-attempted:${repo}:${sha}`;
+    const result = await this.redis.multi().sadd(attempted, project).expire(attempted, TTL_SECONDS).get(this.goneKey(repo, sha)).exec();
+    const gone = result?.[2]?.[1];
+    if (gone === null || gone === undefined) return true;
+    await this.redis.srem(attempted, project);
+    return false;
+  }
+
+  /** A group left the queue without merging: nothing more of it is applied. Returns what it attempted. */
+  async markQueueGroupGone(repo: string, sha: string, reason: string): Promise<string[]> {
+    const attempted = `${this.prefix}:queue-attempted:${repo}:${sha}`;
+    const result = await this.redis.multi().set(this.goneKey(repo, sha), reason, "EX", TTL_SECONDS).smembers(attempted).exec();
+    return ((result?.[1]?.[1] as string[] | undefined) ?? []).sort();
+  }
+
+  async queueGroupGone(repo: string, sha: string): Promise<boolean> {
+    return (await this.redis.exists(this.goneKey(repo, sha))) === 1;
+  }
+
+  private goneKey(repo: string, sha: string): string {
+    return `${this.prefix}:queue-gone:${repo}:${sha}`;
+  }
+
+  async recordQueueApplied(repo: string, sha: string, project: string): Promise<void> {
+    const applied = `${this.prefix}:queue-applied:${repo}:${sha}`;
+    await this.redis.multi().sadd(applied, project).expire(applied, TTL_SECONDS).exec();
+  }
+
+  /** Projects a group tried to apply, failed ones included: what may have changed the world. */
+  async queueAttempted(repo: string, sha: string): Promise<string[]> {
+    return (await this.redis.smembers(`${this.prefix}:queue-attempted:${repo}:${sha}`)).sort();
+  }
+
+  async queueApplied(repo: string, sha: string): Promise<string[]> {
+    return (await this.redis.smembers(`${this.prefix}:queue-applied:${repo}:${sha}`)).sort();
+  }
+
   private key(repo: string, sha: string): string {
     return `${this.prefix}:deploy:${repo}:${sha}`;
   }

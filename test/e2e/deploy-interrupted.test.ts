@@ -11,6 +11,7 @@ import { deleteKeysWithPrefix, uniquePrefix } from "../support/redis.ts";
 import { waitFor } from "../support/scenario/wait-for.ts";
 import { startSlipwayProcess, type SlipwayProcess } from "../support/slipway-process.ts";
 import { descendantsOf, liveInGroup } from "../integration/faults/process-tree.ts";
+import { keepLogs } from "./change-control-helpers.ts";
 
 let sim: GitHubSimulator | undefined;
 let world: string;
@@ -18,6 +19,8 @@ const prefix = uniquePrefix("interrupt");
 const processes: SlipwayProcess[] = [];
 /** Process group of the apply step the kill orphans (steps run detached, in a group of their own). */
 let orphanGroup: number | undefined;
+let app: Parameters<typeof startSlipwayProcess>[0];
+let env: Record<string, string>;
 
 const appliesOf = async (sha: string) => (await readFile(path.join(world, "applies.log"), "utf8").catch(() => "")).split("\n").filter((l) => l.endsWith(sha));
 
@@ -25,9 +28,9 @@ describe("a worker killed mid-apply", () => {
   before(async () => {
     world = await mkdtemp(path.join(tmpdir(), "slipway-world-"));
     sim = await startGitHubSimulator();
-    const app = { gheHost: sim.host, appId: sim.appId, privateKey: sim.privateKey, webhookSecret: sim.webhookSecret };
+    app = { gheHost: sim.host, appId: sim.appId, privateKey: sim.privateKey, webhookSecret: sim.webhookSecret };
     // A short job lock, so the surviving worker notices the dead one within seconds.
-    const env = { SLIPWAY_WORLD_DIR: world, SLIPWAY_JOB_LOCK_SECONDS: "3" };
+    env = { SLIPWAY_WORLD_DIR: world, SLIPWAY_JOB_LOCK_SECONDS: "3" };
     processes.push(await startSlipwayProcess(app, { role: "server", prefix, env }));
     processes.push(await startSlipwayProcess(app, { role: "worker", prefix, env, concurrency: 1 }));
     processes.push(await startSlipwayProcess(app, { role: "worker", prefix, env, concurrency: 1 }));
@@ -43,6 +46,11 @@ describe("a worker killed mid-apply", () => {
         // already ended
       }
     }
+    if (process.env.CC_E2E_LOG_DIR)
+      await keepLogs(
+        "deploy-interrupted",
+        processes.map((p) => p.logs()),
+      );
     for (const p of processes) await p.stop();
     await sim?.stop();
     await deleteKeysWithPrefix(prefix);
@@ -122,5 +130,61 @@ describe("a worker killed mid-apply", () => {
       { timeoutMs: 30_000, what: "the waiting PR planned again" },
     );
     assert.ok(replanned);
+  });
+
+  test("a merge queue group's apply cut short fails its check, takes the pull request out of the queue, and is never re-run", async () => {
+    const gh = sim!.scenario;
+    // The test before killed one of the two workers: two alive again, one to kill and one to notice.
+    processes.push(await startSlipwayProcess(app, { role: "worker", prefix, env, concurrency: 1 }));
+    const config = await readFile(path.join(import.meta.dirname, "../fixtures/deploy-repo/.slipway.yml"), "utf8");
+    await gh.createRepo({ owner: "acme", name: "killed-in-queue", fixture: "deploy-repo", files: { ".slipway.yml": `apply: in_merge_queue\n${config}` } });
+    const repo = "acme/killed-in-queue";
+    gh.setMergeQueue(repo, ["slipway/apply: staging"]);
+    const pr = await gh.openPullRequest({ repo, author: "alice", branch: "slow", files: { "staging/desired.txt": "SLOW, in the queue\n" } });
+    await waitFor(() => gh.checkRuns(repo, { headSha: pr.headSha, name: "slipway/plan: staging" }).find((c) => c.status === "completed"), {
+      timeoutMs: 30_000,
+      what: "the plan",
+    });
+    // (The world of the test before holds "SLOW": this one differs from it, so it has changes.)
+    const main = await gh.branchSha(repo, "main");
+    const group = await gh.enqueue(pr, "alice");
+    await waitFor(() => gh.checkRuns(repo, { headSha: group.headSha, name: "slipway/apply: staging" }).find((c) => c.status === "in_progress"), {
+      timeoutMs: 30_000,
+      what: "the group's apply to start",
+    });
+    const { running, step } = await waitFor(
+      async () => {
+        for (const w of processes.slice(1)) {
+          const step = (await descendantsOf(w.pid)).find((p) => /apply\.sh/.test(p.cmd));
+          if (step) return { running: w, step };
+        }
+        return null;
+      },
+      { timeoutMs: 30_000, what: "a worker running the group's apply step" },
+    );
+    orphanGroup = step.pgid;
+    process.kill(running.pid, "SIGKILL");
+
+    const failed = await waitFor(
+      () => {
+        const c = gh.checkRuns(repo, { headSha: group.headSha, name: "slipway/apply: staging" }).at(-1);
+        return c?.status === "completed" ? c : null;
+      },
+      { timeoutMs: 30_000, what: "the group's apply check completed" },
+    );
+    assert.equal(failed.conclusion, "failure");
+    assert.match(failed.output.title, /interrupted, not re-run automatically/);
+    await waitFor(() => gh.mergeQueue(repo).find((e) => e.pulls.includes(pr.number))?.state === "dequeued" || null, {
+      timeoutMs: 30_000,
+      what: "the pull request out of the queue",
+    });
+    await waitFor(() => gh.comments(repo, pr.number).find((c) => /was interrupted, not re-run automatically/.test(c.body)), { what: "the PR told" });
+    await waitFor(() => gh.comments(repo, pr.number).find((c) => /Applied, but not merged/.test(c.body)), { what: "the world reported ahead of main" });
+
+    await waitFor(async () => (await liveInGroup(step.pgid)).length === 0, { timeoutMs: 30_000, intervalMs: 250, what: "the orphaned apply step to end" });
+    orphanGroup = undefined;
+    await waitIdle({ sim: sim!, prefix });
+    assert.ok((await appliesOf(group.headSha)).length <= 1, "never re-run automatically");
+    assert.equal(await gh.branchSha(repo, "main"), main, "main did not move");
   });
 });

@@ -42,7 +42,7 @@ function replyText(text: string): string {
 
 export interface HelpState {
   headSha?: string;
-  apply?: "after_merge" | "before_merge";
+  apply?: "after_merge" | "before_merge" | "in_merge_queue";
   projects?: { name: string; environment?: string; result?: string }[];
   approvals?: { environment: string; approvedBy: string[]; required: number }[];
   /** Other PRs holding locks on projects this PR touches. */
@@ -61,7 +61,9 @@ function stateSection(state: HelpState): string {
     parts.push(
       state.apply === "after_merge"
         ? "- Apply: after merge (merge to apply; `/apply <environment>` releases a manual environment)\n"
-        : "- Apply: before merge (`/apply` on this PR, then merge)\n",
+        : state.apply === "before_merge"
+          ? "- Apply: before merge (`/apply` on this PR, then merge)\n"
+          : "- Apply: in the merge queue (add this PR to the queue: it merges once it applied; `/apply <environment>` releases a manual environment after merge)\n",
     );
   }
   if (state.projects) {

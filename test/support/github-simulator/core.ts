@@ -17,6 +17,11 @@ export interface SimCore {
   withRepoLock<T>(fullName: string, fn: () => Promise<T>): Promise<T>;
   /** Deliveries caused by the app's own writes: sent after the answer, awaited by `sim.idle()`. */
   echo(events: PendingEvent[]): void;
+  /**
+   * GitHub's own follow-up work (the merge queue reacting to a check): run after the answer,
+   * under the repository's lock, then its events delivered in order; awaited by `sim.idle()`.
+   */
+  after(repo: string, work: () => Promise<PendingEvent[]>): void;
 }
 
 /** A webhook to send once its payload is built (built late so it sees the final state). */

@@ -88,3 +88,20 @@ export function validateResponseBody(op: OpenApiOperation, status: number, body:
   const errors = fn.errors ?? [];
   return { ok: false, message: describe(errors), errors };
 }
+
+const webhookValidators = new Map<string, ValidateFunction>();
+
+/**
+ * Check a webhook payload against the schema GitHub's description gives it
+ * (`components/schemas/webhook-<event>-<action>`, e.g. `webhook-merge-group-destroyed`).
+ */
+export function validateWebhookPayload(schema: string, payload: unknown): BodyCheck {
+  let fn = webhookValidators.get(schema);
+  if (!fn) {
+    fn = instance().compile({ $ref: `gh#/components/schemas/${pointerEscape(schema)}` });
+    webhookValidators.set(schema, fn);
+  }
+  if (fn(payload)) return { ok: true };
+  const errors = fn.errors ?? [];
+  return { ok: false, message: describe(errors), errors };
+}

@@ -109,6 +109,7 @@ export async function startGitHubSimulator(options: SimulatorOptions = {}): Prom
     reposRoot: join(root, "repos"),
     echoAppEvents: options.echoAppEvents ?? true,
     withRepoLock: (name, fn) => locks.run(name, fn),
+    after: () => undefined,
     echo(events: PendingEvent[]) {
       echoesPending++;
       // setImmediate: the answer to the app's request is written before its echo is built.
@@ -130,6 +131,28 @@ export async function startGitHubSimulator(options: SimulatorOptions = {}): Prom
           ),
       );
     },
+  };
+
+  core.after = (repo, work) => {
+    echoesPending++;
+    echoChain = echoChain.then(
+      () =>
+        new Promise<void>((resolve) =>
+          setImmediate(async () => {
+            try {
+              const events = await locks.run(repo, work);
+              for (const build of events) {
+                const [event, payload] = await build();
+                await hooks.deliver(event, payload);
+              }
+            } catch (err) {
+              recorder.violations.push({ kind: "simulator-fault", method: "QUEUE", path: repo, status: 0, reason: String(err) });
+            }
+            echoesPending--;
+            resolve();
+          }),
+        ),
+    );
   };
 
   const server: Server = createServer((req, res) => {

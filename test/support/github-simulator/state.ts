@@ -38,6 +38,8 @@ export interface RepoState {
   createdAt: string;
   /** Status/check contexts branch protection requires on the default branch before a merge. */
   requiredChecks: string[];
+  /** Checks the merge queue requires on each group's commit before it merges the group; absent: no queue. */
+  mergeQueueChecks?: string[];
   /** Fork repos a PR head may live in (GitHub: head.repo differs from base.repo). */
   forkOf?: string;
 }
@@ -193,6 +195,20 @@ export function nodeId(type: string, id: number): string {
   return Buffer.from(`0${type.length}:${type}${id}`).toString("base64").replace(/=+$/, "");
 }
 
+/** One entry of a merge queue: a group of pull requests merged on top of the entries ahead of it. */
+export interface MergeQueueEntry {
+  repo: string;
+  pulls: number[];
+  baseRef: string;
+  /** What the group was built on: the base branch, or the group ahead of it. */
+  baseSha: string;
+  headSha: string;
+  /** `gh-readonly-queue/<base>/pr-<N>-<sha>`, without `refs/heads/`. */
+  headRef: string;
+  enqueuedBy: SimUser;
+  state: "pending" | "merged" | "dequeued" | "invalidated";
+}
+
 export class SimState {
   private ids = 1000;
   readonly users = new Map<string, UserRecord>();
@@ -208,6 +224,8 @@ export class SimState {
   readonly deployments = new Map<number, DeploymentState>();
   readonly deploymentStatuses: DeploymentStatusState[] = [];
   readonly teams = new Map<string, TeamState>(); // key "org/slug"
+  /** Merge queue entries of every repository, oldest first; done ones stay for assertions. */
+  readonly mergeQueue: MergeQueueEntry[] = [];
 
   nextId(): number {
     return ++this.ids;

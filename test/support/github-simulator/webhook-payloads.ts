@@ -12,11 +12,13 @@ import {
   type CommentState,
   type DeploymentState,
   type DeploymentStatusState,
+  type MergeQueueEntry,
   type PullState,
   type RepoState,
   type ReviewState,
   type SimUser,
 } from "./state.ts";
+import { validateWebhookPayload } from "./openapi-validator.ts";
 import { overlay, pickExample } from "./webhook-examples.ts";
 
 function envelope(
@@ -39,7 +41,24 @@ function envelope(
   p.sender = serializeUser(sender, core.urls);
   delete p.organization;
   delete p.enterprise;
-  if (repo.owner.type === "Organization") p.organization = { login: repo.owner.login, id: repo.owner.id, node_id: nodeId("Organization", repo.owner.id) };
+  if (repo.owner.type === "Organization") {
+    // organization-simple-webhooks: every field GitHub's description requires.
+    const org = `${core.urls.api}/orgs/${repo.owner.login}`;
+    p.organization = {
+      login: repo.owner.login,
+      id: repo.owner.id,
+      node_id: nodeId("Organization", repo.owner.id),
+      url: org,
+      repos_url: `${org}/repos`,
+      events_url: `${org}/events`,
+      hooks_url: `${org}/hooks`,
+      issues_url: `${org}/issues`,
+      members_url: `${org}/members{/member}`,
+      public_members_url: `${org}/public_members{/member}`,
+      avatar_url: `${core.urls.base}/avatars/${repo.owner.login}`,
+      description: null,
+    };
+  }
   return p;
 }
 
@@ -201,5 +220,35 @@ export function deploymentStatusPayload(core: SimCore, s: DeploymentStatusState,
   delete p.check_run;
   delete p.workflow;
   delete p.workflow_run;
+  return p;
+}
+
+/** `merge_group`: the recorded `checks_requested` example (the only one there is), patched to the group. */
+export async function mergeGroupPayload(
+  core: SimCore,
+  action: "checks_requested" | "destroyed",
+  entry: MergeQueueEntry,
+  sender: SimUser,
+  reason?: "merged" | "dequeued" | "invalidated",
+): Promise<Record<string, unknown>> {
+  const repo = repoOf(core, entry.repo);
+  const p = envelope(core, "merge_group", "checks_requested", repo, sender);
+  const c = await readCommit(repo.gitDir, entry.headSha);
+  if (!c) throw new Error(`merge group commit ${entry.headSha} not found`);
+  const person = (x: { name: string; email: string }) => ({ name: x.name, email: x.email });
+  p.action = action;
+  p.merge_group = overlay((p.merge_group as Record<string, unknown>) ?? {}, {
+    head_sha: entry.headSha,
+    head_ref: `refs/heads/${entry.headRef}`,
+    base_sha: entry.baseSha,
+    base_ref: `refs/heads/${entry.baseRef}`,
+    head_commit: { id: c.sha, tree_id: c.tree, message: c.message, timestamp: c.committer.date, author: person(c.author), committer: person(c.committer) },
+  });
+  if (action === "destroyed") p.reason = reason;
+  else delete p.reason;
+  // The only example is of checks_requested: every payload the queue sends is held to the schema
+  // GitHub's description gives its action, so `destroyed` is as real as the recorded one.
+  const check = validateWebhookPayload(`webhook-merge-group-${action.replace("_", "-")}`, p);
+  if (!check.ok) throw new Error(`merge_group.${action} payload does not match GitHub's schema: ${check.message}`);
   return p;
 }

@@ -6,6 +6,7 @@ import { deliverAll, type PendingEvent } from "../github-simulator/core.ts";
 import { commitFiles, resolveCommit, type FileChange } from "../github-simulator/git.ts";
 import { readPath } from "../github-simulator/git-read.ts";
 import { commentTooLong } from "../github-simulator/handlers/issues.ts";
+import { advanceQueue, dequeue, enqueue } from "../github-simulator/ops-merge-queue.ts";
 import { closePull, mergePull, openPull } from "../github-simulator/ops-pulls.ts";
 import { applyPush, createFork, createRepository } from "../github-simulator/ops-repos.ts";
 import type { GitHubSimulator } from "../github-simulator/simulator.ts";
@@ -117,6 +118,48 @@ export class Scenario extends ScenarioQueries {
   /** Branch protection: these status/check contexts must pass before a merge. */
   setRequiredChecks(repo: string, contexts: string[]): void {
     this.repoState(repo).requiredChecks = [...contexts];
+  }
+
+  /**
+   * Turns on the merge queue of the repository's default branch: a group merges once these
+   * checks passed on its commit, and leaves the queue when one of them fails.
+   */
+  setMergeQueue(repo: string, requiredChecks: string[]): void {
+    this.repoState(repo).mergeQueueChecks = [...requiredChecks];
+  }
+
+  /**
+   * "Merge when ready" with a merge queue: builds the group's commit on a
+   * `gh-readonly-queue/<base>/pr-<N>-<sha>` branch and sends `merge_group.checks_requested`; the
+   * queue then merges or drops it as the required checks on that commit turn out
+   * (github-simulator/ops-merge-queue.ts). Several pull requests make one group of all of them,
+   * as a queue with a maximum group size above 1 does.
+   */
+  async enqueue(prs: PullTarget | PullTarget[], user: string): Promise<{ headSha: string; baseSha: string; headRef: string }> {
+    const list = Array.isArray(prs) ? prs : [prs];
+    const repo = this.repoState(list[0]!.repo);
+    if (!repo.mergeQueueChecks) throw new Error(`${repo.fullName} has no merge queue: call setMergeQueue first`);
+    const pulls = list.map((pr) => this.pullState(pr));
+    const { entry, events } = await this.core.withRepoLock(repo.fullName, () => enqueue(this.core, repo, pulls, this.core.state.user(user)));
+    await this.deliver(events);
+    // Checks may already have passed (or none be required): the queue looks once now.
+    this.core.after(repo.fullName, () => advanceQueue(this.core, repo));
+    return { headSha: entry!.headSha, baseSha: entry!.baseSha, headRef: entry!.headRef };
+  }
+
+  /** Takes the pull request out of the merge queue (`merge_group.destroyed`, reason `dequeued`). */
+  async dequeue(pr: PullTarget): Promise<void> {
+    const repo = this.repoState(pr.repo);
+    const events = await this.core.withRepoLock(repo.fullName, () => dequeue(this.core, repo, pr.number));
+    await this.deliver(events);
+  }
+
+  /** The merge queue's entries of a repository, oldest first (done ones included). */
+  mergeQueue(repo: string): { pulls: number[]; headSha: string; baseSha: string; headRef: string; state: string }[] {
+    const full = this.repoState(repo).fullName;
+    return this.core.state.mergeQueue
+      .filter((e) => e.repo === full)
+      .map((e) => ({ pulls: [...e.pulls], headSha: e.headSha, baseSha: e.baseSha, headRef: e.headRef, state: e.state }));
   }
 
   async openPullRequest(input: {
@@ -270,6 +313,11 @@ export class Scenario extends ScenarioQueries {
     const pull = this.pullState(pr);
     const closer = this.core.state.user(user ?? this.core.state.issue(pull.repo, pull.number)?.user.login ?? "octocat");
     await this.deliver(closePull(this.core, pull, closer));
+  }
+
+  /** The commit a branch points at, or undefined when there is no such branch. */
+  async branchSha(repoName: string, branch: string): Promise<string | undefined> {
+    return resolveCommit(this.repoState(repoName).gitDir, `refs/heads/${branch}`);
   }
 
   /** File content at a ref (branch, tag or SHA), or undefined if the path is not a file there. */

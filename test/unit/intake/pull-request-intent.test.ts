@@ -59,7 +59,7 @@ test("a payload without an installation yields nothing instead of a broken job",
 });
 
 test("events Slipway does not handle yield no intent", () => {
-  const handled = new Set(["pull_request", "push", "issue_comment", "pull_request_review"]);
+  const handled = new Set(["pull_request", "push", "issue_comment", "pull_request_review", "merge_group"]);
   for (const e of examples) {
     if (handled.has(e.name)) continue;
     for (const x of e.examples)

@@ -130,8 +130,8 @@ describe("parseRepoConfig: schema errors point at the line and column", () => {
   test("a wrong enum value lists the allowed values", () => {
     const error = onlyError("version: 1\napply: on_merge\n", 2, 8);
     assert.equal(error.path, "apply");
-    assert.match(error.message, /`apply` must be one of `after_merge`, `before_merge`; got "on_merge"/);
-    assert.equal(error.hint, "use one of: `after_merge`, `before_merge`");
+    assert.match(error.message, /`apply` must be one of `after_merge`, `before_merge`, `in_merge_queue`; got "on_merge"/);
+    assert.equal(error.hint, "use one of: `after_merge`, `before_merge`, `in_merge_queue`");
     const close = onlyError("version: 1\non_apply_failure: revert-pr\n", 2, 19);
     assert.equal(close.hint, "did you mean `revert_pr`?");
   });

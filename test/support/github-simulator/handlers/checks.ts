@@ -5,8 +5,14 @@ import type { SimCore } from "../core.ts";
 import { resolveCommit } from "../git.ts";
 import { serializeRepo } from "../serialize-core.ts";
 import { serializeCheckRun, serializeStatus } from "../serialize-ci.ts";
-import { nowIso, type CheckRunState, type StatusState } from "../state.ts";
+import { nowIso, type CheckRunState, type RepoState, type StatusState } from "../state.ts";
 import { checkRunPayload } from "../webhook-payloads.ts";
+import { advanceQueue } from "../ops-merge-queue.ts";
+
+/** A check or status may be what the merge queue waits for: it looks again once the answer is sent. */
+function queueLooks(core: SimCore, repo: RepoState): void {
+  if (repo.mergeQueueChecks) core.after(repo.fullName, () => advanceQueue(core, repo));
+}
 
 function applyOutput(run: CheckRunState, output: Record<string, unknown> | undefined): void {
   if (!output) return;
@@ -61,6 +67,7 @@ export const checkRoutes: Routes = {
       applyOutput(run, b.output as Record<string, unknown> | undefined);
       core.state.checkRuns.set(run.id, run);
       if (core.echoAppEvents) core.echo([() => ["check_run", checkRunPayload(core, "created", run)]]);
+      if (run.status === "completed") queueLooks(core, req.repo);
       return ok(serializeCheckRun(run, req.repo, core.app, core.urls), 201);
     },
   },
@@ -82,6 +89,7 @@ export const checkRoutes: Routes = {
       }
       applyOutput(run, b.output as Record<string, unknown> | undefined);
       if (core.echoAppEvents && !wasCompleted && run.status === "completed") core.echo([() => ["check_run", checkRunPayload(core, "completed", run)]]);
+      if (!wasCompleted && run.status === "completed") queueLooks(core, req.repo);
       return ok(serializeCheckRun(run, req.repo, core.app, core.urls));
     },
   },
@@ -138,6 +146,7 @@ export const checkRoutes: Routes = {
         updatedAt: now,
       };
       core.state.statuses.push(s);
+      if (s.state !== "pending") queueLooks(core, req.repo);
       return ok(serializeStatus(s, req.repo, core.urls), 201);
     },
   },
