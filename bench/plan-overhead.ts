@@ -13,23 +13,25 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { gitAuthEnv } from "../src/workspace/git.ts";
 import type { PullInfo } from "../test/support/github-simulator/index.ts";
+import type { RepoInfo } from "../test/support/scenario/scenario.ts";
+import type { SlipwayProcess } from "../test/support/slipway-process.ts";
 import { inLanes, openPulls, projectName, projectsRepoFiles } from "./lib/bench-repos.ts";
-import { startBenchStack } from "./lib/bench-stack.ts";
+import { startBenchStack, type BenchStack } from "./lib/bench-stack.ts";
 import { CallWatch, sleep } from "./lib/call-watch.ts";
 import { createDeliveryClient, findDelivery } from "./lib/deliveries.ts";
 import { median, ms, percentile, progress, ratio, round } from "./lib/stats.ts";
 import type { Bench, BenchResult } from "./lib/types.ts";
 
-const PRS = 200;
-const SLOTS = 2;
-const STEP = "true";
+export const PRS = 200;
+export const SLOTS = 2;
+export const STEP = "true";
 const GOAL_RATIO = 1.3;
 const PER_PR_TIMEOUT_MS = 30_000;
 const BUDGET_MS = 75_000;
 const FLOOR_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), "floor-plan.sh");
 const run$ = promisify(execFile);
 
-function summary(values: number[]) {
+export function summary(values: number[]) {
   return {
     p50_ms: round(median(values), 1),
     p90_ms: round(percentile(values, 90), 1),
@@ -39,51 +41,85 @@ function summary(values: number[]) {
   };
 }
 
+/** The workload plan_overhead and audit_overhead share: one repo, PRS projects, one PR each. */
+export interface PlanWorkload {
+  repo: RepoInfo;
+  projects: string[];
+  /** Prepared with no webhook target: their deliveries are recorded, and sent by timePlans. */
+  pulls: PullInfo[];
+}
+
+/** A repository of PRS projects, and one PR changing one project for the first `count` of them. */
+export async function preparePlanWorkload(stack: BenchStack, label: string, name = "infra", count = PRS): Promise<PlanWorkload> {
+  const gh = stack.sim.scenario;
+  gh.addUser("alice", { permission: "write" });
+  const projects = Array.from({ length: PRS }, (_, i) => projectName(i));
+  const repo = await gh.createRepo({ owner: "acme", name, files: projectsRepoFiles(projects, { plan: [STEP] }) });
+  const prepared = Date.now();
+  const pulls = await openPulls(
+    gh,
+    projects.slice(0, count).map((p) => ({ repo: repo.fullName, branch: `change-${p}`, files: { [`${p}/main.tf`]: `# ${p} v2\n` } })),
+    "alice",
+  );
+  progress(label, `${count} PRs of ${repo.fullName} prepared in ${((Date.now() - prepared) / 1000).toFixed(1)} s`);
+  return { repo, projects, pulls };
+}
+
+export interface TimedPlans {
+  /** The PRs started before the budget ended, in order. */
+  ran: PullInfo[];
+  /** Per PR of `ran`: ms from sending `pull_request.opened` to Slipway's first comment. */
+  ms: number[];
+}
+
+/** The plan step's own duration inside Slipway, from the process's log (every plan it ran). */
+export function stepTimes(slipway: SlipwayProcess): number[] {
+  return [...slipway.logs().matchAll(/"status":"[a-z_]+","ms":(\d+),"msg":"project planned"/g)].map((m) => Number(m[1]));
+}
+
+/**
+ * Sends each PR's `push` and `pull_request.opened` deliveries to one Slipway process, SLOTS PRs in
+ * flight, and times each to its comment; starts no PR after `budgetEnd`. Checks every comment names
+ * its head. The caller points the simulator's webhooks (the echoes of Slipway's writes) at it.
+ */
+export async function timePlans(stack: BenchStack, slipway: SlipwayProcess, pulls: PullInfo[], budgetEnd: number): Promise<TimedPlans> {
+  const { sim } = stack;
+  const gh = sim.scenario;
+  const hookUrl = `${slipway.url}/api/github/webhooks`;
+  const client = createDeliveryClient(hookUrl, SLOTS * 2);
+  const watch = new CallWatch(sim);
+  const timed = await inLanes(pulls, SLOTS, async (pr: PullInfo): Promise<number | undefined> => {
+    if (Date.now() > budgetEnd) return undefined;
+    await client.post(findDelivery(sim, pr, "push"));
+    const opened = await client.post(findDelivery(sim, pr, "pull_request", "opened"));
+    if (opened.status !== 200) throw new Error(`opened delivery of #${pr.number} answered ${opened.status}`);
+    const deadline = Date.now() + PER_PR_TIMEOUT_MS;
+    for (;;) {
+      const at = watch.firstAt("comment", pr.repo, pr.number);
+      if (at !== undefined) return at - opened.sentAt;
+      if (Date.now() > deadline) throw new Error(`no comment on #${pr.number} within ${PER_PR_TIMEOUT_MS / 1000} s:\n${slipway.logs().slice(-3000)}`);
+      await sleep(5);
+    }
+  });
+  client.close();
+  await sim.idle();
+  const ran = pulls.filter((_, i) => timed[i] !== undefined);
+  const wrong = ran.filter((pr) => !gh.comments(pr.repo, pr.number)[0]?.body.includes(pr.headSha.slice(0, 7)));
+  if (wrong.length > 0) throw new Error(`${wrong.length} PRs have no comment naming their head, e.g. #${wrong[0]!.number}`);
+  return { ran, ms: timed.filter((t): t is number => t !== undefined) };
+}
+
 async function run(): Promise<BenchResult> {
   const stack = await startBenchStack("plan-overhead");
   const floorRoot = await mkdtemp(path.join(tmpdir(), "slipway-bench-floor-"));
   try {
     const { sim } = stack;
-    const gh = sim.scenario;
-    gh.addUser("alice", { permission: "write" });
-    const projects = Array.from({ length: PRS }, (_, i) => projectName(i));
-    const repo = await gh.createRepo({ owner: "acme", name: "infra", files: projectsRepoFiles(projects, { plan: [STEP] }) });
-    // Prepared with no webhook target: the deliveries are recorded, and sent below one by one.
-    const prepared = Date.now();
-    const pulls = await openPulls(
-      gh,
-      projects.map((p) => ({ repo: repo.fullName, branch: `change-${p}`, files: { [`${p}/main.tf`]: `# ${p} v2\n` } })),
-      "alice",
-    );
-    progress("plan_overhead", `${PRS} PRs prepared in ${((Date.now() - prepared) / 1000).toFixed(1)} s`);
-
+    const { repo, projects, pulls } = await preparePlanWorkload(stack, "plan_overhead");
     const slipway = await stack.slipway({ concurrency: SLOTS });
-    const hookUrl = `${slipway.url}/api/github/webhooks`;
-    sim.setWebhookTarget(hookUrl); // GitHub's echoes of Slipway's own writes reach it, as in production
-    const client = createDeliveryClient(hookUrl, SLOTS * 2);
-    const watch = new CallWatch(sim);
-    const budgetEnd = Date.now() + BUDGET_MS;
-    const timed = await inLanes(pulls, SLOTS, async (pr: PullInfo): Promise<number | undefined> => {
-      if (Date.now() > budgetEnd) return undefined;
-      await client.post(findDelivery(sim, pr, "push"));
-      const opened = await client.post(findDelivery(sim, pr, "pull_request", "opened"));
-      if (opened.status !== 200) throw new Error(`opened delivery of #${pr.number} answered ${opened.status}`);
-      const deadline = Date.now() + PER_PR_TIMEOUT_MS;
-      for (;;) {
-        const at = watch.firstAt("comment", pr.repo, pr.number);
-        if (at !== undefined) return at - opened.sentAt;
-        if (Date.now() > deadline) throw new Error(`no comment on #${pr.number} within ${PER_PR_TIMEOUT_MS / 1000} s:\n${slipway.logs().slice(-3000)}`);
-        await sleep(5);
-      }
-    });
-    client.close();
-    const ran = pulls.filter((_, i) => timed[i] !== undefined);
-    const slipwayMs = timed.filter((t): t is number => t !== undefined);
+    sim.setWebhookTarget(`${slipway.url}/api/github/webhooks`); // GitHub's echoes of Slipway's own writes reach it, as in production
+    const { ran, ms: slipwayMs } = await timePlans(stack, slipway, pulls, Date.now() + BUDGET_MS);
     progress("plan_overhead", `Slipway planned ${ran.length} of ${PRS} PRs (median ${ms(median(slipwayMs))})`);
-    await sim.idle();
-    const wrong = ran.filter((pr) => !gh.comments(pr.repo, pr.number)[0]?.body.includes(pr.headSha.slice(0, 7)));
-    if (wrong.length > 0) throw new Error(`${wrong.length} PRs have no comment naming their head, e.g. #${wrong[0]!.number}`);
-    const stepMs = [...slipway.logs().matchAll(/"status":"[a-z_]+","ms":(\d+),"msg":"project planned"/g)].map((m) => Number(m[1]));
+    const stepMs = stepTimes(slipway);
 
     // The floor, with the same token Slipway uses (minted once, as Slipway caches it).
     const authEnv = { ...process.env, ...gitAuthEnv(sim.installationToken(repo.installationId)) } as NodeJS.ProcessEnv;

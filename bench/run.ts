@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ack } from "./ack.ts";
 import { apiCalls } from "./api-calls.ts";
+import { auditOverhead } from "./audit-overhead.ts";
 import { bigOutput } from "./big-output.ts";
 import { burst } from "./burst.ts";
 import { updateReadme } from "./lib/readme-table.ts";
@@ -16,7 +17,7 @@ import { planOverhead } from "./plan-overhead.ts";
 import { scale } from "./scale.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BENCHES: Bench[] = [ack, planOverhead, apiCalls, burst, scale, bigOutput, metricsScrape];
+const BENCHES: Bench[] = [ack, planOverhead, auditOverhead, apiCalls, burst, scale, bigOutput, metricsScrape];
 
 async function main(): Promise<number> {
   const asked = process.argv.slice(2).filter((a) => a !== "--");

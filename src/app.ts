@@ -7,14 +7,14 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { Probot } from "probot";
 import { AuditExporter } from "./audit/exporter.ts";
-import { RedisAuditRecorder } from "./audit/recorder.ts";
+import { noAudit, RedisAuditRecorder, type AuditRecorder } from "./audit/recorder.ts";
 import type { EventIntent, PlanIntent, WorldIntent } from "./domain/intent.ts";
 import { AppGitHubClients } from "./github/octokit-github.ts";
 import type { JobDeps } from "./jobs/deps.ts";
 import { reportInterrupted } from "./jobs/interrupted-job.ts";
 import { runJob } from "./jobs/routes.ts";
 import { RedisLockStore } from "./locks/redis-lock-store.ts";
-import { MetricsRecorder, type JobOutcome } from "./metrics/recorder.ts";
+import { MetricsRecorder, noMetrics, type JobOutcome, type Metrics } from "./metrics/recorder.ts";
 import { createMetricsRegistry } from "./metrics/registry.ts";
 import { CancelBus } from "./queue/cancel-bus.ts";
 import { Dispatcher, type Queues } from "./queue/dispatcher.ts";
@@ -59,7 +59,9 @@ interface Shared {
   deploys: DeployStore;
   audit: AuditStore;
   queues: Queues;
-  metrics: { store: MetricStore; recorder: MetricsRecorder };
+  metrics: { store: MetricStore; recorder: Metrics };
+  /** The one recorder of this process's jobs: noAudit with SLIPWAY_AUDIT=off. */
+  auditRecorder: AuditRecorder;
 }
 
 export async function startSlipway(settings: Settings, app: GitHubAppCredentials, log: Logger): Promise<RunningSlipway> {
@@ -76,9 +78,14 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
   const heads = new PullHeadStore(producer, prefix);
   const deploys = new DeployStore(producer, prefix);
   // Every process records into Redis; the webhook servers serve the sum (README, Operations).
+  // Chosen once: with SLIPWAY_METRICS=off nothing is recorded or flushed, and with
+  // SLIPWAY_AUDIT=off no event is written (README, Settings).
   const metricStore = new MetricStore(producer, prefix);
-  const metrics = { store: metricStore, recorder: new MetricsRecorder(metricStore, log) };
+  const metrics = { store: metricStore, recorder: settings.metricsEnabled ? new MetricsRecorder(metricStore, log) : noMetrics };
   const audit = new AuditStore(producer, prefix, settings.audit);
+  const auditRecorder = settings.auditEnabled
+    ? new RedisAuditRecorder(audit, createRedactor(secretValues(settings.stepEnv, settings.secretEnvNames)), log)
+    : noAudit;
   const shared: Shared = {
     settings,
     app,
@@ -87,6 +94,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
     heads,
     deploys,
     audit,
+    auditRecorder,
     queues,
     metrics,
     dispatcher: new Dispatcher(queues, heads, new CancelBus(undefined, prefix), deploys),
@@ -123,12 +131,15 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
   const locks = new RedisLockStore(s.producer, settings.queuePrefix);
   // Locks taken before the index existed count from here on; it does not hold up the start.
   void locks.indexExisting().catch((err: Error) => log.warn({ err: err.message }, "could not index existing locks for the metrics"));
-  const endpoint = createMetricsRegistry({
-    store: s.metrics.store,
-    recorder: s.metrics.recorder,
-    queues: () => readQueueCounts(Object.values(s.queues)),
-    locksHeld: () => locks.countHeld(),
-  });
+  const metrics = s.metrics;
+  const endpoint = settings.metricsEnabled
+    ? createMetricsRegistry({
+        store: metrics.store,
+        recorder: metrics.recorder,
+        queues: () => readQueueCounts(Object.values(s.queues)),
+        locksHeld: () => locks.countHeld(),
+      })
+    : undefined;
   const read = new ReadModel({
     audit: s.audit,
     locks,
@@ -143,8 +154,11 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
     sink: new IntakeStream(s.producer, settings.queuePrefix),
     log,
     ready: () => redisAnswers(s.producer),
-    metrics: { endpoint, token: settings.metricsToken, delivery: (event, status, seconds) => s.metrics.recorder.delivery(event, status, seconds) },
-    api: { read, log, ...(settings.apiToken ? { token: settings.apiToken } : {}) },
+    // Metrics off: no /metrics route (404) and no timing of deliveries.
+    ...(endpoint
+      ? { metrics: { endpoint, token: settings.metricsToken, delivery: (event, status, seconds) => metrics.recorder.delivery(event, status, seconds) } }
+      : {}),
+    api: { read, log, auditEnabled: settings.auditEnabled, ...(settings.apiToken ? { token: settings.apiToken } : {}) },
   });
   const url = await server.listen({ port: settings.port, host: settings.host });
   log.info({ url }, "webhook server listening");
@@ -186,9 +200,10 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
   });
   for (const w of workers) w.on("lockRenewalFailed", (ids: string[]) => s.metrics.recorder.lockRenewalFailures(ids.length));
   log.info({ concurrency: settings.concurrency }, "workers started");
-  const exporter = settings.audit.webhook
-    ? new AuditExporter({ source: s.audit, redis: s.producer, prefix: settings.queuePrefix, ...settings.audit.webhook, log }).start()
-    : undefined;
+  const exporter =
+    settings.auditEnabled && settings.audit.webhook
+      ? new AuditExporter({ source: s.audit, redis: s.producer, prefix: settings.queuePrefix, ...settings.audit.webhook, log }).start()
+      : undefined;
   return [
     async () => exporter?.close(),
     () => forwarder.close(),
@@ -199,7 +214,7 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
 }
 
 /** A job's count and duration; a plan stopped for a newer head is `cancelled`, not failed. */
-async function timed<T>(recorder: MetricsRecorder, kind: string, signal: AbortSignal, run: () => Promise<T>): Promise<T> {
+async function timed<T>(recorder: Metrics, kind: string, signal: AbortSignal, run: () => Promise<T>): Promise<T> {
   const started = process.hrtime.bigint();
   const done = (outcome: JobOutcome) => recorder.job(kind, outcome, Number(process.hrtime.bigint() - started) / 1e9);
   try {
@@ -230,7 +245,7 @@ function jobDeps(s: Shared, workspaces: Workspaces): JobDeps {
     planFiles: new PlanFileStore(producer, prefix),
     deploys: s.deploys,
     openChecks: new OpenCheckStore(producer, prefix),
-    audit: new RedisAuditRecorder(s.audit, createRedactor(secretValues(settings.stepEnv, settings.secretEnvNames)), s.log),
+    audit: s.auditRecorder,
     redis: producer,
     prefix,
     dataDir: settings.dataDir,

@@ -58,6 +58,8 @@ const envSchema = z.object({
     .string()
     .regex(/^[\x21-\x7e]{16,512}$/, "SLIPWAY_METRICS_TOKEN must be 16 to 512 printable characters without spaces")
     .optional(),
+  SLIPWAY_METRICS: z.enum(["on", "off"], { message: "SLIPWAY_METRICS must be on or off" }).default("on"),
+  SLIPWAY_AUDIT: z.enum(["on", "off"], { message: "SLIPWAY_AUDIT must be on or off" }).default("on"),
   SLIPWAY_AUDIT_RETENTION_DAYS: intFrom("SLIPWAY_AUDIT_RETENTION_DAYS", 1, 3650, 30),
   SLIPWAY_AUDIT_MAX_EVENTS: intFrom("SLIPWAY_AUDIT_MAX_EVENTS", 1000, 100_000_000, 1_000_000),
   SLIPWAY_AUDIT_WEBHOOK_URL: z
@@ -105,8 +107,15 @@ export interface Settings {
   /** Prefix of every Redis key Slipway writes: lets several installs (or test runs) share one Redis. */
   queuePrefix: string;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** SLIPWAY_METRICS: off records nothing, flushes nothing to Redis, and `GET /metrics` answers 404. */
+  metricsEnabled: boolean;
   /** Bearer token `GET /metrics` asks for; open when absent. */
   metricsToken?: string;
+  /**
+   * SLIPWAY_AUDIT: off records no event, runs no export, and `GET /api/v1/audit` answers 404
+   * saying the trail is off (events recorded before stay in Redis until their retention ends).
+   */
+  auditEnabled: boolean;
   /** The audit trail (SPEC §9): how long it is kept, its hard cap, and where it is exported. */
   audit: AuditSettings;
   /** Bearer token of `/api/v1`; absent: the API answers 401 to everyone. */
@@ -195,6 +204,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
       githubThrottle: (e.SLIPWAY_GITHUB_THROTTLE ?? (e.GHE_HOST ? "off" : "on")) === "on",
       queuePrefix: e.SLIPWAY_QUEUE_PREFIX,
       logLevel: e.LOG_LEVEL,
+      metricsEnabled: e.SLIPWAY_METRICS === "on",
+      auditEnabled: e.SLIPWAY_AUDIT === "on",
       ...(e.SLIPWAY_METRICS_TOKEN ? { metricsToken: e.SLIPWAY_METRICS_TOKEN } : {}),
       audit: {
         retentionMs: e.SLIPWAY_AUDIT_RETENTION_DAYS * 24 * 3600 * 1000,

@@ -9,8 +9,11 @@ import { startSlipwayProcess, type SlipwayProcess, type StartOptions } from "../
 export interface BenchStack {
   sim: GitHubSimulator;
   prefix: string;
-  /** Starts one more Slipway process on the stack's prefix; stopped by `stop()`. */
-  slipway(opts?: Omit<StartOptions, "prefix">): Promise<SlipwayProcess>;
+  /**
+   * Starts one more Slipway process on the stack's prefix, or on `<prefix>-<ownPrefix>` (a separate
+   * installation of Slipway sharing the simulator); stopped, and its keys deleted, by `stop()`.
+   */
+  slipway(opts?: Omit<StartOptions, "prefix">, ownPrefix?: string): Promise<SlipwayProcess>;
   stop(): Promise<void>;
 }
 
@@ -18,12 +21,15 @@ export async function startBenchStack(name: string, simOptions: SimulatorOptions
   const prefix = `slipway-bench-${name}-${randomBytes(4).toString("hex")}`;
   const sim = await startGitHubSimulator(simOptions);
   const processes: SlipwayProcess[] = [];
+  const prefixes = new Set([prefix]);
   const credentials = { gheHost: sim.host, appId: sim.appId, privateKey: sim.privateKey, webhookSecret: sim.webhookSecret };
   return {
     sim,
     prefix,
-    async slipway(opts = {}) {
-      const p = await startSlipwayProcess(credentials, { ...opts, prefix });
+    async slipway(opts = {}, ownPrefix) {
+      const its = ownPrefix === undefined ? prefix : `${prefix}-${ownPrefix}`;
+      prefixes.add(its);
+      const p = await startSlipwayProcess(credentials, { ...opts, prefix: its });
       processes.push(p);
       return p;
     },
@@ -32,7 +38,7 @@ export async function startBenchStack(name: string, simOptions: SimulatorOptions
       sim.setWebhookTarget(undefined);
       const results = await Promise.allSettled(processes.map((p) => p.stop()));
       await sim.stop();
-      await deleteKeysWithPrefix(prefix);
+      for (const p of prefixes) await deleteKeysWithPrefix(p);
       const failed = results.find((r) => r.status === "rejected");
       if (failed) throw (failed as PromiseRejectedResult).reason;
     },

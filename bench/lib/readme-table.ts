@@ -7,7 +7,7 @@ import { formatTable } from "./stats.ts";
 const START = "<!-- bench:latest:start -->";
 const END = "<!-- bench:latest:end -->";
 
-export const ORDER = ["ack", "plan_overhead", "api_calls", "burst", "scale", "big_output", "metrics_scrape"];
+export const ORDER = ["ack", "plan_overhead", "audit_overhead", "api_calls", "burst", "scale", "big_output", "metrics_scrape"];
 
 export function renderLatest(file: ResultsFile): string {
   const m = file.machine;
@@ -28,6 +28,7 @@ export function renderLatest(file: ResultsFile): string {
     "ack_p99_ratio",
     "ack_errors",
     "plan_overhead_ratio",
+    "audit_overhead_ratio",
     "burst_plans",
     "scale_makespan_ratio",
     "big_output_rss_mb",

@@ -3,7 +3,15 @@ import type { Table } from "./stats.ts";
 
 /** The keys of bench/results/latest.json that the issue fixes. */
 export type HeadlineKey =
-  "api_calls" | "ack_p99_ratio" | "ack_errors" | "plan_overhead_ratio" | "burst_plans" | "scale_makespan_ratio" | "big_output_rss_mb" | "metrics_scrape_ms";
+  | "api_calls"
+  | "ack_p99_ratio"
+  | "ack_errors"
+  | "plan_overhead_ratio"
+  | "audit_overhead_ratio"
+  | "burst_plans"
+  | "scale_makespan_ratio"
+  | "big_output_rss_mb"
+  | "metrics_scrape_ms";
 
 export interface Goal {
   what: string;

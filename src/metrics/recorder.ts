@@ -21,6 +21,21 @@ export interface GitHubRequestSeen {
   headers?: Record<string, string | number | undefined>;
 }
 
+/** What the rest of Slipway records through: a MetricsRecorder, or noMetrics (SLIPWAY_METRICS=off). */
+export type Metrics = Pick<MetricsRecorder, "delivery" | "job" | "githubRequest" | "deploy" | "lockRenewalFailures" | "drift" | "flush" | "close">;
+
+/** Records nothing and never touches Redis: no timer, no flush (SLIPWAY_METRICS=off). */
+export const noMetrics: Metrics = {
+  delivery: () => {},
+  job: () => {},
+  githubRequest: () => {},
+  deploy: () => {},
+  lockRenewalFailures: () => {},
+  drift: () => {},
+  flush: async () => {},
+  close: async () => {},
+};
+
 export class MetricsRecorder {
   private pending: MetricDeltas = emptyDeltas();
   private readonly timer: NodeJS.Timeout;

@@ -19,7 +19,7 @@ export interface QueueCounts {
 export interface ScrapeSources {
   store: MetricStore;
   /** This process's recorder: flushed before the read, so a scrape sees what it just recorded. */
-  recorder?: MetricsRecorder;
+  recorder?: Pick<MetricsRecorder, "flush">;
   queues(): Promise<QueueCounts[]>;
   locksHeld(): Promise<number>;
   now?: () => number;

@@ -141,3 +141,30 @@ test("audit and API settings: defaults, and one line per bad value", () => {
   assert.ok(!half.ok);
   assert.deepEqual(half.problems, ["SLIPWAY_AUDIT_WEBHOOK_URL and SLIPWAY_AUDIT_WEBHOOK_SECRET go together: set both or neither"]);
 });
+
+test("SLIPWAY_AUDIT and SLIPWAY_METRICS: on by default, off when asked, one line each for anything else", () => {
+  const defaults = readSettings({});
+  assert.ok(defaults.ok);
+  assert.equal(defaults.settings.auditEnabled, true);
+  assert.equal(defaults.settings.metricsEnabled, true);
+
+  const off = readSettings({ SLIPWAY_AUDIT: "off", SLIPWAY_METRICS: "off" });
+  assert.ok(off.ok, JSON.stringify(!off.ok && off.problems));
+  assert.equal(off.settings.auditEnabled, false);
+  assert.equal(off.settings.metricsEnabled, false);
+
+  const on = readSettings({ SLIPWAY_AUDIT: "on", SLIPWAY_METRICS: "on" });
+  assert.ok(on.ok);
+  assert.equal(on.settings.auditEnabled, true);
+  assert.equal(on.settings.metricsEnabled, true);
+
+  const blank = readSettings({ SLIPWAY_AUDIT: "", SLIPWAY_METRICS: " " });
+  assert.ok(blank.ok, "empty, as in a copied .env.example, means the default");
+  assert.equal(blank.settings.auditEnabled, true);
+  assert.equal(blank.settings.metricsEnabled, true);
+
+  const bad = readSettings({ SLIPWAY_AUDIT: "false", SLIPWAY_METRICS: "1" });
+  assert.equal(bad.ok, false);
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.problems.sort(), ["SLIPWAY_AUDIT must be on or off", "SLIPWAY_METRICS must be on or off"]);
+});

@@ -19,7 +19,12 @@ export interface ApiDeps {
   /** SLIPWAY_API_TOKEN; absent: every call is refused. */
   token?: string;
   log: Logger;
+  /** SLIPWAY_AUDIT; false: `GET /audit` answers 404 saying the trail is off. Default true. */
+  auditEnabled?: boolean;
 }
+
+/** The answer of `GET /audit` with SLIPWAY_AUDIT=off: an empty page would read as "nothing happened". */
+export const AUDIT_OFF = { error: "the audit trail is off (SLIPWAY_AUDIT=off): nothing is recorded" } as const;
 
 /** The routes, as a plugin to register under API_PREFIX. */
 export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
@@ -38,6 +43,7 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
     });
 
     api.get("/audit", async (req, reply) => {
+      if (deps.auditEnabled === false) return reply.code(404).send(AUDIT_OFF);
       const q = parse(auditQuery, req.query, reply);
       if (!q) return reply;
       const filter: AuditFilter = {
