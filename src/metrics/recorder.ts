@@ -22,7 +22,10 @@ export interface GitHubRequestSeen {
 }
 
 /** What the rest of Slipway records through: a MetricsRecorder, or noMetrics (SLIPWAY_METRICS=off). */
-export type Metrics = Pick<MetricsRecorder, "delivery" | "job" | "githubRequest" | "deploy" | "lockRenewalFailures" | "deadLetter" | "drift" | "flush" | "close">;
+export type Metrics = Pick<
+  MetricsRecorder,
+  "delivery" | "job" | "githubRequest" | "deploy" | "lockRenewalFailures" | "deadLetter" | "drift" | "flush" | "close"
+>;
 
 /** Records nothing and never touches Redis: no timer, no flush (SLIPWAY_METRICS=off). */
 export const noMetrics: Metrics = {
