@@ -28,8 +28,7 @@ import { parseRepoConfig } from "../repo-config/parse-repo-config.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
 import { planProject } from "../runner/plan-project.ts";
 import { createRedactor, secretValues } from "../runner/redact.ts";
-import { changedFiles } from "../workspace/changed-files.ts";
-import { git } from "../workspace/git.ts";
+import { changedFiles, firstParentSubjects } from "../workspace/changed-files.ts";
 import { evaluatePullApprovals, loadPullConfigs, usesApprovals } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
 import { CONFIG_FILE, readConfigText } from "./load-configs.ts";
@@ -145,9 +144,8 @@ async function reportUntouched(g: Group, touched: ProjectConfig[], applies: bool
  * "Merge pull request #N …", or a squash "… (#N)"), and names the last one in the head ref.
  */
 async function groupPulls(g: Group): Promise<number[]> {
-  const out = (await git(["log", "--first-parent", "--format=%s", `${g.intent.baseSha}..${g.intent.headSha}`], { dir: g.worktreePath })).stdout;
   const found = new Set<number>();
-  for (const subject of out.split("\n").filter(Boolean).reverse()) {
+  for (const subject of (await firstParentSubjects(g.worktreePath, g.intent.baseSha, g.intent.headSha)).reverse()) {
     const m = /^Merge pull request #(\d+)\b/.exec(subject) ?? /\(#(\d+)\)$/.exec(subject);
     if (m) found.add(Number(m[1]));
   }

@@ -51,3 +51,8 @@ async function mergeBase(dir: string, a: string, b: string): Promise<string | un
     throw err;
   }
 }
+
+/** Subjects of the first-parent commits in `from..to`, oldest last (as `git log` lists them). */
+export async function firstParentSubjects(dir: string, from: string, to: string): Promise<string[]> {
+  return (await git(["log", "--first-parent", "--format=%s", `${from}..${to}`], { dir })).stdout.split("\n").filter(Boolean);
+}
