@@ -30,6 +30,7 @@ import { intakeOctokit } from "./server/intake-octokit.ts";
 import type { GitHubAppCredentials, Settings } from "./settings.ts";
 import { ApprovalStore } from "./state/approval-store.ts";
 import { DeployStore } from "./state/deploy-store.ts";
+import { DriftRepairStore } from "./state/drift-repair-store.ts";
 import { MetricStore } from "./state/metric-store.ts";
 import { OpenCheckStore } from "./state/open-check-store.ts";
 import { PermissionCache } from "./state/permission-cache.ts";
@@ -245,6 +246,7 @@ function jobDeps(s: Shared, workspaces: Workspaces): JobDeps {
     planFiles: new PlanFileStore(producer, prefix),
     deploys: s.deploys,
     openChecks: new OpenCheckStore(producer, prefix),
+    driftRepairs: new DriftRepairStore(producer, prefix),
     audit: s.auditRecorder,
     redis: producer,
     prefix,

@@ -7,6 +7,7 @@ import type { LockStore } from "../locks/lock-store.ts";
 import type { MetricsRecorder } from "../metrics/recorder.ts";
 import type { ApprovalStore } from "../state/approval-store.ts";
 import type { DeployStore } from "../state/deploy-store.ts";
+import type { DriftRepairStore } from "../state/drift-repair-store.ts";
 import type { Dispatcher } from "../queue/dispatcher.ts";
 import type { OpenCheckStore } from "../state/open-check-store.ts";
 import type { PermissionCache } from "../state/permission-cache.ts";
@@ -29,6 +30,7 @@ export interface JobDeps {
   planFiles: PlanFileStore;
   deploys: DeployStore;
   openChecks: OpenCheckStore;
+  driftRepairs: DriftRepairStore;
   /** The audit trail: each job records the decisions it carried out (audit/recorder.ts). */
   audit: AuditRecorder;
   /** For the cross-process apply mutex (locks/apply-mutex.ts). */

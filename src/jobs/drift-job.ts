@@ -16,7 +16,7 @@ import { CONFIG_FILE } from "./load-configs.ts";
 import { runAtCommit, type RunAtCommitDeps } from "./run-at-commit.ts";
 
 type Issue = { number: number; title: string; body: string };
-type DriftDeps = RunAtCommitDeps & Pick<JobDeps, "github" | "workspaces" | "locks" | "metrics">;
+type DriftDeps = RunAtCommitDeps & Pick<JobDeps, "github" | "workspaces" | "locks" | "metrics" | "driftRepairs">;
 
 /** Verdicts of checkProject after which a project is not drifted (the rest say nothing new). */
 const IN_SYNC = ["in sync", "drift gone", "remediated"];
@@ -86,19 +86,22 @@ async function checkProject(run: DriftRun, project: ProjectConfig): Promise<stri
   // An open pull request that holds the project's lock changes it next: its change comes first.
   const held = repairAsked ? await deps.locks.holder({ owner: intent.repo.owner, repo: intent.repo.name, project: project.name }) : null;
   const holder = held && held.pull !== intent.afterQueueOf ? held : null;
-  const result = await runAtCommit(deps, gh, {
-    target,
-    config: run.config,
-    project,
-    worktreePath: run.worktreePath,
-    plan: { kind: "fresh" },
-    applyIf: () => repairAsked && !holder,
-    requestedBy: intent.remediate?.by,
-    waitMs: intent.remediate ? REPAIR_WAIT_MS : 0,
-    audit: driftAudit(intent),
-  });
-  if ("busy" in result) return "being applied: checked next run";
   const existing = run.issues.find((i) => i.body.includes(driftMarker(project.name)));
+  const result = await underway(run, project, existing?.number, (beforeApply) =>
+    runAtCommit(deps, gh, {
+      target,
+      config: run.config,
+      project,
+      worktreePath: run.worktreePath,
+      plan: { kind: "fresh" },
+      applyIf: () => repairAsked && !holder,
+      beforeApply,
+      requestedBy: intent.remediate?.by,
+      waitMs: intent.remediate ? REPAIR_WAIT_MS : 0,
+      audit: driftAudit(intent),
+    }),
+  );
+  if ("busy" in result) return "being applied: checked next run";
   const plan = result.plan!;
   if (plan.status === "no_changes" || (result.applied && succeeded(result.result))) {
     const how = plan.status === "no_changes" ? "gone" : "remediated";
@@ -145,4 +148,28 @@ async function recordDrift(
     delivery,
     via,
   });
+}
+
+/**
+ * Runs a drift check whose repair, once its apply starts, is noted as under way until it ends:
+ * if the worker dies in between, the note is how the repair is reported interrupted
+ * (jobs/interrupted-job.ts) rather than silently lost.
+ */
+async function underway<T>(run: DriftRun, project: ProjectConfig, issue: number | undefined, fn: (beforeApply: () => Promise<void>) => Promise<T>): Promise<T> {
+  const repo = `${run.intent.repo.owner}/${run.intent.repo.name}`;
+  let started = false;
+  const beforeApply = async () => {
+    started = true;
+    await run.deps.driftRepairs.start(repo, {
+      project: project.name,
+      sha: run.target.sha,
+      delivery: run.intent.deliveryId,
+      ...(issue !== undefined ? { issue } : {}),
+    });
+  };
+  try {
+    return await fn(beforeApply);
+  } finally {
+    if (started) await run.deps.driftRepairs.finish(repo, project.name);
+  }
 }

@@ -2,18 +2,34 @@
 // again on its own — the world may be half-changed — so it is reported where people look, the
 // project stays locked, and a human decides: `/apply` (again) or `/unlock`.
 import { deploymentUpdates, INTERRUPTED } from "../domain/deploy-state.ts";
-import type { ApplyIntent, DeployIntent, MergeGroupIntent, WorldIntent } from "../domain/intent.ts";
+import type { ApplyIntent, DeployIntent, DriftIntent, MergeGroupIntent, WorldIntent } from "../domain/intent.ts";
 import { writeDeployComment } from "../presentation/deploy-comment.ts";
+import { DRIFT_LABEL, driftIssueTitle, driftMarker, renderRepairInterrupted } from "../presentation/render/drift-issue.ts";
 import type { JobDeps } from "./deps.ts";
 
-type InterruptedDeps = Pick<JobDeps, "github" | "deploys" | "locks" | "sticky" | "audit" | "log">;
+type InterruptedDeps = Pick<JobDeps, "github" | "deploys" | "locks" | "sticky" | "audit" | "log" | "driftRepairs">;
 
 export async function reportInterrupted(intent: WorldIntent, deps: InterruptedDeps): Promise<void> {
-  // A drift run that dies changed nothing unless it was remediating; the next tick runs again.
-  if (intent.kind === "drift") return;
+  // A drift run that dies changed nothing unless it was repairing; the next tick checks again.
+  if (intent.kind === "drift") return driftRepairInterrupted(intent, deps);
   if (intent.kind === "apply") return applyInterrupted(intent, deps);
   if (intent.kind === "merge_group") return groupInterrupted(intent, deps);
   return deployInterrupted(intent, deps);
+}
+
+/** Repairs the dead drift job had under way (jobs/drift-job.ts notes them): told on their drift issues. */
+async function driftRepairInterrupted(intent: DriftIntent, deps: InterruptedDeps): Promise<void> {
+  const repo = `${intent.repo.owner}/${intent.repo.name}`;
+  const repairs = (await deps.driftRepairs.unfinished(repo)).filter((r) => r.delivery === intent.deliveryId);
+  if (repairs.length === 0) return;
+  const gh = await deps.github.forRepo(intent.repo);
+  for (const repair of repairs) {
+    const text = renderRepairInterrupted(repair.project, repair.sha, INTERRUPTED);
+    if (repair.issue !== undefined) await gh.createComment(repair.issue, text);
+    else await gh.createIssue({ title: driftIssueTitle(repair.project), body: `${driftMarker(repair.project)}\n${text}`, labels: [DRIFT_LABEL] });
+    await deps.driftRepairs.finish(repo, repair.project);
+    deps.log.warn({ delivery: intent.deliveryId, repo, project: repair.project, sha: repair.sha }, "drift repair interrupted");
+  }
 }
 
 async function applyInterrupted(intent: ApplyIntent, deps: InterruptedDeps): Promise<void> {

@@ -43,6 +43,8 @@ export interface CommitRun {
   holdIf?: (plan: ProjectRunResult, planFile: string) => Promise<string | undefined>;
   /** Checked under the mutex before anything runs: a result that ends the run (already applied, stale plan). */
   guard?: () => Promise<ProjectRunResult | undefined>;
+  /** Called under the mutex just before the apply starts (a drift repair notes it is under way). */
+  beforeApply?: () => Promise<void>;
   /** Recorded under the mutex once the apply ran. */
   record?: (result: ProjectRunResult) => Promise<void>;
   /** Who asked, for the check run's summary. */
@@ -105,6 +107,7 @@ async function underMutex(deps: RunAtCommitDeps, gh: RepoGitHub, run: CommitRun)
   }
   const checkId = check ?? (await startApplyCheck(gh, run));
   const restore = run.plan.kind === "saved" ? run.plan.restore : (run.plan.applySaved ?? (async () => true));
+  await run.beforeApply?.();
   const result = await applyProject({ ...steps, restorePlanFile: restore });
   await run.record?.(result);
   const digest = run.audit.planDigest ?? plan?.planDigest;

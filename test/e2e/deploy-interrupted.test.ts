@@ -5,9 +5,12 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { APPLY_QUEUE } from "../../src/queue/jobs.ts";
 import { startGitHubSimulator, type GitHubSimulator } from "../support/github-simulator/index.ts";
 import { waitIdle } from "../support/idle.ts";
-import { deleteKeysWithPrefix, uniquePrefix } from "../support/redis.ts";
+import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix } from "../support/redis.ts";
 import { waitFor } from "../support/scenario/wait-for.ts";
 import { startSlipwayProcess, type SlipwayProcess } from "../support/slipway-process.ts";
 import { descendantsOf, liveInGroup } from "../integration/faults/process-tree.ts";
@@ -186,5 +189,62 @@ describe("a worker killed mid-apply", () => {
     await waitIdle({ sim: sim!, prefix });
     assert.ok((await appliesOf(group.headSha)).length <= 1, "never re-run automatically");
     assert.equal(await gh.branchSha(repo, "main"), main, "main did not move");
+  });
+  test("a drift repair cut short is said on its drift issue, and never re-run on its own", async () => {
+    const gh = sim!.scenario;
+    // Two workers alive again: one to kill, one to notice.
+    processes.push(await startSlipwayProcess(app, { role: "worker", prefix, env, concurrency: 1 }));
+    // A project of its own (the world is shared by this file's tests), repaired by drift on its own.
+    const config = `version: 1
+projects:
+  - name: repairable
+    dir: staging
+    workflow: world
+workflows:
+  world:
+    plan: [{run: "sh ../plan.sh"}]
+    apply: [{run: "sh ../apply.sh"}]
+drift:
+  remediate: true
+`;
+    const info = await gh.createRepo({
+      owner: "acme",
+      name: "killed-repair",
+      fixture: "deploy-repo",
+      files: { ".slipway.yml": config, "staging/desired.txt": "SLOW, repaired\n" },
+    });
+    const repo = "acme/killed-repair";
+    const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const applies = new Queue(APPLY_QUEUE, { connection: redis, prefix });
+    try {
+      // Run the drift job now, as its schedule would.
+      await applies.add("drift", { kind: "drift", deliveryId: "test-repair", repo: info, branch: "main" }, { jobId: `drift/acme/killed-repair/test-repair` });
+      const { running, step } = await waitFor(
+        async () => {
+          for (const w of processes.slice(1)) {
+            const step = (await descendantsOf(w.pid)).find((p) => /apply\.sh/.test(p.cmd));
+            if (step) return { running: w, step };
+          }
+          return null;
+        },
+        { timeoutMs: 30_000, what: "a worker running the repair's apply step" },
+      );
+      orphanGroup = step.pgid;
+      process.kill(running.pid, "SIGKILL");
+
+      const issue = await waitFor(() => gh.issues(repo, { labels: ["drift"], state: "open" })[0], { timeoutMs: 30_000, what: "the drift issue" });
+      assert.match(issue.body, /The repair of `repairable` at [0-9a-f]{7} was interrupted, not re-run automatically/);
+      assert.match(issue.body, /comments `\/apply` here to repair it again/);
+
+      await waitFor(async () => (await liveInGroup(step.pgid)).length === 0, { timeoutMs: 30_000, intervalMs: 250, what: "the orphaned apply step to end" });
+      orphanGroup = undefined;
+      await waitIdle({ sim: sim!, prefix });
+      const repairs = (await readFile(path.join(world, "applies.log"), "utf8").catch(() => "")).split("\n").filter((l) => l.startsWith("applied repairable "));
+      assert.ok(repairs.length <= 1, "never re-run automatically");
+      assert.equal(gh.issues(repo, { labels: ["drift"], state: "all" }).length, 1, "one issue says it");
+    } finally {
+      await applies.close();
+      redis.disconnect();
+    }
   });
 });

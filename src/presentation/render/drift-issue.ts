@@ -36,3 +36,8 @@ export function renderDriftResolved(project: string, sha: string, how: "gone" | 
     ? `${driftMarker(project)}\nDrift in \`${project}\` was repaired by applying ${sha.slice(0, 7)}; the world matches the default branch again.`
     : `${driftMarker(project)}\nNo drift left in \`${project}\` at ${sha.slice(0, 7)}: the world matches the default branch again.`;
 }
+
+/** A repair whose worker died mid-apply: said on the drift issue (or in a new one), never re-run on its own. */
+export function renderRepairInterrupted(project: string, sha: string, interrupted: string): string {
+  return `The repair of \`${project}\` at ${sha.slice(0, 7)} was ${interrupted}: the worker applying it stopped, so the world may be half-repaired. Check the infrastructure, then an approver comments \`/apply\` here to repair it again.`;
+}
