@@ -72,6 +72,11 @@ const envSchema = z.object({
     .string()
     .regex(/^\S{16,}$/, "SLIPWAY_API_TOKEN must be at least 16 characters, without spaces (it is sent as a bearer token)")
     .optional(),
+  SLIPWAY_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, "SLIPWAY_PUBLIC_URL must be an http:// or https:// URL")
+    .refine((v) => URL.canParse(v), "SLIPWAY_PUBLIC_URL must be an http:// or https:// URL")
+    .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
 });
 
@@ -120,6 +125,8 @@ export interface Settings {
   audit: AuditSettings;
   /** Bearer token of `/api/v1`; absent: the API answers 401 to everyone. */
   apiToken?: string;
+  /** Where people and GitHub reach this server (no trailing slash): OAuth callback, links to full logs. */
+  publicUrl: string;
   /** The worker's own environment as steps see it: Slipway's credentials removed. */
   stepEnv: Record<string, string>;
 }
@@ -215,6 +222,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
           : {}),
       },
       ...(e.SLIPWAY_API_TOKEN ? { apiToken: e.SLIPWAY_API_TOKEN } : {}),
+      publicUrl: (e.SLIPWAY_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
       stepEnv: stepEnvironment(env),
     },
   };

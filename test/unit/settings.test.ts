@@ -168,3 +168,15 @@ test("SLIPWAY_AUDIT and SLIPWAY_METRICS: on by default, off when asked, one line
   assert.ok(!bad.ok);
   assert.deepEqual(bad.problems.sort(), ["SLIPWAY_AUDIT must be on or off", "SLIPWAY_METRICS must be on or off"]);
 });
+
+test("SLIPWAY_PUBLIC_URL: defaults to localhost on PORT, loses a trailing slash, refuses what is not a URL", () => {
+  const d = readSettings({ PORT: "8080" });
+  assert.ok(d.ok);
+  assert.equal(d.settings.publicUrl, "http://localhost:8080");
+  const set = readSettings({ SLIPWAY_PUBLIC_URL: "https://slipway.example.com/" });
+  assert.ok(set.ok);
+  assert.equal(set.settings.publicUrl, "https://slipway.example.com");
+  const bad = readSettings({ SLIPWAY_PUBLIC_URL: "slipway.example.com" });
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.problems, ["SLIPWAY_PUBLIC_URL must be an http:// or https:// URL"]);
+});
