@@ -21,6 +21,11 @@ const intFrom = (name: string, min: number, max: number, fallback: number) =>
       return n;
     });
 
+/** One problem line for a value that is not an http(s) URL, however it fails. */
+function httpUrl(name: string) {
+  return z.string().refine((v) => /^https?:\/\/\S+$/.test(v) && URL.canParse(v), `${name} must be an http:// or https:// URL`);
+}
+
 const envSchema = z.object({
   APP_ID: z.string().regex(/^\d+$/, "APP_ID must be the GitHub App's numeric id").optional(),
   PRIVATE_KEY: z.string().optional(),
@@ -62,21 +67,13 @@ const envSchema = z.object({
   SLIPWAY_AUDIT: z.enum(["on", "off"], { message: "SLIPWAY_AUDIT must be on or off" }).default("on"),
   SLIPWAY_AUDIT_RETENTION_DAYS: intFrom("SLIPWAY_AUDIT_RETENTION_DAYS", 1, 3650, 30),
   SLIPWAY_AUDIT_MAX_EVENTS: intFrom("SLIPWAY_AUDIT_MAX_EVENTS", 1000, 100_000_000, 1_000_000),
-  SLIPWAY_AUDIT_WEBHOOK_URL: z
-    .string()
-    .regex(/^https?:\/\/[^\s]+$/, "SLIPWAY_AUDIT_WEBHOOK_URL must be an http:// or https:// URL")
-    .refine((v) => URL.canParse(v), "SLIPWAY_AUDIT_WEBHOOK_URL must be an http:// or https:// URL")
-    .optional(),
+  SLIPWAY_AUDIT_WEBHOOK_URL: httpUrl("SLIPWAY_AUDIT_WEBHOOK_URL").optional(),
   SLIPWAY_AUDIT_WEBHOOK_SECRET: z.string().min(16, "SLIPWAY_AUDIT_WEBHOOK_SECRET must be at least 16 characters").optional(),
   SLIPWAY_API_TOKEN: z
     .string()
     .regex(/^\S{16,}$/, "SLIPWAY_API_TOKEN must be at least 16 characters, without spaces (it is sent as a bearer token)")
     .optional(),
-  SLIPWAY_PUBLIC_URL: z
-    .string()
-    .regex(/^https?:\/\/[^\s]+$/, "SLIPWAY_PUBLIC_URL must be an http:// or https:// URL")
-    .refine((v) => URL.canParse(v), "SLIPWAY_PUBLIC_URL must be an http:// or https:// URL")
-    .optional(),
+  SLIPWAY_PUBLIC_URL: httpUrl("SLIPWAY_PUBLIC_URL").optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
 });
 
