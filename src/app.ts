@@ -24,6 +24,9 @@ import { readQueueCounts } from "./queue/queue-counts.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
 import { createRedis, redisAnswers } from "./queue/redis.ts";
 import { startWorkers } from "./queue/workers.ts";
+import { runWithLog } from "./logs/job-log.ts";
+import { RedisRunLogReader } from "./logs/redis-run-log-reader.ts";
+import { StreamWaiter } from "./logs/stream-waiter.ts";
 import { buildServer } from "./server/build-server.ts";
 import { ReadModel } from "./server/read-model.ts";
 import { intakeOctokit } from "./server/intake-octokit.ts";
@@ -150,6 +153,9 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
     unlock: (intent) => s.dispatcher.dispatch(intent),
     intake: new IntakeStream(s.producer, settings.queuePrefix),
   });
+  // One blocking connection serves every client streaming a run's log from this server.
+  const waiter = new StreamWaiter(createRedis(settings.redisUrl, "worker", log), s.producer);
+  const runLogs = new RedisRunLogReader(s.producer, settings.queuePrefix, waiter);
   const server = await buildServer({
     probot,
     sink: new IntakeStream(s.producer, settings.queuePrefix),
@@ -159,11 +165,17 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
     ...(endpoint
       ? { metrics: { endpoint, token: settings.metricsToken, delivery: (event, status, seconds) => metrics.recorder.delivery(event, status, seconds) } }
       : {}),
-    api: { read, log, auditEnabled: settings.auditEnabled, ...(settings.apiToken ? { token: settings.apiToken } : {}) },
+    api: { read, log, auditEnabled: settings.auditEnabled, runLogs, ...(settings.apiToken ? { token: settings.apiToken } : {}) },
   });
   const url = await server.listen({ port: settings.port, host: settings.host });
   log.info({ url }, "webhook server listening");
-  return { url, close: () => server.close() };
+  return {
+    url,
+    close: async () => {
+      waiter.close();
+      await server.close();
+    },
+  };
 }
 
 async function startWorkerSide(s: Shared): Promise<Closer[]> {
@@ -191,7 +203,8 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
     lockMs: settings.jobLockMs,
     cancel: new CancelBus(subscriber, settings.queuePrefix),
     processors: {
-      run: (intent, signal) => timed(s.metrics.recorder, intent.kind, signal, () => runJob(intent, deps, signal)),
+      run: (intent, signal, job) =>
+        timed(s.metrics.recorder, intent.kind, signal, () => runWithLog({ redis: s.producer, prefix: settings.queuePrefix, log }, job, intent, () => runJob(intent, deps, signal))),
       interrupted: (intent) => {
         s.metrics.recorder.job(intent.kind, "interrupted");
         return reportInterrupted(intent, deps);

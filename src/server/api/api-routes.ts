@@ -10,6 +10,7 @@ import { AUDIT_FIELDS, type AuditEvent } from "../../audit/event.ts";
 import type { AuditFilter } from "../../state/audit-store.ts";
 import type { ReadModel } from "../read-model.ts";
 import { bearerAllowed } from "./auth.ts";
+import { registerRunLogRoute, type RunLogSource } from "./run-log-route.ts";
 import { auditQuery, describeIssues, encodeCursor, deadLettersQuery, environmentsQuery, lockParams, locksQuery, runsQuery } from "./query-schemas.ts";
 
 export const API_PREFIX = "/api/v1";
@@ -21,6 +22,8 @@ export interface ApiDeps {
   log: Logger;
   /** SLIPWAY_AUDIT; false: `GET /audit` answers 404 saying the trail is off. Default true. */
   auditEnabled?: boolean;
+  /** Run logs (src/logs/): `GET /runs/:id/log`, and `log: true` on the runs that have one. */
+  runLogs?: RunLogSource;
 }
 
 /** The answer of `GET /audit` with SLIPWAY_AUDIT=off: an empty page would read as "nothing happened". */
@@ -80,8 +83,12 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
     api.get("/runs", async (req, reply) => {
       const q = parse(runsQuery, req.query, reply);
       if (!q) return reply;
-      return { runs: await deps.read.runs(q) };
+      const runs = await deps.read.runs(q);
+      const logged = (await deps.runLogs?.existing(runs.map((r) => r.id))) ?? new Set<string>();
+      return { runs: runs.map((r) => (logged.has(r.id) ? { ...r, log: true } : r)) };
     });
+
+    if (deps.runLogs) registerRunLogRoute(api, deps.runLogs);
 
     // Intake entries that kept failing to become jobs while Redis answered (SPEC §10).
     api.get("/dead-letters", async (req, reply) => {
