@@ -204,7 +204,9 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
     cancel: new CancelBus(subscriber, settings.queuePrefix),
     processors: {
       run: (intent, signal, job) =>
-        timed(s.metrics.recorder, intent.kind, signal, () => runWithLog({ redis: s.producer, prefix: settings.queuePrefix, log }, job, intent, () => runJob(intent, deps, signal))),
+        timed(s.metrics.recorder, intent.kind, signal, () =>
+          runWithLog({ redis: s.producer, prefix: settings.queuePrefix, log }, job, intent, () => runJob(intent, deps, signal)),
+        ),
       interrupted: (intent) => {
         s.metrics.recorder.job(intent.kind, "interrupted");
         return reportInterrupted(intent, deps);

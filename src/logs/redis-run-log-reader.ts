@@ -81,8 +81,16 @@ export class RedisRunLogReader implements RunLogReader {
   }
 
   private async readNow(keys: RunLogKeys, next: number, max: number): Promise<{ chunk: RunLogChunk }> {
-    const [entries, raw] = (await this.redis.eval(READ_SCRIPT, 2, keys.lines, keys.meta, batchId(next), ENTRIES_PER_READ)) as [StreamEntry[], (string | null)[]];
-    const c: Counters = { next: Number(raw[0] ?? 0), archived: Number(raw[1] ?? 0), members: Number(raw[2] ?? 0), ended: raw[3] !== null && raw[3] !== undefined };
+    const [entries, raw] = (await this.redis.eval(READ_SCRIPT, 2, keys.lines, keys.meta, batchId(next), ENTRIES_PER_READ)) as [
+      StreamEntry[],
+      (string | null)[],
+    ];
+    const c: Counters = {
+      next: Number(raw[0] ?? 0),
+      archived: Number(raw[1] ?? 0),
+      members: Number(raw[2] ?? 0),
+      ended: raw[3] !== null && raw[3] !== undefined,
+    };
     const firstInStream = firstSeqOf(entries);
     const out =
       firstInStream !== undefined && firstInStream <= next

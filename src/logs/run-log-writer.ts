@@ -100,6 +100,12 @@ export class RedisRunLogWriter implements RunLogSink {
     this.schedule(this.flushMs);
   }
 
+  /** Delivers what is queued now, without waiting for the timer (stops at the first failure). */
+  async flush(): Promise<void> {
+    do await this.flushOnce(false);
+    while ((this.queue.length > 0 || this.pending) && this.failures === 0);
+  }
+
   /**
    * Delivers what is queued (bounded in time), then the end marker, unless `marker` is false (an
    * attempt that will be retried: the next attempt goes on with the log). Never throws.
@@ -119,7 +125,10 @@ export class RedisRunLogWriter implements RunLogSink {
       if (this.endWritten || (!this.marker && !this.pending && this.queue.length === 0)) return;
       if (this.failures > 0) await new Promise((r) => setTimeout(r, Math.min(200, Math.max(0, deadline - Date.now()))));
     }
-    this.opts.log?.warn({ run: this.meta.runId, lost: this.queue.length + (this.pending?.lines.length ?? 0) }, "run log: Redis unavailable, its end was not written");
+    this.opts.log?.warn(
+      { run: this.meta.runId, lost: this.queue.length + (this.pending?.lines.length ?? 0) },
+      "run log: Redis unavailable, its end was not written",
+    );
   }
 
   private schedule(ms: number): void {
@@ -162,7 +171,8 @@ export class RedisRunLogWriter implements RunLogSink {
     const member = archiveNow ? await gzipAsync(`${[...this.unarchived, ...lines].join("\n")}\n`) : undefined;
     const nextSeq = batch ? batch.firstSeq + batch.lines.length : this.next;
     const m = this.redis.multi();
-    if (this.flushes === 0) m.hset(this.keys.meta, metaFields(this.meta)).hsetnx(this.keys.meta, "startedAt", this.meta.startedAt).hdel(this.keys.meta, "endedAt");
+    if (this.flushes === 0)
+      m.hset(this.keys.meta, metaFields(this.meta)).hsetnx(this.keys.meta, "startedAt", this.meta.startedAt).hdel(this.keys.meta, "endedAt");
     // Entries whose lines are all in an earlier gzip member go: the tail is one member's worth.
     if (batch) m.xadd(this.keys.lines, "MINID", "~", `${this.archived}-0`, batchId(batch.firstSeq), "l", `[${lines.join(",")}]`);
     if (member) m.hset(this.keys.gz, String(this.members), member, `s${this.members}`, String(this.archived));

@@ -18,7 +18,7 @@ export class StreamWaiter {
   private running = false;
   private closed = false;
   private blockingId: number | undefined;
-  /** XREAD calls made; the tests read it to see that waits share calls. */
+  /** XREAD calls made. */
   reads = 0;
 
   /**
@@ -52,6 +52,13 @@ export class StreamWaiter {
       set.add(waiter);
       this.kick(key, afterId);
     });
+  }
+
+  /** Reads waiting now: a client that hung up is no longer one of them. */
+  get waitingCount(): number {
+    let n = 0;
+    for (const set of this.waiting.values()) n += set.size;
+    return n;
   }
 
   close(): void {

@@ -29,7 +29,13 @@ export function wantsEventStream(req: FastifyRequest): boolean {
  * run ends (`event: end`), with a heartbeat comment every HEARTBEAT_MS. A client that goes away
  * stops the read at once. Unknown run: 404; a Last-Event-ID this server never sent: 400.
  */
-export async function streamRunLog(req: FastifyRequest, reply: FastifyReply, reader: RunLogReader, runId: string, heartbeatMs = HEARTBEAT_MS): Promise<FastifyReply> {
+export async function streamRunLog(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  reader: RunLogReader,
+  runId: string,
+  heartbeatMs = HEARTBEAT_MS,
+): Promise<FastifyReply> {
   if (!(await reader.meta(runId))) return reply.code(404).send({ error: "no log for this run" });
   const header = req.headers["last-event-id"];
   let cursor = (Array.isArray(header) ? header[0] : header)?.trim() || undefined;

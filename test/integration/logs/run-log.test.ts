@@ -60,7 +60,11 @@ describe("run log", () => {
       Array.from({ length: 1000 }, (_, i) => `line ${i}`),
     );
     assert.deepEqual(lines[3], { id: "3", line: "line 3", project: "net", phase: "plan" });
-    assert.deepEqual(await reader.meta(runId), { ...meta(runId), startedAt: (await reader.meta(runId))!.startedAt, endedAt: (await reader.meta(runId))!.endedAt });
+    assert.deepEqual(await reader.meta(runId), {
+      ...meta(runId),
+      startedAt: (await reader.meta(runId))!.startedAt,
+      endedAt: (await reader.meta(runId))!.endedAt,
+    });
     assert.ok((await reader.meta(runId))!.endedAt);
   });
 
