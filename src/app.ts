@@ -205,7 +205,7 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
     processors: {
       run: (intent, signal, job) =>
         timed(s.metrics.recorder, intent.kind, signal, () =>
-          runWithLog({ redis: s.producer, prefix: settings.queuePrefix, log }, job, intent, () => runJob(intent, deps, signal)),
+          runWithLog({ redis: s.producer, prefix: settings.queuePrefix, log, publicUrl: settings.publicUrl }, job, intent, () => runJob(intent, deps, signal)),
         ),
       interrupted: (intent) => {
         s.metrics.recorder.job(intent.kind, "interrupted");

@@ -77,6 +77,8 @@ export interface ProjectRunResult {
   truncated: boolean;
   /** Where the whole log can be read when `truncated`. */
   fullLogPath?: string;
+  /** The console page with the run's whole log (SLIPWAY_PUBLIC_URL), when the run kept one. */
+  fullLogUrl?: string;
   /** Normalised digest of the plan output, for approvals that survive an unchanged plan. */
   planDigest?: string;
   durationMs: number;

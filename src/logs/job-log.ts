@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { runSubject } from "../queue/run-list.ts";
 import { withRunLog } from "./run-log-context.ts";
+import { runLogUrl } from "./run-log-url.ts";
 import { RedisRunLogWriter } from "./run-log-writer.ts";
 
 /** What a worker knows of the job it runs. */
@@ -21,12 +22,18 @@ export interface RunLogTarget {
   redis: Redis;
   prefix: string;
   log: Logger;
+  /** SLIPWAY_PUBLIC_URL: comments and check runs link to the run's page there. */
+  publicUrl?: string;
 }
 
 export async function runWithLog<T>(target: RunLogTarget, job: RunJobRef, data: unknown, run: () => Promise<T>): Promise<T> {
   const subject = runSubject(data);
   const meta = { runId: job.id, repo: subject.repo ?? "", kind: job.name, startedAt: new Date().toISOString(), ...subject };
-  const writer = new RedisRunLogWriter(target.redis, target.prefix, meta, { attempt: job.attempt, log: target.log });
+  const writer = new RedisRunLogWriter(target.redis, target.prefix, meta, {
+    attempt: job.attempt,
+    log: target.log,
+    ...(target.publicUrl ? { url: runLogUrl(target.publicUrl, job.id) } : {}),
+  });
   let retried = false;
   try {
     return await withRunLog(writer, run);

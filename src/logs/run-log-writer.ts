@@ -21,6 +21,8 @@ export interface RunLogWriterOptions {
   endTimeoutMs?: number;
   /** Which attempt of the run this is: from the second on, the log says so before its lines. */
   attempt?: number;
+  /** The console page showing this log (run-log-url.ts). */
+  url?: string;
   ttlSeconds?: number;
   log?: Logger;
 }
@@ -28,6 +30,8 @@ export interface RunLogWriterOptions {
 /** What the runner needs of a run's log: fire-and-forget lines. */
 export interface RunLogSink {
   line(text: string, project?: string, phase?: string): void;
+  /** The console page showing this log, for links from comments and check runs. */
+  readonly url?: string;
 }
 
 interface Batch {
@@ -36,6 +40,7 @@ interface Batch {
 }
 
 export class RedisRunLogWriter implements RunLogSink {
+  readonly url: string | undefined;
   /** Round trips that delivered lines; the tests and the bench read it. */
   flushes = 0;
   droppedLines = 0;
@@ -73,6 +78,7 @@ export class RedisRunLogWriter implements RunLogSink {
     private readonly opts: RunLogWriterOptions = {},
   ) {
     this.keys = runLogKeys(prefix, meta.runId);
+    this.url = opts.url;
     this.flushMs = opts.flushMs ?? 50;
     this.maxQueued = opts.maxQueuedLines ?? 20_000;
     this.memberBytes = opts.memberBytes ?? 256 * 1024;

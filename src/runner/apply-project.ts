@@ -6,7 +6,7 @@ import type { ProjectRunResult } from "../domain/types.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
 import { runPhase } from "./run-phase.ts";
 import { resolveWorkflow } from "./workflows.ts";
-import { isDirectory, planFilePath, stepContext, stepEnvironment } from "./plan-project.ts";
+import { fullLogLink, isDirectory, planFilePath, stepContext, stepEnvironment } from "./plan-project.ts";
 
 export interface ApplyProjectInput {
   config: RepoConfig;
@@ -54,6 +54,7 @@ export async function applyProject(input: ApplyProjectInput): Promise<ProjectRun
     output: result.output,
     truncated: result.truncated,
     fullLogPath: result.truncated ? result.fullLogPath : undefined,
+    ...fullLogLink(),
     durationMs: Date.now() - started,
   };
 }

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { RunTarget } from "../domain/run-target.ts";
 import type { ProjectRunResult } from "../domain/types.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
+import { currentRunLog } from "../logs/run-log-context.ts";
 import { runPhase, type PhaseResult } from "./run-phase.ts";
 import { resolveWorkflow, type StepContext } from "./workflows.ts";
 
@@ -58,6 +59,7 @@ export async function planProject(input: PlanProjectInput): Promise<ProjectRunRe
     output: combinedOutput,
     truncated: outcome.truncated,
     fullLogPath: outcome.truncated ? outcome.fullLogPath : undefined,
+    ...fullLogLink(),
     planDigest: outcome.digest,
     durationMs: Date.now() - started,
   };
@@ -100,6 +102,12 @@ export async function isDirectory(p: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The run's log page, when the run writes one (it has every line, however long). */
+export function fullLogLink(): Pick<ProjectRunResult, "fullLogUrl"> {
+  const url = currentRunLog()?.url;
+  return url ? { fullLogUrl: url } : {};
 }
 
 export function planFilePath(runDir: string, project: string): string {

@@ -9,6 +9,8 @@ export interface OutputSource {
   /** True when the runner already shortened `output`. */
   truncated: boolean;
   fullLogPath?: string;
+  /** The console page with the whole log; preferred to the worker's path when there is one. */
+  fullLogUrl?: string;
 }
 
 export interface PreparedOutput {
@@ -31,8 +33,14 @@ function sanitize(output: string): string {
   return text === "" || text.endsWith("\n") ? text : text + "\n";
 }
 
+/** Where to read what was cut: the console's page of the run, else the worker's file. */
+function fullLogWhere(src: OutputSource): string {
+  if (src.fullLogUrl) return `[the full log](${src.fullLogUrl}) is on Slipway's console`;
+  return src.fullLogPath ? `the full log is at ${inlineCode(src.fullLogPath)} on the worker` : "the full log was not kept";
+}
+
 function runnerNote(src: OutputSource): string {
-  const where = src.fullLogPath ? `the full log is at ${inlineCode(src.fullLogPath)} on the worker` : "the full log was not kept";
+  const where = fullLogWhere(src);
   return `_Output shortened by the runner; ${where}._\n`;
 }
 
@@ -47,7 +55,7 @@ export function prepareOutput(src: OutputSource): PreparedOutput {
 
 function cutNote(p: PreparedOutput, elsewhere: string | undefined): string {
   const size = `${formatBytes(p.totalBytes)}${p.source.truncated ? " kept by the runner" : " in total"}`;
-  const where = p.source.fullLogPath ? `the full log is at ${inlineCode(p.source.fullLogPath)} on the worker` : "the full log was not kept";
+  const where = fullLogWhere(p.source);
   return `_Output cut at a line boundary: ${size}; ${where}.${elsewhere ? ` ${elsewhere}` : ""}_\n`;
 }
 
