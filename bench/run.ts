@@ -11,13 +11,14 @@ import { burst } from "./burst.ts";
 import { updateReadme } from "./lib/readme-table.ts";
 import { mergeResults } from "./lib/results-file.ts";
 import { formatTable } from "./lib/stats.ts";
+import { logLatency } from "./log-latency.ts";
 import type { Bench, BenchResult } from "./lib/types.ts";
 import { metricsScrape } from "./metrics-scrape.ts";
 import { planOverhead } from "./plan-overhead.ts";
 import { scale } from "./scale.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BENCHES: Bench[] = [ack, planOverhead, auditOverhead, apiCalls, burst, scale, bigOutput, metricsScrape];
+const BENCHES: Bench[] = [ack, planOverhead, auditOverhead, apiCalls, burst, scale, bigOutput, metricsScrape, logLatency];
 
 async function main(): Promise<number> {
   const asked = process.argv.slice(2).filter((a) => a !== "--");

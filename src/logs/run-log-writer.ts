@@ -56,6 +56,7 @@ export class RedisRunLogWriter implements RunLogSink {
   private pending: Batch | undefined;
   private dropping = 0;
   private timer: NodeJS.Timeout | undefined;
+  private lastFlushAt = 0;
   private flushing: Promise<void> | undefined;
   private failures = 0;
   private ended = false;
@@ -103,7 +104,7 @@ export class RedisRunLogWriter implements RunLogSink {
       this.dropping = 0;
     }
     this.queue.push(stored(text, project, phase));
-    this.schedule(this.flushMs);
+    this.schedule();
   }
 
   /** Delivers what is queued now, without waiting for the timer (stops at the first failure). */
@@ -137,14 +138,21 @@ export class RedisRunLogWriter implements RunLogSink {
     );
   }
 
-  private schedule(ms: number): void {
+  /**
+   * At most one round trip per `flushMs`: a line after a quiet spell goes out at once (on the next
+   * turn of the event loop, with whatever else the same chunk of output held); lines that come
+   * sooner wait for the rest of the interval and go together.
+   */
+  private schedule(): void {
     if (this.timer || this.flushing) return;
+    const wait = this.failures > 0 ? backoff(this.failures) : Math.max(0, this.lastFlushAt + this.flushMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.lastFlushAt = Date.now();
       void this.flushOnce(false).then(() => {
-        if (this.queue.length > 0 || this.pending) this.schedule(this.failures > 0 ? backoff(this.failures) : this.flushMs);
+        if (this.queue.length > 0 || this.pending) this.schedule();
       });
-    }, ms);
+    }, wait);
     this.timer.unref();
   }
 
