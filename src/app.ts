@@ -24,7 +24,7 @@ import { readQueueCounts } from "./queue/queue-counts.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
 import { createRedis, redisAnswers } from "./queue/redis.ts";
 import { startWorkers } from "./queue/workers.ts";
-import { runWithLog } from "./logs/job-log.ts";
+import { endInterruptedLog, runWithLog } from "./logs/job-log.ts";
 import { RedisRunLogReader } from "./logs/redis-run-log-reader.ts";
 import { StreamWaiter } from "./logs/stream-waiter.ts";
 import { buildServer } from "./server/build-server.ts";
@@ -207,8 +207,9 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
         timed(s.metrics.recorder, intent.kind, signal, () =>
           runWithLog({ redis: s.producer, prefix: settings.queuePrefix, log, publicUrl: settings.publicUrl }, job, intent, () => runJob(intent, deps, signal)),
         ),
-      interrupted: (intent) => {
+      interrupted: (intent, job) => {
         s.metrics.recorder.job(intent.kind, "interrupted");
+        void endInterruptedLog({ redis: s.producer, prefix: settings.queuePrefix, log }, job, intent);
         return reportInterrupted(intent, deps);
       },
     },

@@ -7,6 +7,7 @@ import { runSubject } from "../queue/run-list.ts";
 import { withRunLog } from "./run-log-context.ts";
 import { runLogUrl } from "./run-log-url.ts";
 import { RedisRunLogWriter } from "./run-log-writer.ts";
+import type { RunLogMeta } from "./run-log.ts";
 
 /** What a worker knows of the job it runs. */
 export interface RunJobRef {
@@ -27,9 +28,7 @@ export interface RunLogTarget {
 }
 
 export async function runWithLog<T>(target: RunLogTarget, job: RunJobRef, data: unknown, run: () => Promise<T>): Promise<T> {
-  const subject = runSubject(data);
-  const meta = { runId: job.id, repo: subject.repo ?? "", kind: job.name, startedAt: new Date().toISOString(), ...subject };
-  const writer = new RedisRunLogWriter(target.redis, target.prefix, meta, {
+  const writer = new RedisRunLogWriter(target.redis, target.prefix, metaOf(job, data), {
     attempt: job.attempt,
     log: target.log,
     ...(target.publicUrl ? { url: runLogUrl(target.publicUrl, job.id) } : {}),
@@ -43,4 +42,19 @@ export async function runWithLog<T>(target: RunLogTarget, job: RunJobRef, data: 
   } finally {
     await writer.end({ marker: !retried });
   }
+}
+
+/**
+ * The log of a job whose worker died mid-way and that is not run again (an apply): it says so and
+ * ends, so that clients streaming it stop waiting. Never throws.
+ */
+export async function endInterruptedLog(target: RunLogTarget, job: RunJobRef, data: unknown): Promise<void> {
+  const writer = new RedisRunLogWriter(target.redis, target.prefix, metaOf(job, data), { log: target.log });
+  writer.line("slipway: the worker running this stopped before it finished; it is not run again (see the pull request)");
+  await writer.end();
+}
+
+function metaOf(job: RunJobRef, data: unknown): RunLogMeta {
+  const subject = runSubject(data);
+  return { runId: job.id, repo: subject.repo ?? "", kind: job.name, startedAt: new Date().toISOString(), ...subject };
 }

@@ -2,6 +2,8 @@
 // over all the streams someone waits on, so 20 or 2000 streaming clients cost one connection.
 // A wait on a stream the in-flight XREAD does not cover interrupts it (CLIENT UNBLOCK from the
 // command connection) so the new stream joins at once instead of after the block times out.
+// A stream stays in the XREAD for a while after its last wait ended, at the newest id seen: the
+// client that was woken reads and waits again, and must not interrupt the XREAD each time.
 import type { Redis } from "ioredis";
 
 interface Waiter {
@@ -10,9 +12,12 @@ interface Waiter {
 }
 
 const BLOCK_MS = 5000;
+const LINGER_MS = 10_000;
 
 export class StreamWaiter {
   private readonly waiting = new Map<string, Set<Waiter>>();
+  /** Streams waited on lately: the newest id the XREAD saw, and until when to keep watching. */
+  private readonly recent = new Map<string, { id: string; until: number }>();
   /** The ids the in-flight XREAD waits after, per stream; undefined between calls. */
   private inflight: Map<string, string> | undefined;
   private running = false;
@@ -35,6 +40,9 @@ export class StreamWaiter {
   /** Resolves when `key` has an entry after `afterId`, after `timeoutMs`, or on abort. */
   wait(key: string, afterId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.closed || signal?.aborted) return Promise.resolve();
+    const seen = this.recent.get(key);
+    // Woken for an entry before this caller looked: it is there already.
+    if (seen && compareIds(seen.id, afterId) > 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const finish = () => {
         clearTimeout(timer);
@@ -80,8 +88,13 @@ export class StreamWaiter {
   private async loop(): Promise<void> {
     try {
       while (!this.closed && this.waiting.size > 0) {
-        const keys = [...this.waiting.keys()];
-        const ids = keys.map((k) => minId([...this.waiting.get(k)!].map((w) => w.afterId)));
+        const now = Date.now();
+        for (const [k, r] of this.recent) if (r.until < now && !this.waiting.has(k)) this.recent.delete(k);
+        const keys = [...new Set([...this.waiting.keys(), ...this.recent.keys()])];
+        const ids = keys.map((k) => {
+          const waits = [...(this.waiting.get(k) ?? [])].map((w) => w.afterId);
+          return minId(waits.length > 0 ? waits : [this.recent.get(k)!.id]);
+        });
         try {
           this.blockingId ??= Number(await this.blocking.client("ID"));
           this.inflight = new Map(keys.map((k, i) => [k, ids[i]!]));
@@ -107,6 +120,7 @@ export class StreamWaiter {
 
   private wake(key: string, newest: string | undefined): void {
     if (newest === undefined) return;
+    this.recent.set(key, { id: newest, until: Date.now() + LINGER_MS });
     for (const w of [...(this.waiting.get(key) ?? [])]) if (compareIds(w.afterId, newest) < 0) w.done();
   }
 

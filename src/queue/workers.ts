@@ -13,7 +13,7 @@ import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./jobs.ts";
 export interface Processors {
   run: (intent: JobIntent, signal: AbortSignal, job: RunJobRef) => Promise<unknown>;
   /** An apply or deploy whose worker died mid-way: reported, never run again on its own. */
-  interrupted: (intent: WorldIntent) => Promise<unknown>;
+  interrupted: (intent: WorldIntent, job: RunJobRef) => Promise<unknown>;
 }
 
 /** Counters an operator wants to see (and metrics will read). */
@@ -62,7 +62,7 @@ export async function startWorkers(opts: {
   applies.on("stalled", (jobId) => {
     // With maxStalledCount 0 BullMQ has failed the job; whoever notices reports it.
     void Job.fromId<WorldIntent>(applies, jobId)
-      .then((job) => (job ? opts.processors.interrupted(job.data) : undefined))
+      .then((job) => (job ? opts.processors.interrupted(job.data, jobRef(job)) : undefined))
       .catch((err: Error) => opts.log.error({ queue: APPLY_QUEUE, job: jobId, err: err.message }, "reporting an interrupted job failed"));
   });
   const counters: WorkerEvents = { lockRenewalFailures: 0 };

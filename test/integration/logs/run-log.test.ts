@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
+import pino from "pino";
+import { endInterruptedLog } from "../../../src/logs/job-log.ts";
 import { RedisRunLogReader, RunLogCursorError } from "../../../src/logs/redis-run-log-reader.ts";
 import { RUN_LOG_TTL_SECONDS, runLogKeys } from "../../../src/logs/run-log-keys.ts";
 import { RedisRunLogWriter } from "../../../src/logs/run-log-writer.ts";
@@ -207,6 +209,21 @@ describe("run log", () => {
         ["2", "attempt two output"],
       ],
     );
+    assert.equal(chunk.ended, true);
+  });
+
+  test("an apply whose worker died ends its log with a line saying so, releasing its readers", async () => {
+    const runId = "apply/acme/infra/14/dead/d-9";
+    const first = new RedisRunLogWriter(redis, prefix, meta(runId));
+    first.line("Applying…");
+    await first.flush(); // the worker dies here: no end
+    const waiting = reader.read(runId, "0", { max: 10, waitMs: 600_000 });
+    const job = { id: runId, name: "apply", attempt: 1, attempts: 1 };
+    await endInterruptedLog({ redis, prefix, log: pino({ level: "silent" }) }, job, {
+      pull: { repo: { owner: "acme", name: "infra" }, number: 14, headSha: "dead" },
+    });
+    const chunk = await waiting;
+    assert.match(chunk.entries[0]!.line, /^slipway: the worker running this stopped before it finished/);
     assert.equal(chunk.ended, true);
   });
 
