@@ -13,6 +13,9 @@ const gunzipAsync = promisify(gunzip);
 /** A cursor that is not one this reader gave out (a forged or stale Last-Event-ID). */
 export class RunLogCursorError extends Error {}
 
+/** The server is shutting down: streams should end (clients reconnect elsewhere and resume). */
+export class RunLogClosedError extends Error {}
+
 /** Stream entries fetched per read: at most MAX_BATCH_LINES lines each. */
 const ENTRIES_PER_READ = 16;
 const CACHED_MEMBERS = 8;
@@ -70,6 +73,7 @@ export class RedisRunLogReader implements RunLogReader {
   }
 
   async read(runId: string, cursor: string | undefined, opts: { max: number; waitMs: number; signal?: AbortSignal }): Promise<RunLogChunk> {
+    if (this.waiter.isClosed) throw new RunLogClosedError("the run log reader is closed");
     const keys = runLogKeys(this.prefix, runId);
     const next = cursor === undefined || cursor === "" ? 0 : parseCursor(cursor) + 1;
     const first = await this.readNow(keys, next, opts.max);

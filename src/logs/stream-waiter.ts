@@ -69,6 +69,11 @@ export class StreamWaiter {
     return n;
   }
 
+  /** After close(), waits end at once: the server is shutting down. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   close(): void {
     this.closed = true;
     for (const set of this.waiting.values()) for (const w of [...set]) w.done();

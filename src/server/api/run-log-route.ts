@@ -3,7 +3,7 @@
 // serve the same stream behind its own session check.
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { RunLogCursorError } from "../../logs/redis-run-log-reader.ts";
+import { RunLogClosedError, RunLogCursorError } from "../../logs/redis-run-log-reader.ts";
 import type { RunLogEntry, RunLogReader } from "../../logs/run-log.ts";
 
 /** Proxies and load balancers close a stream idle for ~30-60 s: a comment goes out before that. */
@@ -72,8 +72,15 @@ export async function streamRunLog(
       chunk = await reader.read(runId, cursor, { max: LINES_PER_READ, waitMs: heartbeatMs, signal: gone.signal });
     }
   } catch (err) {
-    req.log.warn({ run: runId, err: (err as Error).message }, "run log stream failed");
-    res.destroy();
+    // Shutting down: the client's EventSource reconnects (to another server) and resumes.
+    // The socket goes too: left idle in keep-alive it would hold up the server's close.
+    if (err instanceof RunLogClosedError) {
+      const socket = res.socket;
+      res.end(() => socket?.destroy());
+    } else {
+      req.log.warn({ run: runId, err: (err as Error).message }, "run log stream failed");
+      res.destroy();
+    }
     return reply;
   }
 }

@@ -101,6 +101,27 @@ describe("GET /api/v1/runs/:id/log", () => {
     await writer.end();
   });
 
+  test("a server shutting down ends its open streams, and its close does not wait on them", async () => {
+    const ownWaiter = new StreamWaiter(new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null }), redis);
+    const own = Fastify();
+    const ownReader = new RedisRunLogReader(redis, prefix, ownWaiter);
+    own.get("/log/:id", (req, reply) => streamRunLog(req, reply, ownReader, (req.params as { id: string }).id));
+    const url = await own.listen({ port: 0, host: "127.0.0.1" });
+    const runId = "plan/acme/infra/8/shutdown";
+    const writer = writerFor(runId);
+    writer.line("still running");
+    await writer.flush();
+    const conn = await openSse(`${url}/log/${encodeURIComponent(runId)}`);
+    await eventsUntil(conn, (e) => e.id === "0");
+    while (ownWaiter.waitingCount === 0) await new Promise((r) => setImmediate(r));
+    ownWaiter.close();
+    await own.close();
+    const after: string[] = [];
+    for (let e = await conn.next(); e; e = await conn.next()) after.push(e.event);
+    assert.ok(!after.includes("end"), "no end event: the run goes on, the client resumes elsewhere");
+    await writer.end();
+  });
+
   test("a quiet stream gets heartbeat comments", async () => {
     const runId = "plan/acme/infra/5/heartbeat";
     const writer = writerFor(runId);
