@@ -24,6 +24,8 @@ import { readQueueCounts } from "./queue/queue-counts.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
 import { createRedis, redisAnswers } from "./queue/redis.ts";
 import { startWorkers } from "./queue/workers.ts";
+import { QueueConsoleActions } from "./console/actions.ts";
+import { ConsoleServer } from "./console/console-server.ts";
 import { buildServer } from "./server/build-server.ts";
 import { ReadModel } from "./server/read-model.ts";
 import { intakeOctokit } from "./server/intake-octokit.ts";
@@ -38,6 +40,7 @@ import { PlanFileStore } from "./state/plan-file-store.ts";
 import { PullHeadStore } from "./state/pull-head-store.ts";
 import { PullPlanStore } from "./state/pull-plan-store.ts";
 import { AuditStore } from "./state/audit-store.ts";
+import { ConsoleStore } from "./state/console-store.ts";
 import { createRedactor, secretValues } from "./runner/redact.ts";
 import { StickyCommentStore } from "./state/sticky-comment-store.ts";
 import { Workspaces } from "./workspace/workspaces.ts";
@@ -150,8 +153,10 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
     unlock: (intent) => s.dispatcher.dispatch(intent),
     intake: new IntakeStream(s.producer, settings.queuePrefix),
   });
+  const opsConsole = consoleServer(s, read);
   const server = await buildServer({
     probot,
+    console: opsConsole,
     sink: new IntakeStream(s.producer, settings.queuePrefix),
     log,
     ready: () => redisAnswers(s.producer),
@@ -159,11 +164,43 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
     ...(endpoint
       ? { metrics: { endpoint, token: settings.metricsToken, delivery: (event, status, seconds) => metrics.recorder.delivery(event, status, seconds) } }
       : {}),
-    api: { read, log, auditEnabled: settings.auditEnabled, ...(settings.apiToken ? { token: settings.apiToken } : {}) },
+    api: {
+      read,
+      log,
+      auditEnabled: settings.auditEnabled,
+      ...(settings.apiToken ? { token: settings.apiToken } : {}),
+      ...(opsConsole.enabled ? { session: opsConsole.sessionAccess } : {}),
+    },
   });
   const url = await server.listen({ port: settings.port, host: settings.host });
   log.info({ url }, "webhook server listening");
   return { url, close: () => server.close() };
+}
+
+/** The operations console (src/console/); with its settings unset it only says how to turn it on. */
+function consoleServer(s: Shared, read: ReadModel): ConsoleServer {
+  const { settings, log } = s;
+  const github = new AppGitHubClients(s.app, settings.apiBaseUrl, log, settings.githubThrottle);
+  const actions = new QueueConsoleActions({
+    read,
+    queues: Object.values(s.queues),
+    audit: s.auditRecorder,
+    comment: async (repo, pull, body) => {
+      const installationId = await github.installationOf(repo.owner, repo.name);
+      await (await github.forRepo({ ...repo, installationId })).createComment(pull, body);
+    },
+    log,
+  });
+  return new ConsoleServer({
+    ...(settings.console ? { settings: settings.console } : {}),
+    publicUrl: settings.publicUrl,
+    githubBaseUrl: settings.githubBaseUrl,
+    apiBaseUrl: settings.apiBaseUrl,
+    store: new ConsoleStore(s.producer, settings.queuePrefix),
+    read,
+    actions,
+    log,
+  });
 }
 
 async function startWorkerSide(s: Shared): Promise<Closer[]> {

@@ -74,6 +74,9 @@ const envSchema = z.object({
     .regex(/^\S{16,}$/, "SLIPWAY_API_TOKEN must be at least 16 characters, without spaces (it is sent as a bearer token)")
     .optional(),
   SLIPWAY_PUBLIC_URL: httpUrl("SLIPWAY_PUBLIC_URL").optional(),
+  GITHUB_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "GITHUB_CLIENT_ID must be the App's client id (Iv1.… or Iv23…)").optional(),
+  GITHUB_CLIENT_SECRET: z.string().regex(/^\S{8,200}$/, "GITHUB_CLIENT_SECRET must be the App's client secret, without spaces").optional(),
+  SLIPWAY_SESSION_SECRET: z.string().min(32, "SLIPWAY_SESSION_SECRET must be at least 32 characters").optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
 });
 
@@ -126,6 +129,16 @@ export interface Settings {
   publicUrl: string;
   /** The worker's own environment as steps see it: Slipway's credentials removed. */
   stepEnv: Record<string, string>;
+  /** The operations console (SPEC §8); absent until all three of its settings are set. */
+  console?: ConsoleSettings;
+}
+
+export interface ConsoleSettings {
+  /** GITHUB_CLIENT_ID / GITHUB_CLIENT_SECRET: the App's OAuth client, for "Sign in with GitHub". */
+  clientId: string;
+  clientSecret: string;
+  /** SLIPWAY_SESSION_SECRET: the key the session cookie is sealed with. */
+  sessionSecret: string;
 }
 
 export interface AuditSettings {
@@ -149,6 +162,8 @@ const SLIPWAY_OWN_VARIABLES = [
   "SLIPWAY_METRICS_TOKEN",
   "SLIPWAY_API_TOKEN",
   "SLIPWAY_AUDIT_WEBHOOK_SECRET",
+  "GITHUB_CLIENT_SECRET",
+  "SLIPWAY_SESSION_SECRET",
 ];
 
 /**
@@ -184,6 +199,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
   }
   if ((e.SLIPWAY_AUDIT_WEBHOOK_URL === undefined) !== (e.SLIPWAY_AUDIT_WEBHOOK_SECRET === undefined))
     problems.push("SLIPWAY_AUDIT_WEBHOOK_URL and SLIPWAY_AUDIT_WEBHOOK_SECRET go together: set both or neither");
+  const consoleSettings = readConsoleSettings(e, problems);
   if (problems.length > 0) return { ok: false, problems };
 
   const githubBaseUrl = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com";
@@ -221,8 +237,24 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
       ...(e.SLIPWAY_API_TOKEN ? { apiToken: e.SLIPWAY_API_TOKEN } : {}),
       publicUrl: (e.SLIPWAY_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
       stepEnv: stepEnvironment(env),
+      ...(consoleSettings ? { console: consoleSettings } : {}),
     },
   };
+}
+
+/** The console is on with all three settings, off with none; some of them is a mistake worth a line. */
+function readConsoleSettings(
+  e: { GITHUB_CLIENT_ID?: string | undefined; GITHUB_CLIENT_SECRET?: string | undefined; SLIPWAY_SESSION_SECRET?: string | undefined },
+  problems: string[],
+): ConsoleSettings | undefined {
+  const names = ["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "SLIPWAY_SESSION_SECRET"] as const;
+  const given = names.filter((n) => e[n] !== undefined);
+  if (given.length === 0) return undefined;
+  if (given.length < names.length) {
+    problems.push(`the console needs GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SLIPWAY_SESSION_SECRET together; missing: ${names.filter((n) => e[n] === undefined).join(", ")}`);
+    return undefined;
+  }
+  return { clientId: e.GITHUB_CLIENT_ID!, clientSecret: e.GITHUB_CLIENT_SECRET!, sessionSecret: e.SLIPWAY_SESSION_SECRET! };
 }
 
 function loadPrivateKey(inline: string | undefined, path: string | undefined, problems: string[]): string | undefined {

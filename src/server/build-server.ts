@@ -1,5 +1,5 @@
 // Fastify with the Probot webhook middleware mounted, plus health and readiness routes.
-import Fastify, { LogController } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createNodeMiddleware, type Probot } from "probot";
 import type { IntentSink } from "../domain/intent.ts";
@@ -24,6 +24,8 @@ export interface ServerDeps {
   };
   /** /api/v1 (server/api/); absent in tests of the webhook path alone. */
   api?: ApiDeps;
+  /** The operations console (src/console/): registered before /api/v1, whose session it provides. */
+  console?: { register(fastify: FastifyInstance): Promise<void> };
 }
 
 export async function buildServer(deps: ServerDeps) {
@@ -69,6 +71,9 @@ export async function buildServer(deps: ServerDeps) {
     });
   });
 
+  // On the root instance (its logger type is pino's, not Fastify's base one): the session cookie
+  // it registers is read by /api/v1 too.
+  if (deps.console) await deps.console.register(fastify as unknown as FastifyInstance);
   if (deps.api) await fastify.register(apiRoutes(deps.api), { prefix: API_PREFIX });
 
   fastify.get("/healthz", async () => ({ status: "ok" }));
