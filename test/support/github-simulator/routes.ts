@@ -8,6 +8,7 @@ import { issueRoutes } from "./handlers/issues.ts";
 import { pullRoutes } from "./handlers/pulls.ts";
 import { reactionRoutes } from "./handlers/reactions.ts";
 import { repoRoutes } from "./handlers/repos.ts";
+import { userInstallationRoutes } from "./handlers/user-installations.ts";
 import { userTeamRoutes } from "./handlers/users-teams.ts";
 
 export const routes: Routes = {
@@ -19,4 +20,5 @@ export const routes: Routes = {
   ...reactionRoutes,
   ...checkRoutes,
   ...deploymentRoutes,
+  ...userInstallationRoutes,
 };
