@@ -26,6 +26,9 @@ import { createRedis, redisAnswers } from "./queue/redis.ts";
 import { startWorkers } from "./queue/workers.ts";
 import { QueueConsoleActions } from "./console/actions.ts";
 import { ConsoleServer } from "./console/console-server.ts";
+import { runWithLog } from "./logs/job-log.ts";
+import { RedisRunLogReader } from "./logs/redis-run-log-reader.ts";
+import { StreamWaiter } from "./logs/stream-waiter.ts";
 import { buildServer } from "./server/build-server.ts";
 import { ReadModel } from "./server/read-model.ts";
 import { intakeOctokit } from "./server/intake-octokit.ts";
@@ -41,6 +44,7 @@ import { PullHeadStore } from "./state/pull-head-store.ts";
 import { PullPlanStore } from "./state/pull-plan-store.ts";
 import { AuditStore } from "./state/audit-store.ts";
 import { ConsoleStore } from "./state/console-store.ts";
+import type { RunLogReader } from "./logs/run-log.ts";
 import { createRedactor, secretValues } from "./runner/redact.ts";
 import { StickyCommentStore } from "./state/sticky-comment-store.ts";
 import { Workspaces } from "./workspace/workspaces.ts";
@@ -153,7 +157,10 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
     unlock: (intent) => s.dispatcher.dispatch(intent),
     intake: new IntakeStream(s.producer, settings.queuePrefix),
   });
-  const opsConsole = consoleServer(s, read);
+  // One blocking connection serves every client streaming a run's log from this server.
+  const waiter = new StreamWaiter(createRedis(settings.redisUrl, "worker", log), s.producer);
+  const runLogs = new RedisRunLogReader(s.producer, settings.queuePrefix, waiter);
+  const opsConsole = consoleServer(s, read, runLogs);
   const server = await buildServer({
     probot,
     console: opsConsole,
@@ -168,17 +175,24 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
       read,
       log,
       auditEnabled: settings.auditEnabled,
+      runLogs,
       ...(settings.apiToken ? { token: settings.apiToken } : {}),
       ...(opsConsole.enabled ? { session: opsConsole.sessionAccess } : {}),
     },
   });
   const url = await server.listen({ port: settings.port, host: settings.host });
   log.info({ url }, "webhook server listening");
-  return { url, close: () => server.close() };
+  return {
+    url,
+    close: async () => {
+      waiter.close();
+      await server.close();
+    },
+  };
 }
 
 /** The operations console (src/console/); with its settings unset it only says how to turn it on. */
-function consoleServer(s: Shared, read: ReadModel): ConsoleServer {
+function consoleServer(s: Shared, read: ReadModel, logs: RunLogReader): ConsoleServer {
   const { settings, log } = s;
   const github = new AppGitHubClients(s.app, settings.apiBaseUrl, log, settings.githubThrottle);
   const actions = new QueueConsoleActions({
@@ -199,6 +213,7 @@ function consoleServer(s: Shared, read: ReadModel): ConsoleServer {
     store: new ConsoleStore(s.producer, settings.queuePrefix),
     read,
     actions,
+    logs,
     log,
   });
 }
@@ -228,7 +243,10 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
     lockMs: settings.jobLockMs,
     cancel: new CancelBus(subscriber, settings.queuePrefix),
     processors: {
-      run: (intent, signal) => timed(s.metrics.recorder, intent.kind, signal, () => runJob(intent, deps, signal)),
+      run: (intent, signal, job) =>
+        timed(s.metrics.recorder, intent.kind, signal, () =>
+          runWithLog({ redis: s.producer, prefix: settings.queuePrefix, log }, job, intent, () => runJob(intent, deps, signal)),
+        ),
       interrupted: (intent) => {
         s.metrics.recorder.job(intent.kind, "interrupted");
         return reportInterrupted(intent, deps);

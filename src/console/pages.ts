@@ -5,7 +5,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { z } from "zod";
 import { AUDIT_KINDS } from "../audit/event.ts";
-import type { RunLogEntry, RunLogReader } from "../logs/run-log.ts";
+import type { RunLogEntry, RunLogMeta, RunLogReader } from "../logs/run-log.ts";
+import { sendRunLogText, streamRunLog, wantsEventStream } from "../server/api/run-log-route.ts";
 import type { ReadModel, RunView } from "../server/read-model.ts";
 import { auditQuery, describeIssues, encodeCursor, repoParam } from "../server/api/query-schemas.ts";
 import type { ConsoleActions } from "./actions.ts";
@@ -93,7 +94,8 @@ export function registerPages(scope: FastifyInstance, d: PageDeps): void {
 
   const visibleRun = async (id: string, v: Viewer): Promise<RunView | undefined> => {
     if (!RUN_ID.test(id)) return undefined;
-    const run = (await d.read.runs({})).find((r) => r.id === id);
+    // The queue forgets finished jobs after a day; the log's own record may outlive it.
+    const run = (await d.read.runs({})).find((r) => r.id === id) ?? runOfLog(await d.logs?.meta(id));
     return run?.repo && v.repos.has(run.repo.toLowerCase()) ? run : undefined;
   };
 
@@ -131,6 +133,21 @@ export function registerPages(scope: FastifyInstance, d: PageDeps): void {
     }),
   );
 
+  // The live log behind the session: the same stream as /api/v1/runs/:id/log. The page passes the
+  // last line it rendered as `after`; a reconnecting EventSource sends Last-Event-ID instead.
+  scope.get(
+    "/runs/:id/log",
+    page(async (req, reply, v) => {
+      const id = (req.params as { id: string }).id;
+      const meta = RUN_ID.test(id) ? await d.logs?.meta(id) : undefined;
+      if (!d.logs || !meta || !v.repos.has(meta.repo.toLowerCase())) return reply.code(404).send({ error: "no log for this run" });
+      const after = (req.query as Record<string, unknown>).after;
+      if (req.headers["last-event-id"] === undefined && typeof after === "string" && after !== "") req.headers["last-event-id"] = after;
+      if (!wantsEventStream(req)) return sendRunLogText(reply, d.logs, id);
+      return streamRunLog(req, reply, d.logs, id);
+    }),
+  );
+
   scope.get(
     "/audit",
     page(async (req, reply, v) => {
@@ -150,6 +167,21 @@ export function registerPages(scope: FastifyInstance, d: PageDeps): void {
       return sendPage(reply, "audit", { ...base, ...links, events, next });
     }),
   );
+}
+
+function runOfLog(meta: RunLogMeta | undefined): RunView | undefined {
+  if (!meta) return undefined;
+  return {
+    id: meta.runId,
+    kind: meta.kind,
+    state: meta.endedAt ? "completed" : "running",
+    repo: meta.repo,
+    ...(meta.pull !== undefined ? { pull: meta.pull } : {}),
+    ...(meta.sha ? { sha: meta.sha } : {}),
+    queued_at: meta.startedAt,
+    started_at: meta.startedAt,
+    ...(meta.endedAt ? { finished_at: meta.endedAt } : {}),
+  };
 }
 
 function refused(reply: FastifyReply, v: Viewer, message: string): FastifyReply {

@@ -32,7 +32,9 @@ export interface RunLogReader {
   meta(runId: string): Promise<RunLogMeta | undefined>;
   /**
    * Entries after `cursor` (from the first line without one), at most `max`. When there are none
-   * yet and the run has not ended, waits up to `waitMs` for more before answering.
+   * yet and the run has not ended, waits up to `waitMs` for more before answering, or until
+   * `signal` aborts (a client that went away). A cursor it did not give out is an error
+   * (RunLogCursorError in redis-run-log-reader.ts).
    */
-  read(runId: string, cursor: string | undefined, opts: { max: number; waitMs: number }): Promise<RunLogChunk>;
+  read(runId: string, cursor: string | undefined, opts: { max: number; waitMs: number; signal?: AbortSignal }): Promise<RunLogChunk>;
 }

@@ -17,6 +17,8 @@ export interface RunView {
   started_at?: string;
   finished_at?: string;
   outcome?: unknown;
+  /** The run printed a log (GET /api/v1/runs/:id/log, the console's run page); set by the API. */
+  log?: boolean;
 }
 
 const BULLMQ_STATES: Record<RunState, ("waiting" | "delayed" | "prioritized" | "active" | "completed" | "failed")[]> = {
@@ -57,12 +59,18 @@ interface JobLike {
   returnvalue?: unknown;
 }
 
-function runView(job: JobLike, state: RunState, redact: (text: string) => string): RunView {
-  const data = (job.data ?? {}) as Record<string, unknown>;
+/** The repository (OWNER/NAME), pull request and commit a job's data is about, where it says. */
+export function runSubject(jobData: unknown): { repo?: string; pull?: number; sha?: string } {
+  const data = (jobData ?? {}) as Record<string, unknown>;
   const pull = data.pull as { repo?: { owner: string; name: string }; number?: number; headSha?: string } | undefined;
   const repoRef = (data.repo as { owner: string; name: string } | undefined) ?? pull?.repo;
   const number = pull?.number ?? (data.pullNumber as number | undefined);
   const sha = pull?.headSha ?? (data.sha as string | undefined);
+  return { ...(repoRef ? { repo: `${repoRef.owner}/${repoRef.name}` } : {}), ...(number !== undefined ? { pull: number } : {}), ...(sha ? { sha } : {}) };
+}
+
+function runView(job: JobLike, state: RunState, redact: (text: string) => string): RunView {
+  const data = (job.data ?? {}) as Record<string, unknown>;
   const trigger =
     (data.trigger as string | undefined) ?? (data.release ? "release" : data.remediate ? "repair" : data.deliveryId === "scheduled" ? "schedule" : undefined);
   const by = (data.requestedBy as string | undefined) ?? (data.user as string | undefined) ?? (data.release as { by?: string } | undefined)?.by;
@@ -71,9 +79,7 @@ function runView(job: JobLike, state: RunState, redact: (text: string) => string
     id: job.id ?? "",
     kind: job.name,
     state,
-    ...(repoRef ? { repo: `${repoRef.owner}/${repoRef.name}` } : {}),
-    ...(number !== undefined ? { pull: number } : {}),
-    ...(sha ? { sha } : {}),
+    ...runSubject(data),
     ...(trigger ? { trigger } : {}),
     ...(by ? { requested_by: by } : {}),
     queued_at: iso(job.timestamp)!,

@@ -6,11 +6,12 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { JobIntent, PlanIntent, WorldIntent } from "../domain/intent.ts";
 import { pullKey } from "../domain/types.ts";
+import type { RunJobRef } from "../logs/job-log.ts";
 import type { CancelBus } from "./cancel-bus.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./jobs.ts";
 
 export interface Processors {
-  run: (intent: JobIntent, signal: AbortSignal) => Promise<unknown>;
+  run: (intent: JobIntent, signal: AbortSignal, job: RunJobRef) => Promise<unknown>;
   /** An apply or deploy whose worker died mid-way: reported, never run again on its own. */
   interrupted: (intent: WorldIntent) => Promise<unknown>;
 }
@@ -48,16 +49,16 @@ export async function startWorkers(opts: {
       const entry: Running = { pull: pullKey(job.data.pull), headSha: job.data.pull.headSha, controller: new AbortController() };
       running.add(entry);
       try {
-        return await opts.processors.run(job.data, entry.controller.signal);
+        return await opts.processors.run(job.data, entry.controller.signal, jobRef(job));
       } finally {
         running.delete(entry);
       }
     },
     common,
   );
-  const events = new Worker<JobIntent>(EVENT_QUEUE, (job) => opts.processors.run(job.data, never), common);
+  const events = new Worker<JobIntent>(EVENT_QUEUE, (job) => opts.processors.run(job.data, never, jobRef(job)), common);
   // maxStalledCount 0: a worker that dies mid-apply leaves the job failed, not re-run elsewhere.
-  const applies = new Worker<WorldIntent>(APPLY_QUEUE, (job) => opts.processors.run(job.data, never), { ...common, maxStalledCount: 0 });
+  const applies = new Worker<WorldIntent>(APPLY_QUEUE, (job) => opts.processors.run(job.data, never, jobRef(job)), { ...common, maxStalledCount: 0 });
   applies.on("stalled", (jobId) => {
     // With maxStalledCount 0 BullMQ has failed the job; whoever notices reports it.
     void Job.fromId<WorldIntent>(applies, jobId)
@@ -69,6 +70,10 @@ export async function startWorkers(opts: {
   for (const w of workers) watch(w, opts.log, counters);
   plans.on("closed", stopListening);
   return { workers, events: counters };
+}
+
+function jobRef(job: Job): RunJobRef {
+  return { id: job.id ?? "", name: job.name, attempt: Math.max(1, job.attemptsStarted), attempts: job.opts.attempts ?? 1 };
 }
 
 function watch(w: Worker, log: Logger, counters: WorkerEvents): void {

@@ -34,6 +34,7 @@ export async function applyProject(input: ApplyProjectInput): Promise<ProjectRun
   if (!workflow) throw new Error(`workflow ${project.workflow} of ${project.name} passed validation but does not resolve`);
   const result = await runPhase({
     phase: "apply",
+    project: project.name,
     steps: workflow(stepContext(planFile, project)).apply,
     cwd,
     env: stepEnvironment(input.env, project, target, planFile),

@@ -36,7 +36,7 @@ export async function planProject(input: PlanProjectInput): Promise<ProjectRunRe
   if (!workflow) throw new Error(`workflow ${project.workflow} of ${project.name} passed validation but does not resolve`);
   const steps = workflow(stepContext(planFile, project));
   const env = stepEnvironment(input.env, project, target, planFile);
-  const common = { cwd, env, defaultTimeoutMs: input.defaultTimeoutMs, signal: input.signal, redact: input.redact };
+  const common = { cwd, env, project: project.name, defaultTimeoutMs: input.defaultTimeoutMs, signal: input.signal, redact: input.redact };
 
   let outcome: PhaseResult | undefined;
   let combinedOutput = "";

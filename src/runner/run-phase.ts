@@ -2,6 +2,7 @@
 // stopping at the first failure, and reads the result the way SPEC §4 defines it.
 import { rm } from "node:fs/promises";
 import type { ChangeCounts, ResourceChange } from "../domain/types.ts";
+import { currentRunLog } from "../logs/run-log-context.ts";
 import { OutputCapture } from "./output-capture.ts";
 import { AnsibleRecapScanner, ChangeCountScanner, PlanDigest } from "./plan-summary.ts";
 import { readPlanJsonFile } from "./read-plan-json-file.ts";
@@ -11,6 +12,8 @@ import type { ExitCodeConvention, Phase, StepSpec } from "./workflows.ts";
 
 export interface PhaseInput {
   phase: Phase;
+  /** The project the phase runs for: each line of the run's log says so. */
+  project?: string;
   steps: StepSpec[];
   cwd: string;
   /** The whole step environment (worker env + SLIPWAY_*), before each step's own `env`. */
@@ -67,6 +70,7 @@ export async function runPhase(input: PhaseInput): Promise<PhaseResult> {
   let stepCounts: ChangeCountScanner | undefined;
   let recap: AnsibleRecapScanner | undefined;
   let digestOn = false;
+  const runLog = currentRunLog();
   const capture = new OutputCapture({
     redact: input.redact,
     headBytes: input.headBytes,
@@ -75,6 +79,8 @@ export async function runPhase(input: PhaseInput): Promise<PhaseResult> {
     // Summaries (terraform's `Plan:`, ansible's PLAY RECAP) are on stdout; a warning on stderr
     // landing between two recap lines must not end the recap.
     onLine: (line, stream) => {
+      // Every cleaned line, runner lines too, as it is printed (the console streams it).
+      runLog?.line(line, input.project, input.phase);
       if (stream !== "stdout") return;
       counts.add(line);
       stepCounts?.add(line);

@@ -5,7 +5,9 @@ import type { Redis } from "ioredis";
 
 /** Terraform plans are rarely over a few MB; a larger file is not kept and the apply says so. */
 const MAX_BYTES = 64 * 1024 * 1024;
-const TTL_SECONDS = 14 * 24 * 3600;
+/** Also how long run logs are kept (src/logs/run-log-keys.ts): a log lives as long as its plan. */
+export const PLAN_FILE_TTL_SECONDS = 14 * 24 * 3600;
+const TTL_SECONDS = PLAN_FILE_TTL_SECONDS;
 
 export class PlanFileStore {
   constructor(

@@ -10,6 +10,7 @@ import { AUDIT_FIELDS, type AuditEvent } from "../../audit/event.ts";
 import type { AuditFilter } from "../../state/audit-store.ts";
 import type { ReadModel } from "../read-model.ts";
 import { bearerAllowed } from "./auth.ts";
+import { registerRunLogRoute, type RunLogSource } from "./run-log-route.ts";
 import { auditQuery, describeIssues, encodeCursor, deadLettersQuery, environmentsQuery, lockParams, locksQuery, runsQuery } from "./query-schemas.ts";
 
 export const API_PREFIX = "/api/v1";
@@ -21,6 +22,8 @@ export interface ApiDeps {
   log: Logger;
   /** SLIPWAY_AUDIT; false: `GET /audit` answers 404 saying the trail is off. Default true. */
   auditEnabled?: boolean;
+  /** Run logs (src/logs/): `GET /runs/:id/log`, and `log: true` on the runs that have one. */
+  runLogs?: RunLogSource;
   /** A console session (SPEC §9: bearer or session): who it is and the repositories they see. */
   session?: (req: FastifyRequest) => Promise<SessionAccess | undefined>;
 }
@@ -106,8 +109,21 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
     api.get("/runs", async (req, reply) => {
       const q = parse(runsQuery, req.query, reply);
       if (!q) return reply;
-      return { runs: (await deps.read.runs(q)).filter((r) => visible(req, r.repo)) };
+      const runs = (await deps.read.runs(q)).filter((r) => visible(req, r.repo));
+      const logged = (await deps.runLogs?.existing(runs.map((r) => r.id))) ?? new Set<string>();
+      return { runs: runs.map((r) => (logged.has(r.id) ? { ...r, log: true } : r)) };
     });
+
+    if (deps.runLogs) {
+      const logs = deps.runLogs;
+      // A session reads only its repositories' logs; another's is a 404 like a run that never was.
+      api.addHook("preHandler", async (req, reply) => {
+        if (!sessions.has(req) || !req.routeOptions.url?.endsWith("/runs/:id/log")) return;
+        const meta = await logs.meta((req.params as { id: string }).id);
+        if (meta && !visible(req, meta.repo)) return reply.code(404).send({ error: "no log for this run" });
+      });
+      registerRunLogRoute(api, logs);
+    }
 
     // Intake entries that kept failing to become jobs while Redis answered (SPEC §10).
     api.get("/dead-letters", async (req, reply) => {
