@@ -83,6 +83,8 @@ export class ConsoleServer {
       if (!file) return reply.code(404).send("Not Found");
       return securityHeaders(reply).header("cache-control", "public, max-age=300").type(file.type).send(file.body);
     });
+    // Browsers ask for it on every first visit; nothing to show, nothing to log as a 404.
+    fastify.get("/favicon.ico", async (_req, reply) => reply.code(204).header("cache-control", "public, max-age=86400").send());
     const settings = this.d.settings;
     if (!settings) {
       fastify.get("/", async (_req, reply) =>

@@ -122,6 +122,7 @@ export function registerPages(scope: FastifyInstance, d: PageDeps): void {
         title: `${run.kind} ${run.repo ?? ""}`,
         nav: "runs",
         user: user(v),
+        script: "live-log.js",
         run,
         duration: runDuration(run),
         logAvailable: log !== undefined,
