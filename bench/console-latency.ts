@@ -49,10 +49,21 @@ async function seed(stack: BenchStack): Promise<void> {
           staging: { name: "staging", deploymentId: 1, state: "success" },
           production: { name: "production", deploymentId: 2, state: "waiting", reason: "manual: waits for /apply production" },
         },
-        results: { "network-staging": { project: "network-staging", dir: "n", environment: "staging", status: "changes", output: "", truncated: false, durationMs: 5 } },
+        results: {
+          "network-staging": { project: "network-staging", dir: "n", environment: "staging", status: "changes", output: "", truncated: false, durationMs: 5 },
+        },
       });
       for (let i = 0; i < 50; i++) {
-        await audit.append({ kind: i % 2 ? "approval" : "apply", actor: `user${i % 5}`, repo, pull: r + 1, sha, project: "network-staging", environment: "staging", via: "comment" });
+        await audit.append({
+          kind: i % 2 ? "approval" : "apply",
+          actor: `user${i % 5}`,
+          repo,
+          pull: r + 1,
+          sha,
+          project: "network-staging",
+          environment: "staging",
+          via: "comment",
+        });
       }
     }
   } finally {
@@ -64,12 +75,18 @@ async function seed(stack: BenchStack): Promise<void> {
 async function signIn(base: string, stack: BenchStack): Promise<string> {
   stack.sim.signInAs("bench-user");
   const start = await fetch(`${base}/login`, { redirect: "manual" });
-  const stateCookie = start.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const stateCookie = start.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   const authorize = await fetch(start.headers.get("location")!, { redirect: "manual" });
   const back = new URL(authorize.headers.get("location")!);
   const done = await fetch(`${base}${back.pathname}${back.search}`, { redirect: "manual", headers: { cookie: stateCookie } });
   if (done.headers.get("location") !== "/") throw new Error(`sign-in failed: ${done.status}`);
-  return done.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  return done.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
 }
 
 async function run(): Promise<BenchResult> {
@@ -86,19 +103,25 @@ async function run(): Promise<BenchResult> {
         GITHUB_CLIENT_ID: stack.sim.clientId,
         GITHUB_CLIENT_SECRET: stack.sim.clientSecret,
         SLIPWAY_SESSION_SECRET: "bench-console-session-secret-0123456789",
-        LOG_LEVEL: "warn",
       },
     });
     const cookie = await signIn(slipway.url, stack);
     const page = await fetch(`${base}/`, { headers: { cookie } });
     const html = await page.text();
-    if (page.status !== 200 || !html.includes("acme/infra-3") || !html.includes("network-production")) throw new Error(`the environments page is not what it should be (${page.status})`);
+    if (page.status !== 200 || !html.includes("acme/infra-3") || !html.includes("network-production"))
+      throw new Error(`the environments page is not what it should be (${page.status})`);
     const load = loadavg()[0]!.toFixed(1);
     const health: number[] = [];
     const env: number[] = [];
     let errors = 0;
     const block = async (path: string, headers: Record<string, string>, into: number[], keep: boolean) => {
-      const r = await runLoad({ url: `${base}${path}`, method: "GET", connections: CONNECTIONS, durationMs: keep ? BLOCK_MS : 1000, next: () => ({ headers, body: "" }) });
+      const r = await runLoad({
+        url: `${base}${path}`,
+        method: "GET",
+        connections: CONNECTIONS,
+        durationMs: keep ? BLOCK_MS : 1000,
+        next: () => ({ headers, body: "" }),
+      });
       if (keep) {
         into.push(...r.latencies);
         errors += r.errorCount;
@@ -118,17 +141,32 @@ async function run(): Promise<BenchResult> {
     const rps = (n: number) => Math.round(n / ((BLOCKS * BLOCK_MS) / 1000));
     return {
       headline: { console_p99_ratio: ratio },
-      goals: [{ what: `environments page p99 / GET /healthz p99 at ${CONNECTIONS} connections`, target: `≤ ${GOAL}`, value: String(ratio), met: ratio <= GOAL && errors === 0 }],
+      goals: [
+        {
+          what: `environments page p99 / GET /healthz p99 at ${CONNECTIONS} connections`,
+          target: `≤ ${GOAL}`,
+          value: String(ratio),
+          met: ratio <= GOAL && errors === 0,
+        },
+      ],
       table: {
         title: "console_p99_ratio: the environments page vs GET /healthz, 32 connections",
         headers: ["route", "answers", "per second", "p50", "p99", "max"],
         rows: [
           ["GET /healthz", health.length, rps(health.length), ms(round(median(health), 1)), ms(round(hp99, 1)), ms(round(percentile(health, 100), 1))],
-          [`GET / (${REPOS} repositories, signed in)`, env.length, rps(env.length), ms(round(median(env), 1)), ms(round(ep99, 1)), ms(round(percentile(env, 100), 1))],
+          [
+            `GET / (${REPOS} repositories, signed in)`,
+            env.length,
+            rps(env.length),
+            ms(round(median(env), 1)),
+            ms(round(ep99, 1)),
+            ms(round(percentile(env, 100), 1)),
+          ],
         ],
         notes: [
           `One webhook server (SLIPWAY_ROLE=server); ${BLOCKS} alternating blocks of ${BLOCK_MS / 1000} s per route after a 1 s warm-up of each; errors: ${errors}.`,
-          "Each page reads the session and the cached access list, then per repository its deploys and 2 audit pages from Redis, and renders the Eta template.",
+          "Each page reads the session and the cached access list (≤ 5 min), then per repository its deploys and newest audit events through a",
+          "1-second per-process cache shared by concurrent requests, and renders the Eta template. Without that cache the page measured 21× (182/s).",
           `Load average when it started: ${load} on this machine (other work shows in both p99s).`,
         ],
       },

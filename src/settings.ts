@@ -74,8 +74,14 @@ const envSchema = z.object({
     .regex(/^\S{16,}$/, "SLIPWAY_API_TOKEN must be at least 16 characters, without spaces (it is sent as a bearer token)")
     .optional(),
   SLIPWAY_PUBLIC_URL: httpUrl("SLIPWAY_PUBLIC_URL").optional(),
-  GITHUB_CLIENT_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "GITHUB_CLIENT_ID must be the App's client id (Iv1.… or Iv23…)").optional(),
-  GITHUB_CLIENT_SECRET: z.string().regex(/^\S{8,200}$/, "GITHUB_CLIENT_SECRET must be the App's client secret, without spaces").optional(),
+  GITHUB_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, "GITHUB_CLIENT_ID must be the App's client id (Iv1.… or Iv23…)")
+    .optional(),
+  GITHUB_CLIENT_SECRET: z
+    .string()
+    .regex(/^\S{8,200}$/, "GITHUB_CLIENT_SECRET must be the App's client secret, without spaces")
+    .optional(),
   SLIPWAY_SESSION_SECRET: z.string().min(32, "SLIPWAY_SESSION_SECRET must be at least 32 characters").optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
 });
@@ -251,7 +257,9 @@ function readConsoleSettings(
   const given = names.filter((n) => e[n] !== undefined);
   if (given.length === 0) return undefined;
   if (given.length < names.length) {
-    problems.push(`the console needs GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SLIPWAY_SESSION_SECRET together; missing: ${names.filter((n) => e[n] === undefined).join(", ")}`);
+    problems.push(
+      `the console needs GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SLIPWAY_SESSION_SECRET together; missing: ${names.filter((n) => e[n] === undefined).join(", ")}`,
+    );
     return undefined;
   }
   return { clientId: e.GITHUB_CLIENT_ID!, clientSecret: e.GITHUB_CLIENT_SECRET!, sessionSecret: e.SLIPWAY_SESSION_SECRET! };

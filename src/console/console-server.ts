@@ -155,5 +155,10 @@ export class ConsoleServer {
 }
 
 export function forbidden(reply: FastifyReply): FastifyReply {
-  return sendPage(reply, "error", { title: "Refused", message: "This form is out of date or did not come from this console. Reload the page and try again." }, 403);
+  return sendPage(
+    reply,
+    "error",
+    { title: "Refused", message: "This form is out of date or did not come from this console. Reload the page and try again." },
+    403,
+  );
 }

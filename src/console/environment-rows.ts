@@ -18,12 +18,16 @@ export interface EnvironmentRow {
 
 const WAITING_STATES = new Set(["waiting", "queued", "interrupted", "failure", "held"]);
 
-/** `approvals` and `applies` are the repository's recent audit events of those kinds. */
-export function environmentRows(envs: EnvironmentView[], approvals: AuditEvent[], applies: AuditEvent[]): EnvironmentRow[] {
+/** `events` are the repository's recent audit events, newest first. */
+export function environmentRows(envs: EnvironmentView[], events: AuditEvent[]): EnvironmentRow[] {
+  const approvals = events.filter((e) => e.kind === "approval");
+  const applies = events.filter((e) => e.kind === "apply");
   const rows: EnvironmentRow[] = [];
   for (const env of envs) {
     const approvers = [
-      ...new Set(approvals.filter((a) => env.pull !== undefined && a.pull === env.pull && (!a.environment || a.environment === env.environment)).map((a) => a.actor)),
+      ...new Set(
+        approvals.filter((a) => env.pull !== undefined && a.pull === env.pull && (!a.environment || a.environment === env.environment)).map((a) => a.actor),
+      ),
     ].sort();
     for (const p of env.projects) {
       const applied = applies.find((a) => a.project === p.name && a.sha === env.sha);

@@ -11,7 +11,8 @@ import type { ReadModel, RunView } from "../server/read-model.ts";
 import { auditQuery, describeIssues, encodeCursor, repoParam } from "../server/api/query-schemas.ts";
 import type { ConsoleActions } from "./actions.ts";
 import type { Viewer } from "./console-server.ts";
-import { environmentRows } from "./environment-rows.ts";
+import { environmentRows, type EnvironmentRow } from "./environment-rows.ts";
+import { ShortCache } from "./short-cache.ts";
 import { runGroups, runDuration } from "./run-rows.ts";
 import { sendPage, securityHeaders } from "./render.ts";
 import { sameToken } from "./session.ts";
@@ -25,8 +26,17 @@ export interface PageDeps {
   log: Logger;
 }
 
+/** Newest audit events read per repository for the environments page: approvals and applies of the deploys shown. */
+const RECENT_EVENTS = 100;
 const RUN_ID = /^[A-Za-z0-9_.@/=+-]{1,400}$/;
-const lockForm = z.object({ _csrf: z.string(), repo: repoParam, project: z.string().max(200).regex(/^[A-Za-z0-9_./-]+$/) });
+const lockForm = z.object({
+  _csrf: z.string(),
+  repo: repoParam,
+  project: z
+    .string()
+    .max(200)
+    .regex(/^[A-Za-z0-9_./-]+$/),
+});
 const NOTICES: Record<string, string> = {
   released: "The lock is being released; the pull request is told who released it.",
   cancelled: "The run was cancelled; the pull request is told who cancelled it.",
@@ -43,20 +53,22 @@ export function registerPages(scope: FastifyInstance, d: PageDeps): void {
   const user = (v: Viewer) => ({ login: v.login, csrf: v.csrf });
   const notFound = (reply: FastifyReply, v: Viewer) =>
     sendPage(reply, "error", { title: "Not found", message: "There is nothing here, or nothing you can see.", user: user(v) }, 404);
+  const environmentsOf = new ShortCache<EnvironmentRow[]>(1000);
   const notice = (req: FastifyRequest) => NOTICES[String((req.query as Record<string, unknown>).done ?? "")];
 
   scope.get(
     "/",
     page(async (_req, reply, v) => {
-      const repos = [];
-      for (const access of v.repos.values()) {
-        const [envs, approvals, applies] = await Promise.all([
-          d.read.environments(access.repo),
-          d.read.auditPage({ repo: access.repo, kind: "approval" }, 100),
-          d.read.auditPage({ repo: access.repo, kind: "apply" }, 100),
-        ]);
-        repos.push({ repo: access.repo, anchor: access.repo.replace(/[^A-Za-z0-9_-]/g, "-"), rows: environmentRows(envs, approvals.events, applies.events) });
-      }
+      const repos = await Promise.all(
+        [...v.repos.values()].map(async (access) => {
+          const rows = await environmentsOf.get(access.repo.toLowerCase(), async () => {
+            // One read of the repository's newest events gives both the approvers and the apply times.
+            const [envs, recent] = await Promise.all([d.read.environments(access.repo), d.read.auditPage({ repo: access.repo }, RECENT_EVENTS)]);
+            return environmentRows(envs, recent.events);
+          });
+          return { repo: access.repo, anchor: access.repo.replace(/[^A-Za-z0-9_-]/g, "-"), rows };
+        }),
+      );
       return sendPage(reply, "environments", { title: "Environments", nav: "environments", user: user(v), repos, github: d.githubBaseUrl });
     }),
   );
@@ -64,7 +76,9 @@ export function registerPages(scope: FastifyInstance, d: PageDeps): void {
   scope.get(
     "/locks",
     page(async (req, reply, v) => {
-      const locks = (await d.read.locks()).filter((l) => v.repos.has(l.repo.toLowerCase())).map((l) => ({ ...l, canWrite: v.repos.get(l.repo.toLowerCase())!.canWrite }));
+      const locks = (await d.read.locks())
+        .filter((l) => v.repos.has(l.repo.toLowerCase()))
+        .map((l) => ({ ...l, canWrite: v.repos.get(l.repo.toLowerCase())!.canWrite }));
       return sendPage(reply, "locks", { title: "Locks", nav: "locks", user: user(v), locks, notice: notice(req), github: d.githubBaseUrl });
     }),
   );
@@ -104,7 +118,8 @@ export function registerPages(scope: FastifyInstance, d: PageDeps): void {
     page(async (req, reply, v) => {
       const run = await visibleRun((req.params as { id: string }).id, v);
       if (!run) return notFound(reply, v);
-      if (!sameToken((req.body as Record<string, unknown> | undefined)?._csrf, v.csrf)) return refused(reply, v, "This form is out of date or did not come from this console.");
+      if (!sameToken((req.body as Record<string, unknown> | undefined)?._csrf, v.csrf))
+        return refused(reply, v, "This form is out of date or did not come from this console.");
       if (!v.repos.get(run.repo!.toLowerCase())!.canWrite) return refused(reply, v, `Cancelling a run needs write permission on ${run.repo}.`);
       const cancelled = await d.actions.cancelRun(run, v.login);
       return securityHeaders(reply).redirect(`/runs?done=${cancelled ? "cancelled" : "not-queued"}`, 303);
@@ -156,7 +171,14 @@ export function registerPages(scope: FastifyInstance, d: PageDeps): void {
       const raw = Object.fromEntries(Object.entries((req.query ?? {}) as Record<string, unknown>).filter(([, value]) => value !== ""));
       const q = auditQuery.safeParse(raw);
       const shown = Object.fromEntries(Object.entries(raw).filter(([k]) => ["repo", "actor", "kind", "since", "until"].includes(k))) as Record<string, string>;
-      const base = { title: "Audit trail", nav: "audit" as const, user: user(v), kinds: AUDIT_KINDS, repoChoices: [...v.repos.values()].map((r) => r.repo), filter: shown };
+      const base = {
+        title: "Audit trail",
+        nav: "audit" as const,
+        user: user(v),
+        kinds: AUDIT_KINDS,
+        repoChoices: [...v.repos.values()].map((r) => r.repo),
+        filter: shown,
+      };
       const exportLink = (format: string) => `/api/v1/audit?${new URLSearchParams({ ...shown, format }).toString()}`;
       const links = { exportCsv: exportLink("csv"), exportNdjson: exportLink("ndjson") };
       if (!q.success) return sendPage(reply, "audit", { ...base, ...links, events: [], error: describeIssues(q.error) }, 400);

@@ -30,6 +30,13 @@ export function runGroups(runs: RunView[], canWrite: (run: RunView) => boolean, 
   return [
     { state: "queued", label: "Queued", runs: runs.filter((r) => r.state === "queued").map(row) },
     { state: "running", label: "Running", runs: runs.filter((r) => r.state === "running").map(row) },
-    { state: "recent", label: "Recent", runs: runs.filter((r) => r.state === "completed" || r.state === "failed").slice(0, RECENT).map(row) },
+    {
+      state: "recent",
+      label: "Recent",
+      runs: runs
+        .filter((r) => r.state === "completed" || r.state === "failed")
+        .slice(0, RECENT)
+        .map(row),
+    },
   ];
 }

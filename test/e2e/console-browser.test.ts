@@ -94,14 +94,18 @@ let pull: PullInfo;
 
 test("the console in Chromium: sign-in, visibility, live log, lock release, audit export", { timeout: 170_000 }, async () => {
   const gh = e2e.gh;
-  await gh.createRepo({ owner: "acme", name: "infra", files: { ".slipway.yml": CONFIG, "network/plan.sh": PLAN, "network/apply.sh": 'echo "applied network"\n' } });
+  await gh.createRepo({
+    owner: "acme",
+    name: "infra",
+    files: { ".slipway.yml": CONFIG, "network/plan.sh": PLAN, "network/apply.sh": 'echo "applied network"\n' },
+  });
   await gh.createRepo({ owner: "acme", name: "secret" });
   gh.addUser("wendy", { permission: { "acme/infra": "write" } });
   gh.addUser("rita", { permission: { "acme/infra": "read" } });
 
   // Sign in: the environments page lists acme/infra and never acme/secret.
   const wendy = await signedIn("wendy");
-  assert.match(await wendy.textContent("main") ?? "", /acme\/infra/);
+  assert.match((await wendy.textContent("main")) ?? "", /acme\/infra/);
   assert.doesNotMatch(await wendy.content(), /acme\/secret/);
 
   // A plan starts; its run page shows the first lines, then the next one arrives while it runs.
@@ -139,7 +143,10 @@ test("the console in Chromium: sign-in, visibility, live log, lock release, audi
   await wendy.waitForURL(`${url}/locks?done=released`);
   await e2e.idle();
   const comments = gh.comments(pull.repo, pull.number).map((c) => String(c.body));
-  assert.ok(comments.some((b) => /released by wendy from the console/.test(b)), comments.join("\n---\n"));
+  assert.ok(
+    comments.some((b) => /released by wendy from the console/.test(b)),
+    comments.join("\n---\n"),
+  );
 
   // Merge: the deploy to staging fills the environments page.
   await gh.merge(pull, "wendy");

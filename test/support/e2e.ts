@@ -23,7 +23,10 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
   let slipway: SlipwayProcess;
   try {
     const env = { ...opts.env, ...opts.envFromSimulator?.(sim) };
-    slipway = await startSlipwayProcess({ gheHost: sim.host, appId: sim.appId, privateKey: sim.privateKey, webhookSecret: sim.webhookSecret }, { ...opts, env });
+    slipway = await startSlipwayProcess(
+      { gheHost: sim.host, appId: sim.appId, privateKey: sim.privateKey, webhookSecret: sim.webhookSecret },
+      { ...opts, env },
+    );
   } catch (err) {
     await sim.stop();
     throw err;

@@ -22,7 +22,7 @@
     try {
       var parsed = JSON.parse(event.data);
       if (parsed && typeof parsed.line === "string") text = parsed.line;
-    } catch (e) {
+    } catch (_notJson) {
       // plain text data: shown as is
     }
     append(text);

@@ -42,8 +42,16 @@ before(async () => {
   await c.audit.append({ kind: "apply", actor: "slipway", repo: "acme/app", pull: 7, sha: SHA, project: EVIL_PROJECT, environment: "staging", via: "merge" });
   await c.audit.append({ kind: "command.refused", actor: "mallory", repo: "acme/app", reason: "<script>alert('reason')</script>", via: "comment" });
   await c.audit.append({ kind: "plan", actor: "eve", repo: "acme/secret", pull: 3, via: "comment" });
-  await c.queue.add("plan", { kind: "plan", trigger: "autoplan", pull: { repo: { owner: "acme", name: "app", installationId: 1 }, number: 7, headSha: SHA } }, { jobId: "plan/acme/app/7/q" });
-  await c.queue.add("plan", { kind: "plan", trigger: "autoplan", pull: { repo: { owner: "acme", name: "secret", installationId: 1 }, number: 3, headSha: SHA } }, { jobId: "plan/acme/secret/3/q" });
+  await c.queue.add(
+    "plan",
+    { kind: "plan", trigger: "autoplan", pull: { repo: { owner: "acme", name: "app", installationId: 1 }, number: 7, headSha: SHA } },
+    { jobId: "plan/acme/app/7/q" },
+  );
+  await c.queue.add(
+    "plan",
+    { kind: "plan", trigger: "autoplan", pull: { repo: { owner: "acme", name: "secret", installationId: 1 }, number: 3, headSha: SHA } },
+    { jobId: "plan/acme/secret/3/q" },
+  );
   alice = await signIn(c, sim, "alice");
   rob = await signIn(c, sim, "rob");
 });
@@ -115,7 +123,10 @@ describe("what a person sees", () => {
     assert.match(String(csv.headers["content-type"]), /text\/csv/);
     assert.match(csv.body, /carol/);
     assert.doesNotMatch(csv.body, /eve/);
-    const ndjson = (await get("/api/v1/audit?format=ndjson", alice)).body.trim().split("\n").map((l) => JSON.parse(l) as AuditEvent);
+    const ndjson = (await get("/api/v1/audit?format=ndjson", alice)).body
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as AuditEvent);
     assert.ok(ndjson.every((e) => e.repo === "acme/app"));
     assert.equal((await c.app.inject({ method: "GET", url: "/api/v1/locks" })).statusCode, 401);
   });
@@ -125,16 +136,36 @@ describe("actions", () => {
   test("a reader is refused a lock release; a writer's is audited as theirs, from the console", async () => {
     const page = await get("/locks", rob);
     assert.match(page.body, /needs write access/);
-    const refused = await c.app.inject({ method: "POST", url: "/locks/release", headers: { cookie: rob }, payload: { _csrf: csrfOf(page.body), repo: "acme/app", project: "network" } });
+    const refused = await c.app.inject({
+      method: "POST",
+      url: "/locks/release",
+      headers: { cookie: rob },
+      payload: { _csrf: csrfOf(page.body), repo: "acme/app", project: "network" },
+    });
     assert.equal(refused.statusCode, 403);
     assert.equal(c.unlocks.length, 0);
 
     const mine = await get("/locks", alice);
-    const forged = await c.app.inject({ method: "POST", url: "/locks/release", headers: { cookie: alice }, payload: { _csrf: csrfOf(page.body), repo: "acme/app", project: "network" } });
+    const forged = await c.app.inject({
+      method: "POST",
+      url: "/locks/release",
+      headers: { cookie: alice },
+      payload: { _csrf: csrfOf(page.body), repo: "acme/app", project: "network" },
+    });
     assert.equal(forged.statusCode, 403, "rob's token is not alice's");
-    const hidden = await c.app.inject({ method: "POST", url: "/locks/release", headers: { cookie: alice }, payload: { _csrf: csrfOf(mine.body), repo: "acme/secret", project: "vault" } });
+    const hidden = await c.app.inject({
+      method: "POST",
+      url: "/locks/release",
+      headers: { cookie: alice },
+      payload: { _csrf: csrfOf(mine.body), repo: "acme/secret", project: "vault" },
+    });
     assert.equal(hidden.statusCode, 404);
-    const ok = await c.app.inject({ method: "POST", url: "/locks/release", headers: { cookie: alice }, payload: { _csrf: csrfOf(mine.body), repo: "acme/app", project: "network" } });
+    const ok = await c.app.inject({
+      method: "POST",
+      url: "/locks/release",
+      headers: { cookie: alice },
+      payload: { _csrf: csrfOf(mine.body), repo: "acme/app", project: "network" },
+    });
     assert.equal(ok.statusCode, 303);
     assert.equal(ok.headers.location, "/locks?done=released");
     assert.deepEqual(
@@ -158,7 +189,12 @@ describe("actions", () => {
       [["alice", "console", 7]],
     );
     assert.match(c.comments.at(-1)!.body, /cancelled by @alice from the Slipway console/);
-    const secret = await c.app.inject({ method: "POST", url: "/runs/plan%2Facme%2Fsecret%2F3%2Fq/cancel", headers: { cookie: alice }, payload: { _csrf: csrfOf(page.body) } });
+    const secret = await c.app.inject({
+      method: "POST",
+      url: "/runs/plan%2Facme%2Fsecret%2F3%2Fq/cancel",
+      headers: { cookie: alice },
+      payload: { _csrf: csrfOf(page.body) },
+    });
     assert.equal(secret.statusCode, 404);
     assert.ok(await c.queue.getJob("plan/acme/secret/3/q"));
   });

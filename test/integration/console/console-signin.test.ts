@@ -133,7 +133,8 @@ describe("console off", () => {
     try {
       const res = await off.app.inject({ method: "GET", url: "/" });
       assert.equal(res.statusCode, 200);
-      for (const s of ["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "SLIPWAY_SESSION_SECRET", `${PUBLIC_URL}/login/callback`]) assert.ok(res.body.includes(s), s);
+      for (const s of ["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "SLIPWAY_SESSION_SECRET", `${PUBLIC_URL}/login/callback`])
+        assert.ok(res.body.includes(s), s);
       assert.equal((await off.app.inject({ method: "GET", url: "/locks" })).statusCode, 404);
       assert.equal((await off.app.inject({ method: "GET", url: "/api/v1/locks" })).statusCode, 401);
     } finally {

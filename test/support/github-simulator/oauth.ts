@@ -61,7 +61,8 @@ export class OAuthFlow {
     if (!redirect || !URL.canParse(redirect) || !/^https?:$/.test(new URL(redirect).protocol))
       return this.answer(res, "authorize", 400, "text/plain", "redirect_uri is missing or not a URL", "redirect_uri");
     if (!q.get("state")) return this.answer(res, "authorize", 400, "text/plain", "state is required by this simulator", "state");
-    if (!this.signedInAs || !this.knownUser(this.signedInAs)) return this.answer(res, "authorize", 403, "text/plain", "no user signed in to the simulator", "no user");
+    if (!this.signedInAs || !this.knownUser(this.signedInAs))
+      return this.answer(res, "authorize", 403, "text/plain", "no user signed in to the simulator", "no user");
     const back = new URL(redirect);
     back.searchParams.set("code", this.codeFor(this.signedInAs, redirect));
     back.searchParams.set("state", q.get("state")!);
@@ -80,7 +81,8 @@ export class OAuthFlow {
     } catch {
       return this.answer(res, "access_token", 400, "text/plain", "Problems parsing JSON", "bad body");
     }
-    const fail = (error: string) => this.answer(res, "access_token", 200, "application/json", JSON.stringify({ error, error_description: error.replace(/_/g, " ") }), error);
+    const fail = (error: string) =>
+      this.answer(res, "access_token", 200, "application/json", JSON.stringify({ error, error_description: error.replace(/_/g, " ") }), error);
     if (params.client_id !== this.clientId || params.client_secret !== this.clientSecret) return fail("incorrect_client_credentials");
     const code = typeof params.code === "string" ? this.codes.get(params.code) : undefined;
     if (!code || code.expiresAt <= Date.now() || code.clientId !== params.client_id) return fail("bad_verification_code");

@@ -23,7 +23,22 @@ export const userInstallationRoutes: Routes = {
     auth: "user",
     handle: (req, core) => {
       const user = core.state.user(login(req));
-      return ok({ ...serializeUser(user, core.urls), name: null, company: null, blog: "", location: null, email: null, hireable: null, bio: null, public_repos: 0, public_gists: 0, followers: 0, following: 0, created_at: core.app.createdAt, updated_at: core.app.createdAt });
+      return ok({
+        ...serializeUser(user, core.urls),
+        name: null,
+        company: null,
+        blog: "",
+        location: null,
+        email: null,
+        hireable: null,
+        bio: null,
+        public_repos: 0,
+        public_gists: 0,
+        followers: 0,
+        following: 0,
+        created_at: core.app.createdAt,
+        updated_at: core.app.createdAt,
+      });
     },
   },
   "apps/list-installations-for-authenticated-user": {
