@@ -180,3 +180,22 @@ test("SLIPWAY_PUBLIC_URL: defaults to localhost on PORT, loses a trailing slash,
   assert.ok(!bad.ok);
   assert.deepEqual(bad.problems, ["SLIPWAY_PUBLIC_URL must be an http:// or https:// URL"]);
 });
+
+test("the console: on with its three settings, off with none, one line for each mistake", () => {
+  const secret = "s".repeat(32);
+  const off = readSettings({});
+  assert.ok(off.ok);
+  assert.equal(off.settings.console, undefined);
+  const on = readSettings({ GITHUB_CLIENT_ID: "Iv1.abc", GITHUB_CLIENT_SECRET: "0123456789abcdef", SLIPWAY_SESSION_SECRET: secret });
+  assert.ok(on.ok);
+  assert.deepEqual(on.settings.console, { clientId: "Iv1.abc", clientSecret: "0123456789abcdef", sessionSecret: secret });
+  assert.ok(!("GITHUB_CLIENT_SECRET" in on.settings.stepEnv) && !("SLIPWAY_SESSION_SECRET" in on.settings.stepEnv));
+  const short = readSettings({ GITHUB_CLIENT_ID: "Iv1.abc", GITHUB_CLIENT_SECRET: "0123456789abcdef", SLIPWAY_SESSION_SECRET: "too short" });
+  assert.ok(!short.ok);
+  assert.deepEqual(short.problems, ["SLIPWAY_SESSION_SECRET must be at least 32 characters"]);
+  const partial = readSettings({ GITHUB_CLIENT_ID: "Iv1.abc" });
+  assert.ok(!partial.ok);
+  assert.deepEqual(partial.problems, [
+    "the console needs GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SLIPWAY_SESSION_SECRET together; missing: GITHUB_CLIENT_SECRET, SLIPWAY_SESSION_SECRET",
+  ]);
+});
