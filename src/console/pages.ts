@@ -86,8 +86,10 @@ export function registerPages(scope: FastifyInstance, d: PageDeps): void {
   scope.post(
     "/locks/release",
     page(async (req, reply, v) => {
-      const form = lockForm.safeParse(req.body ?? {});
-      if (!form.success || !sameToken(form.data._csrf, v.csrf)) return refused(reply, v, "This form is out of date or did not come from this console.");
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      if (!sameToken(body._csrf, v.csrf)) return refused(reply, v, "This form is out of date or did not come from this console.");
+      const form = lockForm.safeParse(body);
+      if (!form.success) return sendPage(reply, "error", { title: "Bad request", message: describeIssues(form.error), user: user(v) }, 400);
       const access = v.repos.get(form.data.repo.toLowerCase());
       if (!access) return notFound(reply, v);
       if (!access.canWrite) return refused(reply, v, `Releasing a lock needs write permission on ${access.repo}.`);

@@ -125,6 +125,8 @@ test("the console in Chromium: sign-in, visibility, live log, lock release, audi
   await writeFile(join(gate, "second"), "");
   await log.getByText("+ create network").waitFor();
   await wendy.locator("#log-status", { hasText: "Complete." }).waitFor();
+  // The stream started after the lines the page was rendered with: none of them twice.
+  assert.equal(((await log.textContent()) ?? "").split("planning network").length - 1, 1);
   await e2e.idle();
   await wendy.reload();
   await shot(wendy, "run");

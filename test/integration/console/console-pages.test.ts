@@ -6,10 +6,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { AuditEvent } from "../../../src/audit/event.ts";
 import { ACCESS_MAX_AGE_MS } from "../../../src/console/access.ts";
+import { RedisRunLogWriter } from "../../../src/logs/run-log-writer.ts";
 import { startGitHubSimulator, type GitHubSimulator } from "../../support/github-simulator/index.ts";
-import { csrfOf, signIn, startConsole, type TestConsole } from "./console-support.ts";
+import { API_TOKEN, csrfOf, signIn, startConsole, type TestConsole } from "./console-support.ts";
 
 const SHA = "e".repeat(40);
+const EVIL_LINE = `<script>alert("log")</script><img src=x onerror=alert(2)>`;
 const EVIL_PROJECT = 'net<img src=x onerror="alert(1)">';
 let sim: GitHubSimulator;
 let c: TestConsole;
@@ -52,6 +54,14 @@ before(async () => {
     { kind: "plan", trigger: "autoplan", pull: { repo: { owner: "acme", name: "secret", installationId: 1 }, number: 3, headSha: SHA } },
     { jobId: "plan/acme/secret/3/q" },
   );
+  for (const [runId, repo, lines] of [
+    ["plan/acme/app/9/done", "acme/app", ["$ sh plan.sh", EVIL_LINE, "+ create network"]],
+    ["plan/acme/secret/3/q", "acme/secret", ["vault password rotated"]],
+  ] as const) {
+    const writer = new RedisRunLogWriter(c.redis, c.prefix, { runId, repo, kind: "plan", startedAt: new Date().toISOString() });
+    for (const l of lines) writer.line(l, "network", "plan");
+    await writer.end();
+  }
   alice = await signIn(c, sim, "alice");
   rob = await signIn(c, sim, "rob");
 });
@@ -132,6 +142,34 @@ describe("what a person sees", () => {
   });
 });
 
+describe("run logs", () => {
+  test("a finished run's page shows its whole log, each line escaped; the text log too", async () => {
+    const page = await get("/runs/plan%2Facme%2Fapp%2F9%2Fdone", alice);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Complete\./);
+    assert.match(page.body, /\+ create network/);
+    assert.ok(page.body.includes("&lt;script&gt;alert(&quot;log&quot;)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"));
+    assert.ok(!page.body.includes('<script>alert("log")'));
+    assert.match(page.body, /data-stream=""/, "nothing to stream once ended");
+    const text = await get("/runs/plan%2Facme%2Fapp%2F9%2Fdone/log", alice);
+    assert.equal(text.body, `$ sh plan.sh\n${EVIL_LINE}\n+ create network\n`);
+  });
+
+  test("another repository's log is a 404 on the console and on the API with a session, but not with the token", async () => {
+    for (const url of ["/runs/plan%2Facme%2Fsecret%2F3%2Fq/log", "/api/v1/runs/plan%2Facme%2Fsecret%2F3%2Fq/log"]) {
+      const res = await get(url, alice);
+      assert.equal(res.statusCode, 404, url);
+      assert.doesNotMatch(res.body, /vault/);
+    }
+    const bearer = await c.app.inject({
+      method: "GET",
+      url: "/api/v1/runs/plan%2Facme%2Fsecret%2F3%2Fq/log",
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+    });
+    assert.match(bearer.body, /vault password rotated/);
+  });
+});
+
 describe("actions", () => {
   test("a reader is refused a lock release; a writer's is audited as theirs, from the console", async () => {
     const page = await get("/locks", rob);
@@ -146,6 +184,14 @@ describe("actions", () => {
     assert.equal(c.unlocks.length, 0);
 
     const mine = await get("/locks", alice);
+    const hostile = await c.app.inject({
+      method: "POST",
+      url: "/locks/release",
+      headers: { cookie: alice },
+      payload: { _csrf: csrfOf(mine.body), repo: "acme/app", project: "<script>" },
+    });
+    assert.equal(hostile.statusCode, 400);
+    assert.ok(!hostile.body.includes("<script>"));
     const forged = await c.app.inject({
       method: "POST",
       url: "/locks/release",

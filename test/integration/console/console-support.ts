@@ -4,6 +4,8 @@ import { Queue } from "bullmq";
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from "fastify";
 import { Redis } from "ioredis";
 import pino from "pino";
+import { RedisRunLogReader } from "../../../src/logs/redis-run-log-reader.ts";
+import { StreamWaiter } from "../../../src/logs/stream-waiter.ts";
 import { QueueConsoleActions } from "../../../src/console/actions.ts";
 import { ConsoleServer } from "../../../src/console/console-server.ts";
 import { RedisAuditRecorder } from "../../../src/audit/recorder.ts";
@@ -19,6 +21,7 @@ import type { GitHubSimulator } from "../../support/github-simulator/index.ts";
 import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix } from "../../support/redis.ts";
 
 export const PUBLIC_URL = "http://console.test";
+export const API_TOKEN = "api-token-0123456789abcdef";
 export const SECRET = "a-session-secret-of-more-than-32-characters";
 
 export interface TestConsole {
@@ -54,6 +57,8 @@ export async function startConsole(sim: GitHubSimulator, opts: { secret?: string
     comment: async (repo, pull, body) => void comments.push({ repo: `${repo.owner}/${repo.name}`, pull, body }),
     log,
   });
+  const waiter = new StreamWaiter(new Redis(TEST_REDIS_URL), redis);
+  const logs = new RedisRunLogReader(redis, prefix, waiter);
   const consoleServer = new ConsoleServer({
     ...(opts.enabled === false ? {} : { settings: { clientId: sim.clientId, clientSecret: sim.clientSecret, sessionSecret: opts.secret ?? SECRET } }),
     publicUrl: PUBLIC_URL,
@@ -62,12 +67,13 @@ export async function startConsole(sim: GitHubSimulator, opts: { secret?: string
     store: new ConsoleStore(redis, prefix),
     read,
     actions,
+    logs,
     log,
     now: () => clock.now,
   });
   const app = Fastify();
   await consoleServer.register(app);
-  await app.register(apiRoutes({ read, log, token: "api-token-0123456789abcdef", session: consoleServer.sessionAccess }), { prefix: API_PREFIX });
+  await app.register(apiRoutes({ read, log, token: API_TOKEN, runLogs: logs, session: consoleServer.sessionAccess }), { prefix: API_PREFIX });
   return {
     app,
     redis,
@@ -81,6 +87,7 @@ export async function startConsole(sim: GitHubSimulator, opts: { secret?: string
     clock,
     async close() {
       await app.close();
+      waiter.close();
       await queue.close();
       if (!opts.prefix) await deleteKeysWithPrefix(prefix);
       redis.disconnect();
