@@ -16,6 +16,7 @@ export interface EnvironmentRow {
   waiting?: string;
 }
 
+const APPLIED = new Set(["changes", "no_changes"]);
 const WAITING_STATES = new Set(["waiting", "queued", "interrupted", "failure", "held"]);
 
 /** `events` are the repository's recent audit events, newest first. */
@@ -37,7 +38,8 @@ export function environmentRows(envs: EnvironmentView[], events: AuditEvent[]): 
         environment: env.environment,
         sha: env.sha,
         ...(env.pull !== undefined ? { pull: env.pull } : {}),
-        status: p.status,
+        // An apply's result reads like a plan's ("changes"); once the environment succeeded it is applied.
+        status: env.state === "success" && APPLIED.has(p.status) ? "applied" : p.status,
         approvers,
         ...(applied ? { appliedAt: applied.at } : {}),
         ...(WAITING_STATES.has(env.state) || p.status === "pending" ? { waiting: waitingReason ?? env.state } : {}),

@@ -31,7 +31,7 @@ test("each project × environment gets its commit, PR, approvers of that PR and 
     ],
   );
   assert.deepEqual(rows, [
-    { project: "net", environment: "staging", sha: SHA, pull: 7, status: "changes", approvers: ["alice", "carol"], appliedAt: "2026-11-26T11:00:00.000Z" },
+    { project: "net", environment: "staging", sha: SHA, pull: 7, status: "applied", approvers: ["alice", "carol"], appliedAt: "2026-11-26T11:00:00.000Z" },
     {
       project: "web",
       environment: "production",
