@@ -148,15 +148,7 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
         locksHeld: () => locks.countHeld(),
       })
     : undefined;
-  const read = new ReadModel({
-    audit: s.audit,
-    locks,
-    deploys: s.deploys,
-    queues: Object.values(s.queues),
-    redact: createRedactor(secretValues(settings.stepEnv, settings.secretEnvNames)),
-    unlock: (intent) => s.dispatcher.dispatch(intent),
-    intake: new IntakeStream(s.producer, settings.queuePrefix),
-  });
+  const read = readModel(s, locks);
   // One blocking connection serves every client streaming a run's log from this server.
   const waiter = new StreamWaiter(createRedis(settings.redisUrl, "worker", log), s.producer);
   const runLogs = new RedisRunLogReader(s.producer, settings.queuePrefix, waiter);
@@ -189,6 +181,20 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
       await server.close();
     },
   };
+}
+
+/** What the API and the console read (server/read-model.ts). */
+function readModel(s: Shared, locks: RedisLockStore): ReadModel {
+  const { settings } = s;
+  return new ReadModel({
+    audit: s.audit,
+    locks,
+    deploys: s.deploys,
+    queues: Object.values(s.queues),
+    redact: createRedactor(secretValues(settings.stepEnv, settings.secretEnvNames)),
+    unlock: (intent) => s.dispatcher.dispatch(intent),
+    intake: new IntakeStream(s.producer, settings.queuePrefix),
+  });
 }
 
 /** The operations console (src/console/); with its settings unset it only says how to turn it on. */
