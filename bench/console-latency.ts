@@ -14,8 +14,8 @@ import { median, ms, percentile, progress, round } from "./lib/stats.ts";
 import type { Bench, BenchResult } from "./lib/types.ts";
 
 const CONNECTIONS = 32;
-const BLOCK_MS = 4000;
-const BLOCKS = 3;
+const BLOCK_MS = 1500;
+const BLOCKS = 8;
 const REPOS = 4;
 const GOAL = 3;
 
