@@ -74,6 +74,7 @@ const envSchema = z.object({
     .regex(/^\S{16,}$/, "SLIPWAY_API_TOKEN must be at least 16 characters, without spaces (it is sent as a bearer token)")
     .optional(),
   SLIPWAY_PUBLIC_URL: httpUrl("SLIPWAY_PUBLIC_URL").optional(),
+  SLIPWAY_REDELIVERY_INTERVAL_SECONDS: intFrom("SLIPWAY_REDELIVERY_INTERVAL_SECONDS", 0, 86_400, 300),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
 });
 
@@ -126,6 +127,8 @@ export interface Settings {
   publicUrl: string;
   /** The worker's own environment as steps see it: Slipway's credentials removed. */
   stepEnv: Record<string, string>;
+  /** How often the missed-webhook scan runs (SPEC §10); 0: never. */
+  redeliveryIntervalMs: number;
 }
 
 export interface AuditSettings {
@@ -221,6 +224,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
       ...(e.SLIPWAY_API_TOKEN ? { apiToken: e.SLIPWAY_API_TOKEN } : {}),
       publicUrl: (e.SLIPWAY_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
       stepEnv: stepEnvironment(env),
+      redeliveryIntervalMs: e.SLIPWAY_REDELIVERY_INTERVAL_SECONDS * 1000,
     },
   };
 }
