@@ -190,4 +190,65 @@ describe("missed webhooks are fetched back", () => {
     }
     assert.deepEqual(sim!.violations, []);
   });
+
+  test("a delivery answered 503 while Redis was down is fetched back once Redis returns", async () => {
+    redis = await startDurableRedis();
+    sim = await startGitHubSimulator();
+    sim.scenario.addUser("alice", { permission: "write" });
+    const slipway = await startSlipway({ redisUrl: redis.url });
+    sim.setWebhookTarget(`${slipway.url}/api/github/webhooks`);
+    const gh = sim.scenario;
+    await gh.createRepo({ owner: "acme", name: "outage", fixture: "simple-repo" });
+
+    await redis.stop();
+    await waitFor(async () => (await fetch(`${slipway.url}/readyz`)).status === 503, { timeoutMs: 10_000, what: "/readyz to say 503" });
+    const pr = await gh.openPullRequest({ repo: "acme/outage", author: "alice", branch: "during", files: { "app/desired.txt": "replicas=3\n" } });
+    const opened = deliveryOf(pr, "pull_request", "opened");
+    assert.equal(opened.status, 503, "refused while Redis is away");
+    await redis.start();
+
+    await waitFor(() => planChecks(pr, "app").find((c) => c.status === "completed"), { timeoutMs: 60_000, what: "the plan of the refused pull request" });
+    await waitIdle({ sim, prefix: slipway.prefix, redisUrl: redis.url });
+    assert.deepEqual(
+      planChecks(pr, "app").map((c) => c.conclusion),
+      ["success"],
+      "planned once",
+    );
+    assert.equal(redelivered(opened.id).length, 1, "redelivered once");
+    const [event] = (await auditOf(slipway)).filter((e) => e.delivery === opened.id);
+    assert.equal(event?.repo, "acme/outage");
+    assert.equal(event?.pull, pr.number);
+    assert.match(String(event?.reason), /pull_request\.opened .* never got a 2xx \(last answer: 503\)/);
+    const metrics = await (await fetch(`${slipway.url}/metrics`)).text();
+    assert.match(metrics, /^slipway_webhook_redeliveries_total\{outcome="requested"\} [1-9]/m);
+    assert.deepEqual(sim.violations, []);
+  });
+
+  test("two processes sharing Redis: one scans (the lease), each missed delivery is asked for once", async () => {
+    const { port } = await simulatorWithSlipwayDown();
+    const gh = sim!.scenario;
+    await gh.createRepo({ owner: "acme", name: "pair", fixture: "two-projects" });
+    const pulls: PullInfo[] = [];
+    for (const [i, project] of ["alpha", "beta"].entries()) {
+      pulls.push(await gh.openPullRequest({ repo: "acme/pair", author: "alice", branch: `b${i}`, files: { [`${project}/desired.txt`]: `change ${i}\n` } }));
+    }
+    const opened = pulls.map((pr) => deliveryOf(pr, "pull_request", "opened"));
+    const prefix = uniquePrefix("redeliver-pair");
+    prefixes.push(prefix);
+    const [server, worker] = await Promise.all([startSlipway({ port, prefix }), startSlipway({ prefix, role: "worker" })]);
+    await waitFor(() => opened.every((d) => redelivered(d.id).length > 0), { timeoutMs: 60_000, what: "every missed opening redelivered" });
+    await scanFinished(prefix);
+    await waitIdle({ sim: sim!, prefix });
+    for (const d of opened) assert.equal(redelivered(d.id).length, 1, "asked for once, whichever process scanned");
+    const scanners = [server!, worker!].filter((p) => p.logs().includes("this process scans GitHub's webhook delivery log"));
+    assert.equal(scanners.length, 1, "one process holds the lease");
+    for (const [i, project] of ["alpha", "beta"].entries()) {
+      assert.deepEqual(
+        planChecks(pulls[i]!, project).map((c) => c.conclusion),
+        ["success"],
+        `${project}'s pull request planned once`,
+      );
+    }
+    assert.deepEqual(sim!.violations, []);
+  });
 });
