@@ -89,7 +89,11 @@ export function nextCheckpoint(startedMs: number): number {
  * requests left (`x-ratelimit-remaining: 0`, until `x-ratelimit-reset`). Without a hint GitHub
  * asks for at least a minute.
  */
-export function rateLimitWaitMs(status: number | undefined, headers: Record<string, string | number | undefined> | undefined, nowMs: number): number | undefined {
+export function rateLimitWaitMs(
+  status: number | undefined,
+  headers: Record<string, string | number | undefined> | undefined,
+  nowMs: number,
+): number | undefined {
   if (status !== 429 && status !== 403) return undefined;
   const retryAfter = Number(headers?.["retry-after"]);
   if (headers?.["retry-after"] !== undefined && Number.isFinite(retryAfter)) return Math.max(0, retryAfter * 1000);

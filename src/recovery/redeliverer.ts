@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { AuditRecorder } from "../audit/recorder.ts";
-import type { HookDeliveryAttempt, HookDeliveryLog } from "../github/port.ts";
+import type { HookDeliveryAttempt, HookDeliveryLog, HookDeliverySubject } from "../github/port.ts";
 import type { RedeliveryStore } from "../state/redelivery-store.ts";
 import { missedDeliveries, nextCheckpoint, rateLimitWaitMs, reachesBack, scanSince, type MissedDelivery } from "./missed-deliveries.ts";
 
@@ -96,7 +96,8 @@ export class Redeliverer {
     const failed = [...new Set(attempts.filter((a) => a.statusCode < 200 || a.statusCode >= 300).map((a) => a.guid))];
     const asked = await this.o.store.askedAmong(failed);
     const missed = missedDeliveries({ attempts, sinceMs: since, asked, events: new Set(this.o.events) });
-    if (missed.length > 0) this.o.logger.info({ deliveries: missed.length, attempts: attempts.length }, "redelivery: asking GitHub to redeliver missed webhooks");
+    if (missed.length > 0)
+      this.o.logger.info({ deliveries: missed.length, attempts: attempts.length }, "redelivery: asking GitHub to redeliver missed webhooks");
     for (const delivery of missed) {
       if (!this.holding || this.closed) return; // the checkpoint stays: the next holder looks again
       await this.redeliver(delivery);
@@ -114,16 +115,7 @@ export class Redeliverer {
         await this.o.log.redeliver(d.attemptId);
         this.o.count("requested");
         this.o.logger.info({ delivery: d.guid, event: d.event, action: d.action, repo: subject.repo }, "redelivery requested");
-        if (subject.repo === undefined) return; // every event Slipway acts on has one; the log line above is the trail
-        await this.o.audit.record({
-          kind: "webhook.redelivered",
-          actor: "slipway",
-          repo: subject.repo,
-          ...(subject.pull !== undefined ? { pull: subject.pull } : {}),
-          delivery: d.guid,
-          outcome: "requested",
-          reason: `${d.action ? `${d.event}.${d.action}` : d.event} of ${new Date(d.firstAt).toISOString()} never got a 2xx (last answer: ${d.lastStatus === 0 ? "no connection" : d.lastStatus})`,
-        });
+        await this.recordAudit(d, subject);
         return;
       } catch (err) {
         const e = err as { status?: number; message?: string; response?: { headers?: Record<string, string | undefined> } };
@@ -142,17 +134,32 @@ export class Redeliverer {
     }
   }
 
+  private async recordAudit(d: MissedDelivery, subject: HookDeliverySubject): Promise<void> {
+    // Every event Slipway asks for has a repository; without one the log line is the trail.
+    if (subject.repo === undefined) return;
+    const what = d.action ? `${d.event}.${d.action}` : d.event;
+    const lastAnswer = d.lastStatus === 0 ? "no connection" : String(d.lastStatus);
+    await this.o.audit.record({
+      kind: "webhook.redelivered",
+      actor: "slipway",
+      repo: subject.repo,
+      ...(subject.pull !== undefined ? { pull: subject.pull } : {}),
+      delivery: d.guid,
+      outcome: "requested",
+      reason: `${what} of ${new Date(d.firstAt).toISOString()} never got a 2xx (last answer: ${lastAnswer})`,
+    });
+  }
+
   /** A wait that close() cuts short. */
   private pause(ms: number): Promise<void> {
     if (this.closed || ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
-      const self = this;
-      function done() {
-        clearTimeout(t);
-        self.wake = undefined;
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
     });
   }

@@ -32,7 +32,10 @@ let world: string | undefined;
 const prefixes: string[] = [];
 
 afterEach(async (t) => {
-  await keepLogs(`redelivery-${t.name.slice(0, 40).replace(/\W+/g, "-")}`, processes.map((p) => p.logs()));
+  await keepLogs(
+    `redelivery-${t.name.slice(0, 40).replace(/\W+/g, "-")}`,
+    processes.map((p) => p.logs()),
+  );
   for (const p of processes) await p.stop();
   processes = [];
   await sim?.stop();
@@ -180,7 +183,9 @@ describe("missed webhooks are fetched back", () => {
     assert.deepEqual(await stagingApplies(), [`applied staging ${mergeCommitSha}`], "the merge applied once");
     // Replayed after the merge, the pull request has nothing left to plan (its change is on main);
     // the /plan gets its visible answer, once.
-    const replies = gh.comments(pr.repo, pr.number).filter((c: Json) => c.id > command.id && /merged/.test(String(c.body)) && !String(c.body).includes("slipway:sticky"));
+    const replies = gh
+      .comments(pr.repo, pr.number)
+      .filter((c: Json) => c.id > command.id && /merged/.test(String(c.body)) && !String(c.body).includes("slipway:sticky"));
     assert.equal(replies.length, 1, "the /plan is answered once");
     const events = await auditOf(slipway);
     for (const d of missed) assert.equal(events.filter((e) => e.delivery === d.id).length, 1, `one audit event for ${d.event}.${d.action}`);
