@@ -40,6 +40,7 @@ export class Redeliverer {
   private nextScanAt = 0;
   private scanning: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
   private closed = false;
   private wake: (() => void) | undefined;
 
@@ -50,7 +51,7 @@ export class Redeliverer {
   }
 
   start(): this {
-    void this.tick();
+    this.ticking = this.tick();
     return this;
   }
 
@@ -58,6 +59,7 @@ export class Redeliverer {
     this.closed = true;
     clearTimeout(this.timer);
     this.wake?.();
+    await this.ticking;
     await this.scanning;
     if (this.holding) await this.o.store.releaseLease(this.token).catch(() => {});
   }
@@ -76,13 +78,13 @@ export class Redeliverer {
       if (this.holding) this.o.logger.warn({ err: (err as Error).message }, "redelivery: could not renew the lease");
       this.holding = false;
     }
-    if (this.holding && !this.scanning && this.now() >= this.nextScanAt) {
+    if (this.holding && !this.closed && !this.scanning && this.now() >= this.nextScanAt) {
       this.nextScanAt = this.now() + this.o.intervalMs;
       this.scanning = this.scan()
         .catch((err: Error) => this.o.logger.warn({ err: err.message }, "redelivery: scan failed; the next one tries again"))
         .finally(() => (this.scanning = undefined));
     }
-    if (!this.closed) this.timer = setTimeout(() => void this.tick(), Math.min(this.leaseMs / 3, this.o.intervalMs));
+    if (!this.closed) this.timer = setTimeout(() => (this.ticking = this.tick()), Math.min(this.leaseMs / 3, this.o.intervalMs));
   }
 
   private async scan(): Promise<void> {
