@@ -30,6 +30,9 @@ export class AppHookDeliveries implements HookDeliveryLog {
       auth: { appId: o.app.appId, privateKey: o.app.privateKey, request: request.defaults({ baseUrl: o.apiBaseUrl }) },
       log: o.log.child({ name: "octokit-app-hook" }),
       throttle: { enabled: o.throttle, id: "app-hook-deliveries" },
+      // Octokit's retry plugin would retry a 429 after 1, 4, 9 s whatever its Retry-After says:
+      // the redeliverer waits rate limits out itself (recovery/missed-deliveries.ts rateLimitWaitMs).
+      retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
     });
     // The App's own calls are counted as installation 0 (its JWT belongs to no installation).
     const observe = o.observe;

@@ -2,24 +2,16 @@
 // the delivery log; when it stops renewing (its Redis connection is gone, as when its process
 // dies) the other takes over and fetches back what was missed since — and nothing is asked twice.
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
-import { Redis } from "ioredis";
-import { pino } from "pino";
-import { noAudit } from "../../../src/audit/recorder.ts";
-import { AppHookDeliveries } from "../../../src/github/app-hook-deliveries.ts";
-import { HANDLED_EVENTS } from "../../../src/intake/intake.ts";
-import { Redeliverer } from "../../../src/recovery/redeliverer.ts";
-import { RedeliveryStore } from "../../../src/state/redelivery-store.ts";
 import { startGitHubSimulator, type GitHubSimulator } from "../../support/github-simulator/index.ts";
 import { freePort } from "../../support/private-redis.ts";
-import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix } from "../../support/redis.ts";
+import { deleteKeysWithPrefix, uniquePrefix } from "../../support/redis.ts";
 import { waitFor } from "../../support/scenario/wait-for.ts";
+import { startScanner, type InProcessScanner } from "./in-process-scanner.ts";
 
 const prefix = uniquePrefix("redeliver-lease");
 let sim: GitHubSimulator;
-const connections: Redis[] = [];
-const scanners: Redeliverer[] = [];
+const scanners: InProcessScanner[] = [];
 
 before(async () => {
   sim = await startGitHubSimulator();
@@ -29,40 +21,15 @@ before(async () => {
 });
 after(async () => {
   for (const s of scanners) await s.close();
-  for (const c of connections) c.disconnect();
   await sim?.stop();
   await deleteKeysWithPrefix(prefix);
 });
 
-function scanner(name: string): { lines: string[]; redis: Redis } {
-  const lines: string[] = [];
-  const logger = pino(
-    { level: "info", base: { name } },
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    }),
-  );
-  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  redis.on("error", () => {});
-  connections.push(redis);
-  const app = { appId: sim.appId, privateKey: sim.privateKey, webhookSecret: sim.webhookSecret };
-  scanners.push(
-    new Redeliverer({
-      log: new AppHookDeliveries({ app, apiBaseUrl: sim.apiUrl, log: logger, throttle: false }),
-      store: new RedeliveryStore(redis, prefix),
-      audit: noAudit,
-      count: () => {},
-      logger,
-      intervalMs: 500,
-      events: HANDLED_EVENTS,
-      leaseMs: 1500,
-    }).start(),
-  );
-  return { lines, redis };
-}
+const scanner = (name: string) => {
+  const s = startScanner(sim, prefix, { name, intervalMs: 500, leaseMs: 1500 });
+  scanners.push(s);
+  return s;
+};
 
 const redeliveries = (guid: string) => sim.deliveries.filter((d) => d.id === guid && d.redelivery).length;
 const holds = (lines: string[]) => lines.some((l) => l.includes("this process scans"));

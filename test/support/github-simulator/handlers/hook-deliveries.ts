@@ -63,6 +63,22 @@ function attempt(req: ApiRequest, core: SimCore): Delivery | undefined {
   return logged(core).find((d) => d.attemptId === id);
 }
 
+/** Redelivery requests to refuse next as a secondary rate limit would (a test's knob). */
+const limits = new WeakMap<SimCore, { times: number; status: 403 | 429; retryAfterSeconds: number }>();
+
+/** The next `times` redelivery requests get `status` with `Retry-After`, as GitHub's secondary limit answers. */
+export function limitRedeliveries(core: SimCore, times: number, retryAfterSeconds: number, status: 403 | 429 = 429): void {
+  limits.set(core, { times, status, retryAfterSeconds });
+}
+
+function limited(core: SimCore): ApiReply | undefined {
+  const limit = limits.get(core);
+  if (!limit || limit.times <= 0) return undefined;
+  limit.times--;
+  const reply = failure(limit.status, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.");
+  return { ...reply, headers: { "retry-after": String(limit.retryAfterSeconds) } };
+}
+
 export const hookDeliveryRoutes: Routes = {
   "apps/list-webhook-deliveries": { auth: "app", handle: listDeliveries },
   "apps/get-webhook-delivery": {
@@ -83,6 +99,8 @@ export const hookDeliveryRoutes: Routes = {
     handle: (req, core) => {
       const d = attempt(req, core);
       if (!d) return notFound();
+      const refused = limited(core);
+      if (refused) return refused;
       core.hooks.redeliverAttempt(d.attemptId);
       return ok({}, 202);
     },
