@@ -151,7 +151,7 @@ describe("missed webhooks are fetched back", () => {
     assert.deepEqual(sim!.violations, []);
   });
 
-  test("opened, /plan and merged while down: the merge deploys once, /plan is answered once; a delivery answered elsewhere is left alone", async () => {
+  test("opened, /plan and merged while down: planned once, deployed once, /plan answered once; a delivery answered elsewhere is left alone", async () => {
     const { port } = await simulatorWithSlipwayDown();
     world = await mkdtemp(path.join(tmpdir(), "slipway-world-"));
     const gh = sim!.scenario;
@@ -181,8 +181,13 @@ describe("missed webhooks are fetched back", () => {
     assert.deepEqual(planChecks(answered, "staging"), [], "so its pull request is not planned here");
     assert.equal(gh.deployments("acme/missed").filter((d) => d.environment === "staging").length, 1, "one staging deployment");
     assert.deepEqual(await stagingApplies(), [`applied staging ${mergeCommitSha}`], "the merge applied once");
-    // Replayed after the merge, the pull request has nothing left to plan (its change is on main);
-    // the /plan gets its visible answer, once.
+    // Replayed after the merge, the opening still plans what the pull request changed (against
+    // main as it was then); the /plan, refused on a merged pull request, gets its answer once.
+    assert.deepEqual(
+      planChecks(pr, "staging").map((c) => c.conclusion),
+      ["success"],
+      "planned once, though merged before its events came back",
+    );
     const replies = gh
       .comments(pr.repo, pr.number)
       .filter((c: Json) => c.id > command.id && /merged/.test(String(c.body)) && !String(c.body).includes("slipway:sticky"));
