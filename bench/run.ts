@@ -15,10 +15,11 @@ import { formatTable } from "./lib/stats.ts";
 import type { Bench, BenchResult } from "./lib/types.ts";
 import { metricsScrape } from "./metrics-scrape.ts";
 import { planOverhead } from "./plan-overhead.ts";
+import { recovery } from "./recovery.ts";
 import { scale } from "./scale.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BENCHES: Bench[] = [ack, planOverhead, auditOverhead, apiCalls, burst, scale, bigOutput, metricsScrape, consoleLatency];
+const BENCHES: Bench[] = [ack, planOverhead, auditOverhead, apiCalls, burst, scale, bigOutput, metricsScrape, recovery, consoleLatency];
 
 async function main(): Promise<number> {
   const asked = process.argv.slice(2).filter((a) => a !== "--");

@@ -10,6 +10,10 @@ import { AuditExporter } from "./audit/exporter.ts";
 import { noAudit, RedisAuditRecorder, type AuditRecorder } from "./audit/recorder.ts";
 import type { EventIntent, PlanIntent, WorldIntent } from "./domain/intent.ts";
 import { AppGitHubClients } from "./github/octokit-github.ts";
+import { AppHookDeliveries } from "./github/app-hook-deliveries.ts";
+import { HANDLED_EVENTS } from "./intake/intake.ts";
+import { Redeliverer } from "./recovery/redeliverer.ts";
+import { RedeliveryStore } from "./state/redelivery-store.ts";
 import type { JobDeps } from "./jobs/deps.ts";
 import { reportInterrupted } from "./jobs/interrupted-job.ts";
 import { runJob } from "./jobs/routes.ts";
@@ -115,6 +119,8 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
     closers.push(server.close);
   }
   if (settings.role !== "server") closers.push(...(await startWorkerSide(shared)));
+  // Stopped first: a redelivery asked for while this server closes would fail, and is not asked twice.
+  if (settings.redeliveryIntervalMs > 0) closers.unshift(startRedeliverer(shared));
   closers.push(...Object.values(queues).map((q) => () => q.close()));
   closers.push(() => metrics.recorder.close());
   return {
@@ -273,6 +279,27 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
     async () => subscriber.quit(),
     async () => workerConnection.quit(),
   ];
+}
+
+/** Missed webhooks (SPEC §10): every process runs one; a Redis lease picks the one that scans. */
+function startRedeliverer(s: Shared): Closer {
+  const { settings, log } = s;
+  const redeliverer = new Redeliverer({
+    log: new AppHookDeliveries({
+      app: s.app,
+      apiBaseUrl: settings.apiBaseUrl,
+      log,
+      throttle: settings.githubThrottle,
+      observe: (installation, seen) => s.metrics.recorder.githubRequest(installation, seen),
+    }),
+    store: new RedeliveryStore(s.producer, settings.queuePrefix),
+    audit: s.auditRecorder,
+    count: (outcome) => s.metrics.recorder.redelivery(outcome),
+    logger: log,
+    intervalMs: settings.redeliveryIntervalMs,
+    events: HANDLED_EVENTS,
+  }).start();
+  return () => redeliverer.close();
 }
 
 /** A job's count and duration; a plan stopped for a newer head is `cancelled`, not failed. */

@@ -74,6 +74,7 @@ const envSchema = z.object({
     .regex(/^\S{16,}$/, "SLIPWAY_API_TOKEN must be at least 16 characters, without spaces (it is sent as a bearer token)")
     .optional(),
   SLIPWAY_PUBLIC_URL: httpUrl("SLIPWAY_PUBLIC_URL").optional(),
+  SLIPWAY_REDELIVERY_INTERVAL_SECONDS: intFrom("SLIPWAY_REDELIVERY_INTERVAL_SECONDS", 0, 86_400, 300),
   GITHUB_CLIENT_ID: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,100}$/, "GITHUB_CLIENT_ID must be the App's client id (Iv1.… or Iv23…)")
@@ -135,6 +136,8 @@ export interface Settings {
   publicUrl: string;
   /** The worker's own environment as steps see it: Slipway's credentials removed. */
   stepEnv: Record<string, string>;
+  /** How often the missed-webhook scan runs (SPEC §10); 0: never. */
+  redeliveryIntervalMs: number;
   /** The operations console (SPEC §8); absent until all three of its settings are set. */
   console?: ConsoleSettings;
 }
@@ -243,6 +246,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
       ...(e.SLIPWAY_API_TOKEN ? { apiToken: e.SLIPWAY_API_TOKEN } : {}),
       publicUrl: (e.SLIPWAY_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
       stepEnv: stepEnvironment(env),
+      redeliveryIntervalMs: e.SLIPWAY_REDELIVERY_INTERVAL_SECONDS * 1000,
       ...(consoleSettings ? { console: consoleSettings } : {}),
     },
   };

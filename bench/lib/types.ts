@@ -12,6 +12,7 @@ export type HeadlineKey =
   | "scale_makespan_ratio"
   | "big_output_rss_mb"
   | "metrics_scrape_ms"
+  | "recovery_s"
   | "console_p99_ratio";
 
 export interface Goal {

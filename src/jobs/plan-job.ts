@@ -119,7 +119,7 @@ async function planHead(run: PlanRun): Promise<PlanJobOutcome> {
     run.log.info({ reason: decision.reason }, "not planned");
     return { outcome: "not_planned", reason: decision.reason };
   }
-  const changed = await pullChangedFiles(run.worktreePath, pull.baseRef, pull.headSha);
+  const changed = await pullChangedFiles(run.worktreePath, pull.baseRef, pull.headSha, pull.baseSha);
   const projects = affectedProjects(config, changed).filter((p) => !intent.projects || intent.projects.includes(p.name));
   if (projects.length === 0) {
     if ((await run.deps.sticky.get(run.key)) !== null) {

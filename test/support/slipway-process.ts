@@ -61,6 +61,9 @@ export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: Star
     SLIPWAY_DATA_DIR: dataDir,
     SLIPWAY_QUEUE_PREFIX: prefix,
     LOG_LEVEL: "info",
+    // Off unless a test asks for it (test/e2e/redelivery.test.ts): a scan of the delivery log at
+    // start would add API calls and redeliveries to tests that count them.
+    SLIPWAY_REDELIVERY_INTERVAL_SECONDS: "0",
     ...opts.env,
   };
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });

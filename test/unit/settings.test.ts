@@ -181,6 +181,18 @@ test("SLIPWAY_PUBLIC_URL: defaults to localhost on PORT, loses a trailing slash,
   assert.deepEqual(bad.problems, ["SLIPWAY_PUBLIC_URL must be an http:// or https:// URL"]);
 });
 
+test("SLIPWAY_REDELIVERY_INTERVAL_SECONDS: 300 by default, 0 turns the scan off, anything else whole seconds", () => {
+  const d = readSettings({});
+  assert.ok(d.ok);
+  assert.equal(d.settings.redeliveryIntervalMs, 300_000);
+  const off = readSettings({ SLIPWAY_REDELIVERY_INTERVAL_SECONDS: "0" });
+  assert.ok(off.ok);
+  assert.equal(off.settings.redeliveryIntervalMs, 0);
+  const bad = readSettings({ SLIPWAY_REDELIVERY_INTERVAL_SECONDS: "5m" });
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.problems, ['SLIPWAY_REDELIVERY_INTERVAL_SECONDS must be a whole number from 0 to 86400, got "5m"']);
+});
+
 test("the console: on with its three settings, off with none, one line for each mistake", () => {
   const secret = "s".repeat(32);
   const off = readSettings({});
