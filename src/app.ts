@@ -23,6 +23,7 @@ import { IntakeStream } from "./queue/intake-stream.ts";
 import { readQueueCounts } from "./queue/queue-counts.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
 import { createRedis, redisAnswers } from "./queue/redis.ts";
+import { drainWorkers } from "./queue/shutdown.ts";
 import { startWorkers } from "./queue/workers.ts";
 import { buildServer } from "./server/build-server.ts";
 import { ReadModel } from "./server/read-model.ts";
@@ -46,6 +47,12 @@ export interface RunningSlipway {
   /** `http://host:port` of the webhook server, when this process serves. */
   url?: string;
   close(): Promise<void>;
+  /**
+   * On SIGTERM/SIGINT (queue/shutdown.ts): deliveries get 503, plans go back to the queue, other
+   * jobs get `graceMs` to finish. Closes everything and resolves `true` if they did; resolves
+   * `false` when the grace ran out, for the caller to exit as a killed worker would.
+   */
+  shutdown(graceMs: number): Promise<boolean>;
 }
 
 type Closer = () => Promise<unknown>;
@@ -63,6 +70,8 @@ interface Shared {
   metrics: { store: MetricStore; recorder: Metrics };
   /** The one recorder of this process's jobs: noAudit with SLIPWAY_AUDIT=off. */
   auditRecorder: AuditRecorder;
+  /** Set when shutdown begins: the server turns deliveries away from then on. */
+  lifecycle: { stopping: boolean };
 }
 
 export async function startSlipway(settings: Settings, app: GitHubAppCredentials, log: Logger): Promise<RunningSlipway> {
@@ -99,6 +108,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
     queues,
     metrics,
     dispatcher: new Dispatcher(queues, heads, new CancelBus(undefined, prefix), deploys),
+    lifecycle: { stopping: false },
   };
   const closers: Closer[] = [];
   let url: string | undefined;
@@ -107,14 +117,30 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
     url = server.url;
     closers.push(server.close);
   }
-  if (settings.role !== "server") closers.push(...(await startWorkerSide(shared)));
+  let drain: (graceMs: number) => Promise<boolean> = async () => true;
+  if (settings.role !== "server") {
+    const workerSide = await startWorkerSide(shared);
+    closers.push(...workerSide.closers);
+    drain = workerSide.drain;
+  }
   closers.push(...Object.values(queues).map((q) => () => q.close()));
   closers.push(() => metrics.recorder.close());
+  return runningSlipway(shared, url, closers, drain);
+}
+
+function runningSlipway(s: Shared, url: string | undefined, closers: Closer[], drain: (graceMs: number) => Promise<boolean>): RunningSlipway {
+  const close = async () => {
+    for (const close of closers) await close().catch((err: Error) => s.log.warn({ err: err.message }, "error while closing"));
+    await s.producer.quit().catch(() => {});
+  };
   return {
     url,
-    async close() {
-      for (const close of closers) await close().catch((err: Error) => log.warn({ err: err.message }, "error while closing"));
-      await producer.quit().catch(() => {});
+    close,
+    async shutdown(graceMs) {
+      s.lifecycle.stopping = true;
+      const finished = await drain(graceMs);
+      if (finished) await close();
+      return finished;
     },
   };
 }
@@ -160,13 +186,14 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
       ? { metrics: { endpoint, token: settings.metricsToken, delivery: (event, status, seconds) => metrics.recorder.delivery(event, status, seconds) } }
       : {}),
     api: { read, log, auditEnabled: settings.auditEnabled, ...(settings.apiToken ? { token: settings.apiToken } : {}) },
+    stopping: () => s.lifecycle.stopping,
   });
   const url = await server.listen({ port: settings.port, host: settings.host });
   log.info({ url }, "webhook server listening");
   return { url, close: () => server.close() };
 }
 
-async function startWorkerSide(s: Shared): Promise<Closer[]> {
+async function startWorkerSide(s: Shared): Promise<{ closers: Closer[]; drain: (graceMs: number) => Promise<boolean> }> {
   const { settings, log } = s;
   const workerConnection = createRedis(settings.redisUrl, "worker", log);
   const subscriber = createRedis(settings.redisUrl, "subscriber", log);
@@ -184,7 +211,7 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
     interruptRead: () => intakeReader.disconnect(),
     onDeadLetter: () => s.metrics.recorder.deadLetter(),
   });
-  const { workers } = await startWorkers({
+  const { workers, stopPlans, running } = await startWorkers({
     connection: workerConnection,
     prefix: settings.queuePrefix,
     concurrency: settings.concurrency,
@@ -205,13 +232,19 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
     settings.auditEnabled && settings.audit.webhook
       ? new AuditExporter({ source: s.audit, redis: s.producer, prefix: settings.queuePrefix, ...settings.audit.webhook, log }).start()
       : undefined;
-  return [
+  const closers: Closer[] = [
     async () => exporter?.close(),
     () => forwarder.close(),
     ...workers.map((w) => () => w.close()),
     async () => subscriber.quit(),
     async () => workerConnection.quit(),
   ];
+  // No new intent becomes a job here once the shutdown begins: the other workers' forwarders take them.
+  const drain = async (graceMs: number) => {
+    await forwarder.close();
+    return drainWorkers({ workers, stopPlans, running, graceMs, log });
+  };
+  return { closers, drain };
 }
 
 /** A job's count and duration; a plan stopped for a newer head is `cancelled`, not failed. */

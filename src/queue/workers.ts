@@ -1,13 +1,14 @@
 // BullMQ workers of one process: plans (cancellable by a newer head), events (comments, reviews,
 // closed pull requests) and applies (never retried: an interrupted apply is for a human to judge).
 // Which job runs is the route table's business (jobs/routes.ts): a worker only hands it the intent.
-import { Job, Worker } from "bullmq";
+import { Job, WaitingError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { JobIntent, PlanIntent, WorldIntent } from "../domain/intent.ts";
 import { pullKey } from "../domain/types.ts";
 import type { CancelBus } from "./cancel-bus.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./jobs.ts";
+import { shutdownReason, stoppedForShutdown } from "./shutdown.ts";
 
 export interface Processors {
   run: (intent: JobIntent, signal: AbortSignal) => Promise<unknown>;
@@ -34,8 +35,11 @@ export async function startWorkers(opts: {
   cancel: CancelBus;
   processors: Processors;
   log: Logger;
-}): Promise<{ workers: Worker[]; events: WorkerEvents }> {
+}): Promise<{ workers: Worker[]; events: WorkerEvents; stopPlans: () => void; running: () => string[] }> {
   const running = new Set<Running>();
+  // Set once the process shuts down (queue/shutdown.ts): a plan it still starts goes back at once.
+  const stopping = new AbortController();
+  const active = new Set<string>();
   const stopListening = await opts.cancel.onHead(({ pull, headSha }) => {
     for (const r of running) if (r.pull === pull && r.headSha !== headSha) r.controller.abort();
   });
@@ -44,20 +48,31 @@ export async function startWorkers(opts: {
   const never = new AbortController().signal;
   const plans = new Worker<PlanIntent>(
     PLAN_QUEUE,
-    async (job) => {
+    async (job, token) => {
       const entry: Running = { pull: pullKey(job.data.pull), headSha: job.data.pull.headSha, controller: new AbortController() };
+      if (stopping.signal.aborted) entry.controller.abort(stopping.signal.reason);
       running.add(entry);
       try {
-        return await opts.processors.run(job.data, entry.controller.signal);
+        const result = await opts.processors.run(job.data, entry.controller.signal).catch((err: unknown) => {
+          if (!stoppedForShutdown(entry.controller.signal)) throw err;
+        });
+        if (stoppedForShutdown(entry.controller.signal)) return await requeue(job, token);
+        return result;
       } finally {
         running.delete(entry);
       }
     },
     common,
   );
-  const events = new Worker<JobIntent>(EVENT_QUEUE, (job) => opts.processors.run(job.data, never), common);
+  // Tracked by id, so a shutdown can say which jobs it waits for and which it cut short.
+  const tracked = (job: Job<JobIntent>) => {
+    const id = `${job.queueName}/${job.id}`;
+    active.add(id);
+    return opts.processors.run(job.data, never).finally(() => active.delete(id));
+  };
+  const events = new Worker<JobIntent>(EVENT_QUEUE, tracked, common);
   // maxStalledCount 0: a worker that dies mid-apply leaves the job failed, not re-run elsewhere.
-  const applies = new Worker<WorldIntent>(APPLY_QUEUE, (job) => opts.processors.run(job.data, never), { ...common, maxStalledCount: 0 });
+  const applies = new Worker<WorldIntent>(APPLY_QUEUE, tracked, { ...common, maxStalledCount: 0 });
   applies.on("stalled", (jobId) => {
     // With maxStalledCount 0 BullMQ has failed the job; whoever notices reports it.
     void Job.fromId<WorldIntent>(applies, jobId)
@@ -68,7 +83,17 @@ export async function startWorkers(opts: {
   const workers = [plans, events, applies] as Worker[];
   for (const w of workers) watch(w, opts.log, counters);
   plans.on("closed", stopListening);
-  return { workers, events: counters };
+  const stopPlans = () => {
+    stopping.abort(shutdownReason());
+    for (const r of running) r.controller.abort(stopping.signal.reason);
+  };
+  return { workers, events: counters, stopPlans, running: () => [...[...running].map((r) => `plan ${r.pull}@${r.headSha.slice(0, 7)}`), ...active] };
+}
+
+/** Back to waiting, for any worker to take: a plan stopped by a shutdown has not failed. */
+async function requeue(job: Job, token: string | undefined): Promise<never> {
+  await job.moveToWait(token);
+  throw new WaitingError();
 }
 
 function watch(w: Worker, log: Logger, counters: WorkerEvents): void {

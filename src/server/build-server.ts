@@ -24,6 +24,11 @@ export interface ServerDeps {
   };
   /** /api/v1 (server/api/); absent in tests of the webhook path alone. */
   api?: ApiDeps;
+  /**
+   * True once the process shuts down (queue/shutdown.ts): new deliveries get 503, so GitHub records
+   * a failed delivery that redelivery fetches back, and readiness fails; those in flight finish.
+   */
+  stopping?: () => boolean;
 }
 
 export async function buildServer(deps: ServerDeps) {
@@ -57,6 +62,7 @@ export async function buildServer(deps: ServerDeps) {
       });
     }
     scope.post(WEBHOOK_PATH, { bodyLimit: 25 * 1024 * 1024 }, async (req, reply) => {
+      if (deps.stopping?.()) return reply.code(503).send({ error: "Slipway is shutting down: redeliver later" });
       const body = req.body as string;
       // A correctly signed JSON body that is not an object (null, 42, []) would surface as a 500
       // from the middleware; it is the sender's fault, so answer 400. Checking the first character
@@ -73,6 +79,7 @@ export async function buildServer(deps: ServerDeps) {
 
   fastify.get("/healthz", async () => ({ status: "ok" }));
   fastify.get("/readyz", async (_req, reply) => {
+    if (deps.stopping?.()) return reply.code(503).send({ status: "shutting down" });
     const ok = await deps.ready();
     return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "redis unreachable" });
   });
