@@ -8,7 +8,7 @@ import type { JobIntent, PlanIntent, WorldIntent } from "../domain/intent.ts";
 import { pullKey } from "../domain/types.ts";
 import type { CancelBus } from "./cancel-bus.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./jobs.ts";
-import { shutdownReason, stoppedForShutdown } from "./shutdown.ts";
+import { shutdownReason, stoppedForShutdown, treatmentOnShutdown } from "./shutdown.ts";
 
 export interface Processors {
   run: (intent: JobIntent, signal: AbortSignal) => Promise<unknown>;
@@ -37,9 +37,7 @@ export async function startWorkers(opts: {
   log: Logger;
 }): Promise<{ workers: Worker[]; events: WorkerEvents; stopPlans: () => void; running: () => string[] }> {
   const running = new Set<Running>();
-  // Set once the process shuts down (queue/shutdown.ts): a plan it still starts goes back at once.
-  const stopping = new AbortController();
-  const active = new Set<string>();
+  const stoppable = new ShutdownAware();
   const stopListening = await opts.cancel.onHead(({ pull, headSha }) => {
     for (const r of running) if (r.pull === pull && r.headSha !== headSha) r.controller.abort();
   });
@@ -48,31 +46,22 @@ export async function startWorkers(opts: {
   const never = new AbortController().signal;
   const plans = new Worker<PlanIntent>(
     PLAN_QUEUE,
-    async (job, token) => {
+    stoppable.processor<PlanIntent>(async (job, shutdown) => {
       const entry: Running = { pull: pullKey(job.data.pull), headSha: job.data.pull.headSha, controller: new AbortController() };
-      if (stopping.signal.aborted) entry.controller.abort(stopping.signal.reason);
       running.add(entry);
       try {
-        const result = await opts.processors.run(job.data, entry.controller.signal).catch((err: unknown) => {
-          if (!stoppedForShutdown(entry.controller.signal)) throw err;
-        });
-        if (stoppedForShutdown(entry.controller.signal)) return await requeue(job, token);
-        return result;
+        return await opts.processors.run(job.data, AbortSignal.any([shutdown, entry.controller.signal]));
       } finally {
         running.delete(entry);
       }
-    },
+    }),
     common,
   );
-  // Tracked by id, so a shutdown can say which jobs it waits for and which it cut short.
-  const tracked = (job: Job<JobIntent>) => {
-    const id = `${job.queueName}/${job.id}`;
-    active.add(id);
-    return opts.processors.run(job.data, never).finally(() => active.delete(id));
-  };
-  const events = new Worker<JobIntent>(EVENT_QUEUE, tracked, common);
+  // Never aborted: a shutdown gives these the grace (queue/shutdown.ts).
+  const runToEnd = stoppable.processor<JobIntent>((job) => opts.processors.run(job.data, never));
+  const events = new Worker<JobIntent>(EVENT_QUEUE, runToEnd, common);
   // maxStalledCount 0: a worker that dies mid-apply leaves the job failed, not re-run elsewhere.
-  const applies = new Worker<WorldIntent>(APPLY_QUEUE, tracked, { ...common, maxStalledCount: 0 });
+  const applies = new Worker<WorldIntent>(APPLY_QUEUE, runToEnd, { ...common, maxStalledCount: 0 });
   applies.on("stalled", (jobId) => {
     // With maxStalledCount 0 BullMQ has failed the job; whoever notices reports it.
     void Job.fromId<WorldIntent>(applies, jobId)
@@ -83,17 +72,47 @@ export async function startWorkers(opts: {
   const workers = [plans, events, applies] as Worker[];
   for (const w of workers) watch(w, opts.log, counters);
   plans.on("closed", stopListening);
-  const stopPlans = () => {
-    stopping.abort(shutdownReason());
-    for (const r of running) r.controller.abort(stopping.signal.reason);
-  };
-  return { workers, events: counters, stopPlans, running: () => [...[...running].map((r) => `plan ${r.pull}@${r.headSha.slice(0, 7)}`), ...active] };
+  return { workers, events: counters, stopPlans: () => stoppable.stop(), running: () => stoppable.running() };
 }
 
-/** Back to waiting, for any worker to take: a plan stopped by a shutdown has not failed. */
-async function requeue(job: Job, token: string | undefined): Promise<never> {
-  await job.moveToWait(token);
-  throw new WaitingError();
+/**
+ * Carries out queue/shutdown.ts's decision per job: a job whose queue is put back on shutdown gets
+ * a signal that the shutdown aborts, and goes back to waiting, for any worker to take, when it
+ * stops for it — it has not failed. Every job is listed while it runs, for the shutdown's log.
+ */
+class ShutdownAware {
+  private readonly stopping = new AbortController();
+  /** Running jobs by `queue/id`: their queue, and the controller a shutdown aborts. */
+  private readonly stoppers = new Map<string, { queue: string; controller: AbortController }>();
+
+  processor<T extends JobIntent>(run: (job: Job<T>, shutdown: AbortSignal) => Promise<unknown>) {
+    return async (job: Job<T>, token?: string): Promise<unknown> => {
+      const id = `${job.queueName}/${job.id}`;
+      const controller = new AbortController();
+      // A job fetched just as the shutdown began is stopped before it starts.
+      if (treatmentOnShutdown(job.queueName) === "requeue" && this.stopping.signal.aborted) controller.abort(this.stopping.signal.reason);
+      this.stoppers.set(id, { queue: job.queueName, controller });
+      try {
+        const result = await run(job, controller.signal).catch((err: unknown) => {
+          if (!stoppedForShutdown(controller.signal)) throw err;
+        });
+        if (!stoppedForShutdown(controller.signal)) return result;
+        await job.moveToWait(token);
+        throw new WaitingError();
+      } finally {
+        this.stoppers.delete(id);
+      }
+    };
+  }
+
+  stop(): void {
+    this.stopping.abort(shutdownReason());
+    for (const { queue, controller } of this.stoppers.values()) if (treatmentOnShutdown(queue) === "requeue") controller.abort(this.stopping.signal.reason);
+  }
+
+  running(): string[] {
+    return [...this.stoppers.keys()];
+  }
 }
 
 function watch(w: Worker, log: Logger, counters: WorkerEvents): void {
