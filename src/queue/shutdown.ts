@@ -45,12 +45,26 @@ export function stillWaitingMessage(deadline: number, now: number): string {
   return `still shutting down: running jobs get up to ${left} s more; SIGKILL stops at once (their steps are ended, applies reported interrupted)`;
 }
 
+export interface RunningJob {
+  queue: string;
+  id: string;
+}
+
+/** For the log: which running jobs the shutdown puts back and which it waits for. */
+export function describeRunning(jobs: RunningJob[]): { putBack: string[]; waitingFor: string[] } {
+  const name = (j: RunningJob) => `${j.queue}/${j.id}`;
+  return {
+    putBack: jobs.filter((j) => treatmentOnShutdown(j.queue) === "requeue").map(name),
+    waitingFor: jobs.filter((j) => treatmentOnShutdown(j.queue) === "finish_within_grace").map(name),
+  };
+}
+
 export interface DrainOptions {
   workers: Worker[];
   /** Stops the plans running in this process and turns away plans it has yet to start. */
   stopPlans: () => void;
   /** Jobs of this process still running, for the log. */
-  running: () => string[];
+  running: () => RunningJob[];
   graceMs: number;
   log: Logger;
 }
@@ -60,14 +74,16 @@ export async function drainWorkers(opts: DrainOptions): Promise<boolean> {
   // close() first: from then on BullMQ fetches no new job; it resolves once the active ones end.
   const closed = Promise.allSettled(opts.workers.map((w) => w.close()));
   opts.stopPlans();
-  const running = opts.running();
-  if (running.length > 0) opts.log.info({ jobs: running, graceSeconds: opts.graceMs / 1000 }, "waiting for running jobs to finish");
+  const running = describeRunning(opts.running());
+  if (running.putBack.length > 0) opts.log.info({ jobs: running.putBack }, "stopping running plans: another worker runs them again");
+  if (running.waitingFor.length > 0) opts.log.info({ jobs: running.waitingFor, graceSeconds: opts.graceMs / 1000 }, "waiting for running jobs to finish");
   let timer: NodeJS.Timeout | undefined;
   const graceOver = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), opts.graceMs)));
   let finished = await Promise.race([closed.then(() => true), graceOver]);
   clearTimeout(timer);
   // Nothing was running (a grace of 0, or the last job ended just now): only the closing was slow.
   if (!finished && opts.running().length === 0) finished = await closed.then(() => true);
-  if (!finished) opts.log.warn({ jobs: opts.running() }, "the shutdown grace ran out: these jobs are ended and will be reported interrupted");
+  if (!finished)
+    opts.log.warn({ jobs: describeRunning(opts.running()).waitingFor }, "the shutdown grace ran out: these jobs are ended and will be reported interrupted");
   return finished;
 }

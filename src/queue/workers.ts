@@ -8,7 +8,7 @@ import type { JobIntent, PlanIntent, WorldIntent } from "../domain/intent.ts";
 import { pullKey } from "../domain/types.ts";
 import type { CancelBus } from "./cancel-bus.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./jobs.ts";
-import { shutdownReason, stoppedForShutdown, treatmentOnShutdown } from "./shutdown.ts";
+import { shutdownReason, stoppedForShutdown, treatmentOnShutdown, type RunningJob } from "./shutdown.ts";
 
 export interface Processors {
   run: (intent: JobIntent, signal: AbortSignal) => Promise<unknown>;
@@ -35,7 +35,7 @@ export async function startWorkers(opts: {
   cancel: CancelBus;
   processors: Processors;
   log: Logger;
-}): Promise<{ workers: Worker[]; events: WorkerEvents; stopPlans: () => void; running: () => string[] }> {
+}): Promise<{ workers: Worker[]; events: WorkerEvents; stopPlans: () => void; running: () => RunningJob[] }> {
   const running = new Set<Running>();
   const stoppable = new ShutdownAware();
   const stopListening = await opts.cancel.onHead(({ pull, headSha }) => {
@@ -110,8 +110,8 @@ class ShutdownAware {
     for (const { queue, controller } of this.stoppers.values()) if (treatmentOnShutdown(queue) === "requeue") controller.abort(this.stopping.signal.reason);
   }
 
-  running(): string[] {
-    return [...this.stoppers.keys()];
+  running(): RunningJob[] {
+    return [...this.stoppers.entries()].map(([id, { queue }]) => ({ queue, id: id.slice(queue.length + 1) }));
   }
 }
 
