@@ -186,8 +186,10 @@ async function planProjects(run: PlanRun, config: RepoConfig, projects: ProjectC
 async function publishPlans(run: PlanRun, config: RepoConfig, results: ProjectRunResult[]): Promise<PlanJobOutcome> {
   const { deps, key } = run;
   const pull = run.intent.pull;
-  // A newer head owns the comment now; writing ours would show stale results.
-  if (run.signal.aborted || !(await deps.heads.isCurrent(key, pull.headSha))) {
+  // A newer head owns the comment now; writing ours would show stale results. (A shutdown that
+  // began after the checks were written lets the plan be shown: it is done.)
+  const superseded = run.signal.aborted && !stoppedForShutdown(run.signal);
+  if (superseded || !(await deps.heads.isCurrent(key, pull.headSha))) {
     run.log.info("superseded while planning: comment left to the newer head");
     return { outcome: "superseded" };
   }

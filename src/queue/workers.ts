@@ -78,7 +78,7 @@ export async function startWorkers(opts: {
 /**
  * Carries out queue/shutdown.ts's decision per job: a job whose queue is put back on shutdown gets
  * a signal that the shutdown aborts, and goes back to waiting, for any worker to take, when it
- * stops for it — it has not failed. Every job is listed while it runs, for the shutdown's log.
+ * stops for it (throws) — it has not failed. Every job is listed while it runs, for the shutdown's log.
  */
 class ShutdownAware {
   private readonly stopping = new AbortController();
@@ -93,15 +93,15 @@ class ShutdownAware {
       if (treatmentOnShutdown(job.queueName) === "requeue" && this.stopping.signal.aborted) controller.abort(this.stopping.signal.reason);
       this.stoppers.set(id, { queue: job.queueName, controller });
       try {
-        const result = await run(job, controller.signal).catch((err: unknown) => {
-          if (!stoppedForShutdown(controller.signal)) throw err;
-        });
-        if (!stoppedForShutdown(controller.signal)) return result;
-        await job.moveToWait(token);
-        throw new WaitingError();
+        // A job that finished despite the shutdown is done; one that stopped for it goes back.
+        return await run(job, controller.signal);
+      } catch (err) {
+        if (!stoppedForShutdown(controller.signal)) throw err;
       } finally {
         this.stoppers.delete(id);
       }
+      await job.moveToWait(token);
+      throw new WaitingError();
     };
   }
 

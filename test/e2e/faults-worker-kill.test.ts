@@ -22,7 +22,7 @@ type Json = Record<string, any>;
 const prefix = uniquePrefix("faults-kill");
 let sim: GitHubSimulator | undefined;
 const processes: SlipwayProcess[] = [];
-/** Process groups of plan steps orphaned by the kill: ended by the test, not left to sleep. */
+/** Process groups of steps whose worker the test kills: their watchdogs end them; the test makes sure. */
 const orphanGroups: number[] = [];
 let world: string;
 let app: Parameters<typeof startSlipwayProcess>[0];
@@ -85,7 +85,7 @@ describe("a worker killed mid-job", () => {
     const survivor = workers.find((w) => w !== victim)!;
     process.kill(victim.pid, "SIGKILL");
     const killedAt = Date.now();
-    // The step's group is not the worker's (it runs detached): the kill leaves it orphaned.
+    // The step's group is not the worker's (it runs detached): its watchdog ends it after the kill.
     orphanGroups.push(...new Set(steps.map((s) => s.pgid).filter((g) => g > 1 && g !== process.pid)));
 
     // Bounded at 90 s after the kill: ≤ 30 s lock expiry, ≤ 30 s to the next stalled-job check, 20 s step.
