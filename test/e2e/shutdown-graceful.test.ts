@@ -115,6 +115,10 @@ describe("graceful shutdown", () => {
     });
     assert.equal(turnedAway.status, 503, `a delivery during the shutdown: ${turnedAway.error ?? turnedAway.responseBody}`);
     assert.equal(await groupRunning(step.pgid), true, "the apply goes on");
+    // A second signal does not cut the grace short: it says so, and the apply still goes on.
+    process.kill(slipway.pid, "SIGTERM");
+    await waitFor(() => /still shutting down: running jobs get up to \d+ s more/.test(slipway.logs()), { what: "the second signal answered in the log" });
+    assert.equal(await groupRunning(step.pgid), true, "the apply goes on after a second signal");
 
     await writeFile(path.join(world, "release-staging"), "");
     const exit = await exitOf(slipway, 120_000, "Slipway, once its apply finished");
