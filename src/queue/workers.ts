@@ -1,6 +1,7 @@
 // BullMQ workers of one process: plans (cancellable by a newer head), events (comments, reviews,
 // closed pull requests) and applies (never retried: an interrupted apply is for a human to judge).
 // Which job runs is the route table's business (jobs/routes.ts): a worker only hands it the intent.
+// On shutdown, running plans are stopped and put back; the rest run to the end (queue/shutdown.ts).
 import { Job, WaitingError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
@@ -89,12 +90,12 @@ class ShutdownAware {
     return async (job: Job<T>, token?: string): Promise<unknown> => {
       const id = `${job.queueName}/${job.id}`;
       const controller = new AbortController();
-      // A job fetched just as the shutdown began is stopped before it starts.
+      // A job fetched just as the shutdown began goes back without starting.
       if (treatmentOnShutdown(job.queueName) === "requeue" && this.stopping.signal.aborted) controller.abort(this.stopping.signal.reason);
       this.stoppers.set(id, { queue: job.queueName, controller });
       try {
         // A job that finished despite the shutdown is done; one that stopped for it goes back.
-        return await run(job, controller.signal);
+        if (!controller.signal.aborted) return await run(job, controller.signal);
       } catch (err) {
         if (!stoppedForShutdown(controller.signal)) throw err;
       } finally {
