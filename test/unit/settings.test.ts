@@ -180,3 +180,15 @@ test("SLIPWAY_PUBLIC_URL: defaults to localhost on PORT, loses a trailing slash,
   assert.ok(!bad.ok);
   assert.deepEqual(bad.problems, ["SLIPWAY_PUBLIC_URL must be an http:// or https:// URL"]);
 });
+
+test("SLIPWAY_SHUTDOWN_GRACE_SECONDS: 900 s by default, 0 allowed, a bad value is one clear line", () => {
+  const byDefault = readSettings({});
+  assert.ok(byDefault.ok);
+  assert.equal(byDefault.settings.shutdownGraceMs, 900_000);
+  const none = readSettings({ SLIPWAY_SHUTDOWN_GRACE_SECONDS: "0" });
+  assert.ok(none.ok);
+  assert.equal(none.settings.shutdownGraceMs, 0, "0: applies are cut short at once");
+  const bad = readSettings({ SLIPWAY_SHUTDOWN_GRACE_SECONDS: "15m" });
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.problems, ['SLIPWAY_SHUTDOWN_GRACE_SECONDS must be a whole number from 0 to 86400, got "15m"']);
+});
