@@ -29,7 +29,7 @@ EXPOSE 3000
 # plans back in the queue and give running applies SLIPWAY_SHUTDOWN_GRACE_SECONDS to finish; give
 # the container at least that long to stop (compose stop_grace_period, Kubernetes
 # terminationGracePeriodSeconds). tini as PID 1 forwards the signal to node and reaps the step
-# processes a dead worker's watchdogs end, which would otherwise stay zombies.
+# processes a dead worker's step watchdog ends, which would otherwise stay zombies.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/main.js"]

@@ -15,9 +15,10 @@ import type { Bench, BenchResult } from "./lib/types.ts";
 import { metricsScrape } from "./metrics-scrape.ts";
 import { planOverhead } from "./plan-overhead.ts";
 import { scale } from "./scale.ts";
+import { stepWatchdog } from "./step-watchdog.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BENCHES: Bench[] = [ack, planOverhead, auditOverhead, apiCalls, burst, scale, bigOutput, metricsScrape];
+const BENCHES: Bench[] = [ack, planOverhead, auditOverhead, apiCalls, burst, scale, bigOutput, metricsScrape, stepWatchdog];
 
 async function main(): Promise<number> {
   const asked = process.argv.slice(2).filter((a) => a !== "--");

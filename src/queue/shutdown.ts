@@ -6,8 +6,8 @@
 //   in the queue, so another worker — or this one after its restart — runs them again. A plan
 //   stopped this way is neither failed nor shown as failed on the pull request.
 // - Applies (and the deploy, drift and event jobs) may change the world: they get the grace to
-//   finish. When it runs out the process exits as a killed worker would: each step's watchdog
-//   (runner/step-watchdog.ts) ends its process group, and the next worker to check for stalled
+//   finish. When it runs out the process exits as a killed worker would: its step watchdog
+//   (runner/step-watchdog.ts) ends the steps' process groups, and the next worker to check for stalled
 //   jobs reports the apply interrupted, exactly as for a worker that died.
 import type { Worker } from "bullmq";
 import type { Logger } from "pino";

@@ -7,7 +7,7 @@ import { stat } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type { OutputCapture } from "./output-capture.ts";
-import { watchStepGroup, type StepWatchdog } from "./step-watchdog.ts";
+import { watchStepGroup, type WatchedGroup } from "./step-watchdog.ts";
 
 export interface StepRun {
   argv: string[];
@@ -68,7 +68,7 @@ export async function runStep(step: StepRun, capture: OutputCapture, opts: { kil
   });
   // Right after the spawn, in the same tick: the step is never unwatched while this process lives.
   let watchdogError: Error | undefined;
-  const watchdog: StepWatchdog | undefined = child.pid === undefined ? undefined : watchStepGroup(child.pid, (e) => (watchdogError = e));
+  const watched: WatchedGroup | undefined = child.pid === undefined ? undefined : watchStepGroup(child.pid, (e) => (watchdogError = e));
   const stdoutTo: Writable = step.stdoutFile ? createWriteStream(step.stdoutFile) : capture.createInput();
   // Without a listener a failed file write would be thrown from the stream; the reader of the
   // file finds it missing or cut and says so, so here it is only noted in the log.
@@ -145,7 +145,7 @@ export async function runStep(step: StepRun, capture: OutputCapture, opts: { kil
     if (watchdogError) await capture.writeLine(`slipway: could not start the step's watchdog (/bin/sh): ${watchdogError.message}`);
     return outcome({ exitCode: result.code, signal: result.signal, timedOut, canceled });
   } finally {
-    watchdog?.dismiss();
+    watched?.release();
     for (const t of timers) clearTimeout(t);
     step.signal?.removeEventListener("abort", onAbort);
   }

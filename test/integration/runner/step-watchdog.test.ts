@@ -9,6 +9,7 @@ import path from "node:path";
 import { after, describe, test } from "node:test";
 import { OutputCapture } from "../../../src/runner/output-capture.ts";
 import { runStep } from "../../../src/runner/run-step.ts";
+import { watchStepGroup } from "../../../src/runner/step-watchdog.ts";
 import { descendantsOf, groupRunning } from "../faults/process-tree.ts";
 import { stopChild } from "../../support/slipway-process.ts";
 import { sh, waitUntil } from "./process-helpers.ts";
@@ -27,44 +28,62 @@ after(() => {
 });
 
 describe("step watchdog", () => {
-  test("a SIGKILLed worker's step group ends, grandchildren too", async () => {
+  test("a SIGKILLed worker's step groups end, grandchildren too; a group it released is left alone", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "slipway-watchdog-"));
-    const pidFile = path.join(dir, "step.pid");
-    // A stand-in worker: runs one step that records its process group, then two sleeps of 10 minutes.
+    const files = { step: path.join(dir, "step.pid"), second: path.join(dir, "second.pid"), released: path.join(dir, "released.pid") };
+    // A stand-in worker: a group it watched and released (a sleep of its own), then two steps at
+    // once that record their process groups and sleep 10 minutes, each with a grandchild.
     const worker = `
+      import { spawn } from "node:child_process";
+      import { writeFileSync } from "node:fs";
       import { runStep } from ${JSON.stringify(path.join(ROOT, "src/runner/run-step.ts"))};
       import { OutputCapture } from ${JSON.stringify(path.join(ROOT, "src/runner/output-capture.ts"))};
-      await runStep({ argv: ["sh", "-c", 'echo $$ > "$1"; sleep 600 & sleep 600; wait', "step", ${JSON.stringify(pidFile)}], cwd: ${JSON.stringify(dir)}, env: { PATH: process.env.PATH }, timeoutMs: 600000 }, new OutputCapture());
+      import { watchStepGroup } from ${JSON.stringify(path.join(ROOT, "src/runner/step-watchdog.ts"))};
+      const released = spawn("sleep", ["600"], { detached: true, stdio: "ignore" });
+      watchStepGroup(released.pid, (err) => { throw err; }).release();
+      writeFileSync(${JSON.stringify(files.released)}, String(released.pid));
+      const step = (file) => runStep({ argv: ["sh", "-c", 'echo $$ > "$1"; sleep 600 & sleep 600; wait', "step", file], cwd: ${JSON.stringify(dir)}, env: { PATH: process.env.PATH }, timeoutMs: 600000 }, new OutputCapture());
+      await Promise.all([step(${JSON.stringify(files.step)}), step(${JSON.stringify(files.second)})]);
     `;
     const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", worker], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
     try {
-      const started = await waitUntil(() => child.exitCode === null && readPgid(pidFile) !== undefined, 20_000);
-      assert.ok(started, "the step started");
-      const pgid = readPgid(pidFile)!;
-      leftovers.push(pgid);
-      assert.ok(await groupRunning(pgid), "the step runs");
-      assert.ok(
-        (await descendantsOf(child.pid!)).some((p) => p.cmd.includes("slipway-step-watchdog")),
-        "under a watchdog",
-      );
+      const started = await waitUntil(() => child.exitCode === null && Object.values(files).every((f) => readPgid(f) !== undefined), 20_000);
+      assert.ok(started, "the steps started");
+      const [step, second, released] = [readPgid(files.step)!, readPgid(files.second)!, readPgid(files.released)!];
+      leftovers.push(step, second, released);
+      assert.ok((await groupRunning(step)) && (await groupRunning(second)), "the steps run");
+      const watchdogs = (await descendantsOf(child.pid!)).filter((p) => p.cmd.includes("slipway-step-watchdog"));
+      assert.equal(watchdogs.length, 1, "one watchdog for the process, not one per step");
 
       child.kill("SIGKILL");
-      assert.ok(await eventually(async () => !(await groupRunning(pgid)), 10_000), "no process of the step's group runs after its worker died");
+      for (const pgid of [step, second]) {
+        assert.ok(await eventually(async () => !(await groupRunning(pgid)), 10_000), "no process of a step's group runs after its worker died");
+      }
+      assert.equal(await groupRunning(released), true, "a released group is not the watchdog's to end");
     } finally {
       await stopChild(child, 1000);
       await rm(dir, { recursive: true, force: true });
     }
   });
 
-  test("a step that ends leaves no watchdog behind", async () => {
+  test("a watchdog that was killed is replaced by the next step's", async () => {
+    const sleeper = spawn("sleep", ["600"], { detached: true, stdio: "ignore" });
+    leftovers.push(sleeper.pid!);
+    const watchdogsOfThisProcess = async () => (await descendantsOf(process.pid)).filter((p) => p.cmd.includes("slipway-step-watchdog") && p.state !== "Z");
+    const first = watchStepGroup(sleeper.pid!, (err) => assert.fail(err));
+    const [old] = await watchdogsOfThisProcess();
+    assert.ok(old, "a watchdog runs");
+    process.kill(old.pid, "SIGKILL");
+    assert.ok(await eventually(async () => (await watchdogsOfThisProcess()).length === 0, 5_000), "it is gone");
+    // The next step starts a new one, which hears of the group watched before as well.
     const outcome = await runStep(
       { argv: sh("exit 3"), cwd: tmpdir(), env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, timeoutMs: 10_000 },
       new OutputCapture(),
     );
     assert.equal(outcome.exitCode, 3);
-    const watchdogs = async () => (await descendantsOf(process.pid)).filter((p) => p.cmd.includes("slipway-step-watchdog") && p.state !== "Z");
-    // Dismissed by a SIGKILL that the kernel delivers a moment later.
-    assert.ok(await eventually(async () => (await watchdogs()).length === 0, 5_000), "the watchdog was dismissed with the step");
+    const [replacement] = await watchdogsOfThisProcess();
+    assert.ok(replacement && replacement.pid !== old.pid, "a new watchdog");
+    first.release();
   });
 });
 
