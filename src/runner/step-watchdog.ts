@@ -78,9 +78,12 @@ function start(onError: (err: Error) => void): void {
     if (watchdog === w) watchdog = undefined;
     onError(err);
   });
-  // Killed by someone else: the next step starts a new one, told every group still watched.
-  w.once("exit", () => {
-    if (watchdog === w) watchdog = undefined;
+  // Killed by someone else: a new one at once, told every group still watched. One that ended on
+  // its own (it cannot run) is not restarted in a loop: the next step tries again.
+  w.once("exit", (_code, signal) => {
+    if (watchdog !== w) return;
+    watchdog = undefined;
+    if (signal !== null && watched.size > 0) start(onError);
   });
   w.stdin!.on("error", () => {});
   // Neither keeps this process alive: when it ends, the pipe closes and the watchdog does its job.
