@@ -247,7 +247,7 @@ async function startWorkerSide(s: Shared): Promise<{ closers: Closer[]; drain: (
   return { closers, drain };
 }
 
-/** A job's count and duration; a plan stopped for a newer head is `cancelled`, not failed. */
+/** A job's count and duration; a plan stopped for a newer head or put back by a shutdown is `cancelled`, not failed. */
 async function timed<T>(recorder: Metrics, kind: string, signal: AbortSignal, run: () => Promise<T>): Promise<T> {
   const started = process.hrtime.bigint();
   const done = (outcome: JobOutcome) => recorder.job(kind, outcome, Number(process.hrtime.bigint() - started) / 1e9);
