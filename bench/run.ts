@@ -17,9 +17,10 @@ import { metricsScrape } from "./metrics-scrape.ts";
 import { planOverhead } from "./plan-overhead.ts";
 import { recovery } from "./recovery.ts";
 import { scale } from "./scale.ts";
+import { stepWatchdog } from "./step-watchdog.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BENCHES: Bench[] = [ack, planOverhead, auditOverhead, apiCalls, burst, scale, bigOutput, metricsScrape, recovery, consoleLatency];
+const BENCHES: Bench[] = [ack, planOverhead, auditOverhead, apiCalls, burst, scale, bigOutput, metricsScrape, recovery, consoleLatency, stepWatchdog];
 
 async function main(): Promise<number> {
   const asked = process.argv.slice(2).filter((a) => a !== "--");

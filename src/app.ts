@@ -27,6 +27,7 @@ import { IntakeStream } from "./queue/intake-stream.ts";
 import { readQueueCounts } from "./queue/queue-counts.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
 import { createRedis, redisAnswers } from "./queue/redis.ts";
+import { drainWorkers } from "./queue/shutdown.ts";
 import { startWorkers } from "./queue/workers.ts";
 import { QueueConsoleActions } from "./console/actions.ts";
 import { ConsoleServer } from "./console/console-server.ts";
@@ -57,6 +58,12 @@ export interface RunningSlipway {
   /** `http://host:port` of the webhook server, when this process serves. */
   url?: string;
   close(): Promise<void>;
+  /**
+   * On SIGTERM/SIGINT (queue/shutdown.ts): deliveries get 503, plans go back to the queue, other
+   * jobs get `graceMs` to finish. Closes everything and resolves `true` if they did; resolves
+   * `false` when the grace ran out, for the caller to exit as a killed worker would.
+   */
+  shutdown(graceMs: number): Promise<boolean>;
 }
 
 type Closer = () => Promise<unknown>;
@@ -74,6 +81,8 @@ interface Shared {
   metrics: { store: MetricStore; recorder: Metrics };
   /** The one recorder of this process's jobs: noAudit with SLIPWAY_AUDIT=off. */
   auditRecorder: AuditRecorder;
+  /** Set when shutdown begins: the server turns deliveries away from then on. */
+  lifecycle: { stopping: boolean };
 }
 
 export async function startSlipway(settings: Settings, app: GitHubAppCredentials, log: Logger): Promise<RunningSlipway> {
@@ -110,6 +119,7 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
     queues,
     metrics,
     dispatcher: new Dispatcher(queues, heads, new CancelBus(undefined, prefix), deploys),
+    lifecycle: { stopping: false },
   };
   const closers: Closer[] = [];
   let url: string | undefined;
@@ -118,16 +128,32 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
     url = server.url;
     closers.push(server.close);
   }
-  if (settings.role !== "server") closers.push(...(await startWorkerSide(shared)));
+  let drain: (graceMs: number) => Promise<boolean> = async () => true;
+  if (settings.role !== "server") {
+    const workerSide = await startWorkerSide(shared);
+    closers.push(...workerSide.closers);
+    drain = workerSide.drain;
+  }
   // Stopped first: a redelivery asked for while this server closes would fail, and is not asked twice.
   if (settings.redeliveryIntervalMs > 0) closers.unshift(startRedeliverer(shared));
   closers.push(...Object.values(queues).map((q) => () => q.close()));
   closers.push(() => metrics.recorder.close());
+  return runningSlipway(shared, url, closers, drain);
+}
+
+function runningSlipway(s: Shared, url: string | undefined, closers: Closer[], drain: (graceMs: number) => Promise<boolean>): RunningSlipway {
+  const close = async () => {
+    for (const close of closers) await close().catch((err: Error) => s.log.warn({ err: err.message }, "error while closing"));
+    await s.producer.quit().catch(() => {});
+  };
   return {
     url,
-    async close() {
-      for (const close of closers) await close().catch((err: Error) => log.warn({ err: err.message }, "error while closing"));
-      await producer.quit().catch(() => {});
+    close,
+    async shutdown(graceMs) {
+      s.lifecycle.stopping = true;
+      const finished = await drain(graceMs);
+      if (finished) await close();
+      return finished;
     },
   };
 }
@@ -177,6 +203,7 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
       ...(settings.apiToken ? { token: settings.apiToken } : {}),
       ...(opsConsole.enabled ? { session: opsConsole.sessionAccess } : {}),
     },
+    stopping: () => s.lifecycle.stopping,
   });
   const url = await server.listen({ port: settings.port, host: settings.host });
   log.info({ url }, "webhook server listening");
@@ -230,7 +257,7 @@ function consoleServer(s: Shared, read: ReadModel, logs: RunLogReader): ConsoleS
   });
 }
 
-async function startWorkerSide(s: Shared): Promise<Closer[]> {
+async function startWorkerSide(s: Shared): Promise<{ closers: Closer[]; drain: (graceMs: number) => Promise<boolean> }> {
   const { settings, log } = s;
   const workerConnection = createRedis(settings.redisUrl, "worker", log);
   const subscriber = createRedis(settings.redisUrl, "subscriber", log);
@@ -248,7 +275,7 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
     interruptRead: () => intakeReader.disconnect(),
     onDeadLetter: () => s.metrics.recorder.deadLetter(),
   });
-  const { workers } = await startWorkers({
+  const { workers, stopPlans, running } = await startWorkers({
     connection: workerConnection,
     prefix: settings.queuePrefix,
     concurrency: settings.concurrency,
@@ -272,13 +299,19 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
     settings.auditEnabled && settings.audit.webhook
       ? new AuditExporter({ source: s.audit, redis: s.producer, prefix: settings.queuePrefix, ...settings.audit.webhook, log }).start()
       : undefined;
-  return [
+  const closers: Closer[] = [
     async () => exporter?.close(),
     () => forwarder.close(),
     ...workers.map((w) => () => w.close()),
     async () => subscriber.quit(),
     async () => workerConnection.quit(),
   ];
+  // No new intent becomes a job here once the shutdown begins: the other workers' forwarders take them.
+  const drain = async (graceMs: number) => {
+    await forwarder.close();
+    return drainWorkers({ workers, stopPlans, running, graceMs, log });
+  };
+  return { closers, drain };
 }
 
 /** Missed webhooks (SPEC §10): every process runs one; a Redis lease picks the one that scans. */
@@ -302,7 +335,7 @@ function startRedeliverer(s: Shared): Closer {
   return () => redeliverer.close();
 }
 
-/** A job's count and duration; a plan stopped for a newer head is `cancelled`, not failed. */
+/** A job's count and duration; a plan stopped for a newer head or put back by a shutdown is `cancelled`, not failed. */
 async function timed<T>(recorder: Metrics, kind: string, signal: AbortSignal, run: () => Promise<T>): Promise<T> {
   const started = process.hrtime.bigint();
   const done = (outcome: JobOutcome) => recorder.job(kind, outcome, Number(process.hrtime.bigint() - started) / 1e9);

@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { run as runProbotSetup } from "probot";
 import { startSlipway } from "./app.ts";
 import { createRedis, redisAnswers } from "./queue/redis.ts";
+import { stillWaitingMessage } from "./queue/shutdown.ts";
 import { loadDotEnv, readSettings } from "./settings.ts";
 
 async function main(): Promise<void> {
@@ -33,13 +34,25 @@ async function main(): Promise<void> {
   }
 
   const slipway = await startSlipway(settings, settings.app, log);
-  let stopping = false;
+  // Graceful shutdown, decided in queue/shutdown.ts. Exit 0 when it went as designed — also when
+  // the grace ran out: the steps' watchdogs then end the steps, and the next worker reports the
+  // applies interrupted. Non-zero only when the shutdown itself failed.
+  let deadline: number | undefined;
   const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "shutting down");
-    await slipway.close();
-    process.exit(0);
+    if (deadline !== undefined) {
+      log.warn({ signal }, stillWaitingMessage(deadline, Date.now()));
+      return;
+    }
+    deadline = Date.now() + settings.shutdownGraceMs;
+    log.info({ signal, graceSeconds: settings.shutdownGraceMs / 1000 }, "shutting down: taking no new delivery or job");
+    try {
+      const finished = await slipway.shutdown(settings.shutdownGraceMs);
+      log.info({ finished }, finished ? "shut down: every job finished" : "shut down: exiting with the jobs above cut short");
+      process.exit(0);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, "shutdown failed");
+      process.exit(1);
+    }
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));

@@ -55,6 +55,7 @@ const envSchema = z.object({
   SLIPWAY_STEP_TIMEOUT_SECONDS: intFrom("SLIPWAY_STEP_TIMEOUT_SECONDS", 1, 86_400, 3600),
   SLIPWAY_GITHUB_THROTTLE: z.enum(["on", "off"], { message: "SLIPWAY_GITHUB_THROTTLE must be on or off" }).optional(),
   SLIPWAY_JOB_LOCK_SECONDS: intFrom("SLIPWAY_JOB_LOCK_SECONDS", 2, 3600, 30),
+  SLIPWAY_SHUTDOWN_GRACE_SECONDS: intFrom("SLIPWAY_SHUTDOWN_GRACE_SECONDS", 0, 86_400, 900),
   SLIPWAY_QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, "SLIPWAY_QUEUE_PREFIX may hold letters, digits, _ and - only")
@@ -116,6 +117,8 @@ export interface Settings {
   githubThrottle: boolean;
   /** How long a dead worker's job stays claimed before another worker notices it (BullMQ lock). */
   jobLockMs: number;
+  /** On SIGTERM/SIGINT: how long running applies may go on before they are ended (src/queue/shutdown.ts). */
+  shutdownGraceMs: number;
   /** Prefix of every Redis key Slipway writes: lets several installs (or test runs) share one Redis. */
   queuePrefix: string;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -230,6 +233,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
         .filter(Boolean),
       stepTimeoutMs: e.SLIPWAY_STEP_TIMEOUT_SECONDS * 1000,
       jobLockMs: e.SLIPWAY_JOB_LOCK_SECONDS * 1000,
+      shutdownGraceMs: e.SLIPWAY_SHUTDOWN_GRACE_SECONDS * 1000,
       githubThrottle: (e.SLIPWAY_GITHUB_THROTTLE ?? (e.GHE_HOST ? "off" : "on")) === "on",
       queuePrefix: e.SLIPWAY_QUEUE_PREFIX,
       logLevel: e.LOG_LEVEL,

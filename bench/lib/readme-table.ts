@@ -7,7 +7,19 @@ import { formatTable } from "./stats.ts";
 const START = "<!-- bench:latest:start -->";
 const END = "<!-- bench:latest:end -->";
 
-export const ORDER = ["ack", "plan_overhead", "audit_overhead", "api_calls", "burst", "scale", "big_output", "metrics_scrape", "recovery", "console_p99_ratio"];
+export const ORDER = [
+  "ack",
+  "plan_overhead",
+  "audit_overhead",
+  "api_calls",
+  "burst",
+  "scale",
+  "big_output",
+  "metrics_scrape",
+  "recovery",
+  "console_p99_ratio",
+  "step_watchdog",
+];
 
 export function renderLatest(file: ResultsFile): string {
   const m = file.machine;

@@ -26,6 +26,11 @@ export interface ServerDeps {
   api?: ApiDeps;
   /** The operations console (src/console/): registered before /api/v1, whose session it provides. */
   console?: { register(fastify: FastifyInstance): Promise<void> };
+  /**
+   * True once the process shuts down (queue/shutdown.ts): new deliveries get 503, so GitHub records
+   * a failed delivery that redelivery fetches back, and readiness fails; those in flight finish.
+   */
+  stopping?: () => boolean;
 }
 
 export async function buildServer(deps: ServerDeps) {
@@ -59,6 +64,7 @@ export async function buildServer(deps: ServerDeps) {
       });
     }
     scope.post(WEBHOOK_PATH, { bodyLimit: 25 * 1024 * 1024 }, async (req, reply) => {
+      if (deps.stopping?.()) return reply.code(503).send({ error: "Slipway is shutting down: redeliver later" });
       const body = req.body as string;
       // A correctly signed JSON body that is not an object (null, 42, []) would surface as a 500
       // from the middleware; it is the sender's fault, so answer 400. Checking the first character
@@ -78,6 +84,7 @@ export async function buildServer(deps: ServerDeps) {
 
   fastify.get("/healthz", async () => ({ status: "ok" }));
   fastify.get("/readyz", async (_req, reply) => {
+    if (deps.stopping?.()) return reply.code(503).send({ status: "shutting down" });
     const ok = await deps.ready();
     return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "redis unreachable" });
   });

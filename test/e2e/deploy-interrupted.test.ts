@@ -100,7 +100,7 @@ describe("a worker killed mid-apply", () => {
     });
     assert.match(comment.body, /\/apply staging/);
 
-    // The killed worker's step may still finish its one apply (it sleeps 8 s); nothing starts a
+    // The killed worker's step is ended by its watchdog (runner/step-watchdog.ts); nothing starts a
     // second one. Once the step has ended and every job is done, the record is final.
     await waitFor(async () => (await liveInGroup(step.pgid)).length === 0, { timeoutMs: 30_000, intervalMs: 250, what: "the orphaned apply step to end" });
     orphanGroup = undefined;

@@ -26,6 +26,8 @@ export interface SlipwayProcess {
   redisUrl: string;
   /** Everything the process printed, for assertions and for debugging a failed test. */
   logs(): string;
+  /** Resolves when the process has exited, however it was stopped. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -67,6 +69,9 @@ export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: Star
     ...opts.env,
   };
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
@@ -92,6 +97,7 @@ export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: Star
     dataDir,
     redisUrl,
     logs: () => output,
+    exited,
     async stop() {
       await stopChild(child);
       await cleanUp();

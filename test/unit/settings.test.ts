@@ -211,3 +211,15 @@ test("the console: on with its three settings, off with none, one line for each 
     "the console needs GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SLIPWAY_SESSION_SECRET together; missing: GITHUB_CLIENT_SECRET, SLIPWAY_SESSION_SECRET",
   ]);
 });
+
+test("SLIPWAY_SHUTDOWN_GRACE_SECONDS: 900 s by default, 0 allowed, a bad value is one clear line", () => {
+  const byDefault = readSettings({});
+  assert.ok(byDefault.ok);
+  assert.equal(byDefault.settings.shutdownGraceMs, 900_000);
+  const none = readSettings({ SLIPWAY_SHUTDOWN_GRACE_SECONDS: "0" });
+  assert.ok(none.ok);
+  assert.equal(none.settings.shutdownGraceMs, 0, "0: applies are cut short at once");
+  const bad = readSettings({ SLIPWAY_SHUTDOWN_GRACE_SECONDS: "15m" });
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.problems, ['SLIPWAY_SHUTDOWN_GRACE_SECONDS must be a whole number from 0 to 86400, got "15m"']);
+});
