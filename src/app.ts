@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./queue/redis.ts";
 import type { Logger } from "pino";
 import { Probot } from "probot";
 import { AuditExporter } from "./audit/exporter.ts";
@@ -22,7 +22,8 @@ import { startForwarder } from "./queue/forwarder.ts";
 import { IntakeStream } from "./queue/intake-stream.ts";
 import { readQueueCounts } from "./queue/queue-counts.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
-import { createRedis, redisAnswers } from "./queue/redis.ts";
+import { queueKeyPrefix } from "./queue/key-scheme.ts";
+import { appendReplicas, createRedis, redisAnswers } from "./queue/redis.ts";
 import { startWorkers } from "./queue/workers.ts";
 import { buildServer } from "./server/build-server.ts";
 import { ReadModel } from "./server/read-model.ts";
@@ -54,7 +55,7 @@ interface Shared {
   settings: Settings;
   app: GitHubAppCredentials;
   log: Logger;
-  producer: Redis;
+  producer: RedisConnection;
   dispatcher: Dispatcher;
   heads: PullHeadStore;
   deploys: DeployStore;
@@ -66,12 +67,13 @@ interface Shared {
 }
 
 export async function startSlipway(settings: Settings, app: GitHubAppCredentials, log: Logger): Promise<RunningSlipway> {
-  const producer = createRedis(settings.redisUrl, "producer", log);
+  const producer = createRedis(settings.redis, "producer", log);
   const prefix = settings.queuePrefix;
+  const queueOptions = { connection: producer, prefix: queueKeyPrefix(prefix) };
   const queues: Queues = {
-    plans: new Queue<PlanIntent>(PLAN_QUEUE, { connection: producer, prefix }),
-    events: new Queue<EventIntent>(EVENT_QUEUE, { connection: producer, prefix }),
-    applies: new Queue<WorldIntent>(APPLY_QUEUE, { connection: producer, prefix }),
+    plans: new Queue<PlanIntent>(PLAN_QUEUE, queueOptions),
+    events: new Queue<EventIntent>(EVENT_QUEUE, queueOptions),
+    applies: new Queue<WorldIntent>(APPLY_QUEUE, queueOptions),
   };
   // Each failed command is reported where it is made (a 503, a failed job); the connection's own
   // trouble is logged once per outage by createRedis.
@@ -152,7 +154,7 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
   });
   const server = await buildServer({
     probot,
-    sink: new IntakeStream(s.producer, settings.queuePrefix),
+    sink: new IntakeStream(s.producer, settings.queuePrefix, s.producer, appendReplicas(settings.redis)),
     log,
     ready: () => redisAnswers(s.producer),
     // Metrics off: no /metrics route (404) and no timing of deliveries.
@@ -168,14 +170,14 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
 
 async function startWorkerSide(s: Shared): Promise<Closer[]> {
   const { settings, log } = s;
-  const workerConnection = createRedis(settings.redisUrl, "worker", log);
-  const subscriber = createRedis(settings.redisUrl, "subscriber", log);
+  const workerConnection = createRedis(settings.redis, "worker", log);
+  const subscriber = createRedis(settings.redis, "subscriber", log);
   const workspaces = new Workspaces({ dataDir: settings.dataDir, gitBaseUrl: settings.githubBaseUrl, env: settings.stepEnv });
   // Worktrees of a worker that was killed; a day is far longer than any job may run.
   await workspaces.removeStale(24 * 3600 * 1000);
   const deps = jobDeps(s, workspaces);
   // Intents from the webhook servers become jobs here; it stops before the workers do.
-  const intakeReader = createRedis(settings.redisUrl, "worker", log);
+  const intakeReader = createRedis(settings.redis, "worker", log);
   const forwarder = startForwarder({
     stream: new IntakeStream(workerConnection, settings.queuePrefix, intakeReader),
     jobs: s.dispatcher,

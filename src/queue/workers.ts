@@ -2,12 +2,13 @@
 // closed pull requests) and applies (never retried: an interrupted apply is for a human to judge).
 // Which job runs is the route table's business (jobs/routes.ts): a worker only hands it the intent.
 import { Job, Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis.ts";
 import type { Logger } from "pino";
 import type { JobIntent, PlanIntent, WorldIntent } from "../domain/intent.ts";
 import { pullKey } from "../domain/types.ts";
 import type { CancelBus } from "./cancel-bus.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./jobs.ts";
+import { queueKeyPrefix } from "./key-scheme.ts";
 
 export interface Processors {
   run: (intent: JobIntent, signal: AbortSignal) => Promise<unknown>;
@@ -27,7 +28,7 @@ interface Running {
 }
 
 export async function startWorkers(opts: {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   concurrency: number;
   lockMs: number;
@@ -40,7 +41,7 @@ export async function startWorkers(opts: {
     for (const r of running) if (r.pull === pull && r.headSha !== headSha) r.controller.abort();
   });
   // The stalled check runs as often as a lock lasts: a dead worker's job is noticed within ~2 locks.
-  const common = { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency, lockDuration: opts.lockMs, stalledInterval: opts.lockMs };
+  const common = { connection: opts.connection, prefix: queueKeyPrefix(opts.prefix), concurrency: opts.concurrency, lockDuration: opts.lockMs, stalledInterval: opts.lockMs };
   const never = new AbortController().signal;
   const plans = new Worker<PlanIntent>(
     PLAN_QUEUE,
