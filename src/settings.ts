@@ -266,7 +266,8 @@ function redisTarget(e: RedisEnv, urlGiven: boolean, problems: string[]): RedisT
   ] as const) {
     if (given !== undefined && urlGiven) problems.push(`REDIS_URL and ${name} exclude each other: set one`);
   }
-  if (sentinels !== undefined && e.REDIS_SENTINEL_NAME === undefined) problems.push("REDIS_SENTINELS needs REDIS_SENTINEL_NAME, the name of the primary Sentinel monitors");
+  if (sentinels !== undefined && e.REDIS_SENTINEL_NAME === undefined)
+    problems.push("REDIS_SENTINELS needs REDIS_SENTINEL_NAME, the name of the primary Sentinel monitors");
   if (sentinels === undefined && e.REDIS_SENTINEL_NAME !== undefined) problems.push("REDIS_SENTINEL_NAME is only used with REDIS_SENTINELS");
   if (sentinels === undefined && e.REDIS_SENTINEL_PASSWORD !== undefined) problems.push("REDIS_SENTINEL_PASSWORD is only used with REDIS_SENTINELS");
   if (cluster === undefined && sentinels === undefined && e.REDIS_PASSWORD !== undefined)
