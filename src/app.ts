@@ -69,39 +69,13 @@ interface Shared {
 export async function startSlipway(settings: Settings, app: GitHubAppCredentials, log: Logger): Promise<RunningSlipway> {
   const producer = createRedis(settings.redis, "producer", log);
   const prefix = settings.queuePrefix;
-  const queueOptions = { connection: producer, prefix: queueKeyPrefix(prefix) };
-  const queues: Queues = {
-    plans: new Queue<PlanIntent>(PLAN_QUEUE, queueOptions),
-    events: new Queue<EventIntent>(EVENT_QUEUE, queueOptions),
-    applies: new Queue<WorldIntent>(APPLY_QUEUE, queueOptions),
-  };
-  // Each failed command is reported where it is made (a 503, a failed job); the connection's own
-  // trouble is logged once per outage by createRedis.
-  for (const q of Object.values(queues)) q.on("error", (err: Error) => log.debug({ queue: q.name, err: err.message }, "queue error"));
-  const heads = new PullHeadStore(producer, prefix);
-  const deploys = new DeployStore(producer, prefix);
+  const parts = redisParts(settings, log, producer);
+  const queues = parts.queues;
   // Every process records into Redis; the webhook servers serve the sum (README, Operations).
-  // Chosen once: with SLIPWAY_METRICS=off nothing is recorded or flushed, and with
-  // SLIPWAY_AUDIT=off no event is written (README, Settings).
+  // Chosen once: with SLIPWAY_METRICS=off nothing is recorded or flushed.
   const metricStore = new MetricStore(producer, prefix);
   const metrics = { store: metricStore, recorder: settings.metricsEnabled ? new MetricsRecorder(metricStore, log) : noMetrics };
-  const audit = new AuditStore(producer, prefix, settings.audit);
-  const auditRecorder = settings.auditEnabled
-    ? new RedisAuditRecorder(audit, createRedactor(secretValues(settings.stepEnv, settings.secretEnvNames)), log)
-    : noAudit;
-  const shared: Shared = {
-    settings,
-    app,
-    log,
-    producer,
-    heads,
-    deploys,
-    audit,
-    auditRecorder,
-    queues,
-    metrics,
-    dispatcher: new Dispatcher(queues, heads, new CancelBus(undefined, prefix), deploys),
-  };
+  const shared: Shared = { settings, app, log, metrics, ...parts };
   const closers: Closer[] = [];
   let url: string | undefined;
   if (settings.role !== "worker") {
@@ -119,6 +93,35 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
       await producer.quit().catch(() => {});
     },
   };
+}
+
+type RedisParts = Pick<Shared, "producer" | "queues" | "heads" | "deploys" | "audit" | "auditRecorder" | "dispatcher">;
+
+/**
+ * The queues and stores over one connection: the webhook server's fails fast (a 503 while Redis
+ * is away); the jobs' waits for Redis to come back, so a Sentinel failover or a Cluster
+ * resharding mid-job delays the job's writes instead of failing the job.
+ */
+function redisParts(settings: Settings, log: Logger, redis: RedisConnection): RedisParts {
+  const prefix = settings.queuePrefix;
+  const queueOptions = { connection: redis, prefix: queueKeyPrefix(prefix) };
+  const queues: Queues = {
+    plans: new Queue<PlanIntent>(PLAN_QUEUE, queueOptions),
+    events: new Queue<EventIntent>(EVENT_QUEUE, queueOptions),
+    applies: new Queue<WorldIntent>(APPLY_QUEUE, queueOptions),
+  };
+  // Each failed command is reported where it is made (a 503, a failed job); the connection's own
+  // trouble is logged once per outage by createRedis.
+  for (const q of Object.values(queues)) q.on("error", (err: Error) => log.debug({ queue: q.name, err: err.message }, "queue error"));
+  const heads = new PullHeadStore(redis, prefix);
+  const deploys = new DeployStore(redis, prefix);
+  // With SLIPWAY_AUDIT=off no event is written (README, Settings).
+  const audit = new AuditStore(redis, prefix, settings.audit);
+  const auditRecorder = settings.auditEnabled
+    ? new RedisAuditRecorder(audit, createRedactor(secretValues(settings.stepEnv, settings.secretEnvNames)), log)
+    : noAudit;
+  const dispatcher = new Dispatcher(queues, heads, new CancelBus(undefined, prefix), deploys);
+  return { producer: redis, queues, heads, deploys, audit, auditRecorder, dispatcher };
 }
 
 async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
@@ -175,12 +178,14 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
   const workspaces = new Workspaces({ dataDir: settings.dataDir, gitBaseUrl: settings.githubBaseUrl, env: settings.stepEnv });
   // Worktrees of a worker that was killed; a day is far longer than any job may run.
   await workspaces.removeStale(24 * 3600 * 1000);
-  const deps = jobDeps(s, workspaces);
+  // Jobs and the forwarder write through the worker connection, which waits out an outage.
+  const jobSide: Shared = { ...s, ...redisParts(settings, log, workerConnection) };
+  const deps = jobDeps(jobSide, workspaces);
   // Intents from the webhook servers become jobs here; it stops before the workers do.
   const intakeReader = createRedis(settings.redis, "worker", log);
   const forwarder = startForwarder({
     stream: new IntakeStream(workerConnection, settings.queuePrefix, intakeReader),
-    jobs: s.dispatcher,
+    jobs: jobSide.dispatcher,
     consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
     log,
     interruptRead: () => intakeReader.disconnect(),
@@ -211,6 +216,7 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
     async () => exporter?.close(),
     () => forwarder.close(),
     ...workers.map((w) => () => w.close()),
+    ...Object.values(jobSide.queues).map((q) => () => q.close()),
     async () => subscriber.quit(),
     async () => workerConnection.quit(),
   ];

@@ -55,10 +55,10 @@ function connect(t: RedisTarget, use: ConnectionUse): RedisConnection {
       ...(t.password !== undefined ? { password: t.password } : {}),
       ...(t.sentinelPassword !== undefined ? { sentinelPassword: t.sentinelPassword } : {}),
       // Asks the sentinels again after every lost connection, so a failover is followed within
-      // one retry; the detector also listens for +switch-master to move over sooner.
+      // one retry. Not ioredis' failoverDetector: its disconnect on +switch-master can land while
+      // a reconnection is asking the sentinels, and that connection then ends for good.
       retryStrategy: retry,
       sentinelRetryStrategy: retry,
-      failoverDetector: true,
     });
   }
   const { enableOfflineQueue, ...redisOptions } = common;
