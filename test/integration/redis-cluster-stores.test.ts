@@ -92,6 +92,9 @@ describe("stores on a Redis Cluster", { timeout: 60_000 }, () => {
     deltas.drift.set('["acme/app","staging"]', true);
     await store.add(deltas);
     const read = await store.read();
-    assert.deepEqual([read.counters, read.histograms, read.gauges, read.driftedProjects], [{ "jobs|plan|succeeded": "2" }, { "ack|sum": "0.25" }, { "queue|plans": "3" }, 1]);
+    assert.deepEqual(
+      [read.counters, read.histograms, read.gauges, read.driftedProjects],
+      [{ "jobs|plan|succeeded": "2" }, { "ack|sum": "0.25" }, { "queue|plans": "3" }, 1],
+    );
   });
 });
