@@ -93,7 +93,8 @@ export class RedisLockStore implements LockStore {
    */
   async indexExisting(): Promise<number> {
     let added = 0;
-    for await (const keys of scanKeys(this.redis, this.heldPattern())) added += await this.redis.sadd(this.reposIndex(), ...keys.map((k) => this.repoOfHeld(k)));
+    for await (const keys of scanKeys(this.redis, this.heldPattern()))
+      added += await this.redis.sadd(this.reposIndex(), ...keys.map((k) => this.repoOfHeld(k)));
     return added;
   }
 

@@ -41,7 +41,13 @@ export async function startWorkers(opts: {
     for (const r of running) if (r.pull === pull && r.headSha !== headSha) r.controller.abort();
   });
   // The stalled check runs as often as a lock lasts: a dead worker's job is noticed within ~2 locks.
-  const common = { connection: opts.connection, prefix: queueKeyPrefix(opts.prefix), concurrency: opts.concurrency, lockDuration: opts.lockMs, stalledInterval: opts.lockMs };
+  const common = {
+    connection: opts.connection,
+    prefix: queueKeyPrefix(opts.prefix),
+    concurrency: opts.concurrency,
+    lockDuration: opts.lockMs,
+    stalledInterval: opts.lockMs,
+  };
   const never = new AbortController().signal;
   const plans = new Worker<PlanIntent>(
     PLAN_QUEUE,
