@@ -68,6 +68,9 @@ interface Shared {
 
 export async function startSlipway(settings: Settings, app: GitHubAppCredentials, log: Logger): Promise<RunningSlipway> {
   const producer = createRedis(settings.redis, "producer", log);
+  // It refuses commands until connected, and finding a Cluster's slots or Sentinel's primary
+  // takes a moment longer than one Redis: the first writes (the lock index) wait for it.
+  await redisAnswers(producer, 10_000);
   const prefix = settings.queuePrefix;
   const parts = redisParts(settings, log, producer);
   const queues = parts.queues;
