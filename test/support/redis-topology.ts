@@ -35,6 +35,8 @@ export interface RedisSentinels {
   env: Record<string, string>;
   /** Port of the server the sentinels name as primary now. */
   primaryPort(): Promise<number>;
+  /** Ports of the other servers (the replicas). */
+  replicaPorts(): Promise<number[]>;
   /** SIGKILLs the current primary (by pid) and resolves once the sentinels have promoted the replica. */
   killPrimaryAndFailOver(timeoutMs?: number): Promise<{ killed: number; promoted: number }>;
   /** Starts a server again on a dead primary's port, as a replica of the new primary; resolves once it is in sync. */
@@ -159,6 +161,10 @@ export async function startRedisSentinels(timeoutMs = 30_000): Promise<RedisSent
     target: { kind: "sentinel", sentinels, name },
     env: { REDIS_SENTINELS: sentinels.map((s) => `${s.host}:${s.port}`).join(","), REDIS_SENTINEL_NAME: name },
     primaryPort,
+    async replicaPorts() {
+      const primary = await primaryPort();
+      return [...servers.keys()].filter((p) => p !== primary);
+    },
     async killPrimaryAndFailOver(failoverTimeoutMs = 30_000) {
       const killed = await primaryPort();
       const server = servers.get(killed)!;
@@ -183,6 +189,19 @@ export async function startRedisSentinels(timeoutMs = 30_000): Promise<RedisSent
     },
     connect: () => new Redis({ sentinels, name, maxRetriesPerRequest: 1 }),
     stop,
+  };
+}
+
+/** One lone Redis (no replica, no cluster), for what must not hold without a replica. */
+export async function startLoneRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), "slipway-redis-"));
+  const server = await startServer(dir, await freePort(), []);
+  return {
+    url: `redis://${HOST}:${server.port}`,
+    async stop() {
+      await stopServer(server);
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
