@@ -6,7 +6,9 @@ import { after, before, describe, test } from "node:test";
 import { Cluster } from "ioredis";
 import type { Intent } from "../../src/domain/intent.ts";
 import { RedisLockStore } from "../../src/locks/redis-lock-store.ts";
+import { CancelBus } from "../../src/queue/cancel-bus.ts";
 import { IntakeStream } from "../../src/queue/intake-stream.ts";
+import { PullHeadStore } from "../../src/state/pull-head-store.ts";
 import { DeployStore } from "../../src/state/deploy-store.ts";
 import { emptyDeltas, MetricStore } from "../../src/state/metric-store.ts";
 import { uniquePrefix } from "../support/redis.ts";
@@ -81,6 +83,17 @@ describe("stores on a Redis Cluster", { timeout: 60_000 }, () => {
     assert.equal(await store.recordQueueAttempt("acme/app", "sha1", "staging"), true);
     assert.deepEqual(await store.markQueueGroupGone("acme/app", "sha1", "left the queue"), ["staging"]);
     assert.equal(await store.recordQueueAttempt("acme/app", "sha1", "production"), false);
+  });
+
+  test("a new head recorded on one node reaches a worker subscribed through another (pub/sub from Lua)", async () => {
+    const prefix = uniquePrefix("heads");
+    const bus = new CancelBus(connect(), prefix);
+    let hear: (notice: { pull: string; headSha: string }) => void = () => {};
+    const heard = new Promise<{ pull: string; headSha: string }>((resolve) => (hear = resolve));
+    await bus.onHead((notice) => hear(notice)); // resolves once subscribed
+    const heads = new PullHeadStore(connect(), prefix);
+    assert.equal(await heads.record("acme/app#7", "bbb", 2000, bus.noticeOf("acme/app#7", "bbb")), "bbb");
+    assert.deepEqual(await heard, { pull: "acme/app#7", headSha: "bbb" });
   });
 
   test("metric totals: one pipeline in, one pipeline out", async () => {
