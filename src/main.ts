@@ -27,7 +27,9 @@ async function main(): Promise<void> {
   probe.disconnect();
   if (!reachable) {
     console.error(
-      `slipway: Redis is not reachable at ${describe(settings.redis)}: start one (\`docker compose up -d redis\`, or \`redis-server\`) or set REDIS_URL`,
+      settings.redis.kind === "standalone"
+        ? `slipway: Redis is not reachable at ${describe(settings.redis)}: start one (\`docker compose up -d redis\`, or \`redis-server\`) or set REDIS_URL`
+        : `slipway: Redis is not reachable through ${describe(settings.redis)}: check that they run and that this machine reaches them`,
     );
     process.exit(1);
   }
