@@ -220,6 +220,10 @@ async function startServer(dir: string, port: number, extra: string[]): Promise<
 
 async function spawnServer(port: number, args: string[]): Promise<Server> {
   const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+  // A test file stopped by its timeout never runs its `after`: the servers go with the process.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.removeListener("exit", killOnExit));
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
