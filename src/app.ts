@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./queue/redis.ts";
 import type { Logger } from "pino";
 import { Probot } from "probot";
 import { AuditExporter } from "./audit/exporter.ts";
@@ -26,7 +26,8 @@ import { startForwarder } from "./queue/forwarder.ts";
 import { IntakeStream } from "./queue/intake-stream.ts";
 import { readQueueCounts } from "./queue/queue-counts.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
-import { createRedis, redisAnswers } from "./queue/redis.ts";
+import { queueKeyPrefix } from "./queue/key-scheme.ts";
+import { appendReplicas, createRedis, redisAnswers } from "./queue/redis.ts";
 import { drainWorkers } from "./queue/shutdown.ts";
 import { startWorkers } from "./queue/workers.ts";
 import { QueueConsoleActions } from "./console/actions.ts";
@@ -72,7 +73,7 @@ interface Shared {
   settings: Settings;
   app: GitHubAppCredentials;
   log: Logger;
-  producer: Redis;
+  producer: RedisConnection;
   dispatcher: Dispatcher;
   heads: PullHeadStore;
   deploys: DeployStore;
@@ -86,41 +87,18 @@ interface Shared {
 }
 
 export async function startSlipway(settings: Settings, app: GitHubAppCredentials, log: Logger): Promise<RunningSlipway> {
-  const producer = createRedis(settings.redisUrl, "producer", log);
+  const producer = createRedis(settings.redis, "producer", log);
+  // It refuses commands until connected, and finding a Cluster's slots or Sentinel's primary
+  // takes a moment longer than one Redis: the first writes (the lock index) wait for it.
+  await redisAnswers(producer, 10_000);
   const prefix = settings.queuePrefix;
-  const queues: Queues = {
-    plans: new Queue<PlanIntent>(PLAN_QUEUE, { connection: producer, prefix }),
-    events: new Queue<EventIntent>(EVENT_QUEUE, { connection: producer, prefix }),
-    applies: new Queue<WorldIntent>(APPLY_QUEUE, { connection: producer, prefix }),
-  };
-  // Each failed command is reported where it is made (a 503, a failed job); the connection's own
-  // trouble is logged once per outage by createRedis.
-  for (const q of Object.values(queues)) q.on("error", (err: Error) => log.debug({ queue: q.name, err: err.message }, "queue error"));
-  const heads = new PullHeadStore(producer, prefix);
-  const deploys = new DeployStore(producer, prefix);
+  const parts = redisParts(settings, log, producer);
+  const queues = parts.queues;
   // Every process records into Redis; the webhook servers serve the sum (README, Operations).
-  // Chosen once: with SLIPWAY_METRICS=off nothing is recorded or flushed, and with
-  // SLIPWAY_AUDIT=off no event is written (README, Settings).
+  // Chosen once: with SLIPWAY_METRICS=off nothing is recorded or flushed.
   const metricStore = new MetricStore(producer, prefix);
   const metrics = { store: metricStore, recorder: settings.metricsEnabled ? new MetricsRecorder(metricStore, log) : noMetrics };
-  const audit = new AuditStore(producer, prefix, settings.audit);
-  const auditRecorder = settings.auditEnabled
-    ? new RedisAuditRecorder(audit, createRedactor(secretValues(settings.stepEnv, settings.secretEnvNames)), log)
-    : noAudit;
-  const shared: Shared = {
-    settings,
-    app,
-    log,
-    producer,
-    heads,
-    deploys,
-    audit,
-    auditRecorder,
-    queues,
-    metrics,
-    dispatcher: new Dispatcher(queues, heads, new CancelBus(undefined, prefix), deploys),
-    lifecycle: { stopping: false },
-  };
+  const shared: Shared = { settings, app, log, metrics, ...parts, lifecycle: { stopping: false } };
   const closers: Closer[] = [];
   let url: string | undefined;
   if (settings.role !== "worker") {
@@ -158,6 +136,35 @@ function runningSlipway(s: Shared, url: string | undefined, closers: Closer[], d
   };
 }
 
+type RedisParts = Pick<Shared, "producer" | "queues" | "heads" | "deploys" | "audit" | "auditRecorder" | "dispatcher">;
+
+/**
+ * The queues and stores over one connection: the webhook server's fails fast (a 503 while Redis
+ * is away); the jobs' waits for Redis to come back, so a Sentinel failover or a Cluster
+ * resharding mid-job delays the job's writes instead of failing the job.
+ */
+function redisParts(settings: Settings, log: Logger, redis: RedisConnection): RedisParts {
+  const prefix = settings.queuePrefix;
+  const queueOptions = { connection: redis, prefix: queueKeyPrefix(prefix) };
+  const queues: Queues = {
+    plans: new Queue<PlanIntent>(PLAN_QUEUE, queueOptions),
+    events: new Queue<EventIntent>(EVENT_QUEUE, queueOptions),
+    applies: new Queue<WorldIntent>(APPLY_QUEUE, queueOptions),
+  };
+  // Each failed command is reported where it is made (a 503, a failed job); the connection's own
+  // trouble is logged once per outage by createRedis.
+  for (const q of Object.values(queues)) q.on("error", (err: Error) => log.debug({ queue: q.name, err: err.message }, "queue error"));
+  const heads = new PullHeadStore(redis, prefix);
+  const deploys = new DeployStore(redis, prefix);
+  // With SLIPWAY_AUDIT=off no event is written (README, Settings).
+  const audit = new AuditStore(redis, prefix, settings.audit);
+  const auditRecorder = settings.auditEnabled
+    ? new RedisAuditRecorder(audit, createRedactor(secretValues(settings.stepEnv, settings.secretEnvNames)), log)
+    : noAudit;
+  const dispatcher = new Dispatcher(queues, heads, new CancelBus(undefined, prefix), deploys);
+  return { producer: redis, queues, heads, deploys, audit, auditRecorder, dispatcher };
+}
+
 async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
   const { settings, app, log } = s;
   const probot = new Probot({
@@ -182,13 +189,13 @@ async function startServer(s: Shared): Promise<{ url: string; close: Closer }> {
     : undefined;
   const read = readModel(s, locks);
   // One blocking connection serves every client streaming a run's log from this server.
-  const waiter = new StreamWaiter(createRedis(settings.redisUrl, "worker", log), s.producer);
+  const waiter = new StreamWaiter(createRedis(settings.redis, "worker", log), s.producer);
   const runLogs = new RedisRunLogReader(s.producer, settings.queuePrefix, waiter);
   const opsConsole = consoleServer(s, read, runLogs);
   const server = await buildServer({
     probot,
     console: opsConsole,
-    sink: new IntakeStream(s.producer, settings.queuePrefix),
+    sink: new IntakeStream(s.producer, settings.queuePrefix, s.producer, appendReplicas(settings.redis)),
     log,
     ready: () => redisAnswers(s.producer),
     // Metrics off: no /metrics route (404) and no timing of deliveries.
@@ -259,17 +266,19 @@ function consoleServer(s: Shared, read: ReadModel, logs: RunLogReader): ConsoleS
 
 async function startWorkerSide(s: Shared): Promise<{ closers: Closer[]; drain: (graceMs: number) => Promise<boolean> }> {
   const { settings, log } = s;
-  const workerConnection = createRedis(settings.redisUrl, "worker", log);
-  const subscriber = createRedis(settings.redisUrl, "subscriber", log);
+  const workerConnection = createRedis(settings.redis, "worker", log);
+  const subscriber = createRedis(settings.redis, "subscriber", log);
   const workspaces = new Workspaces({ dataDir: settings.dataDir, gitBaseUrl: settings.githubBaseUrl, env: settings.stepEnv });
   // Worktrees of a worker that was killed; a day is far longer than any job may run.
   await workspaces.removeStale(24 * 3600 * 1000);
-  const deps = jobDeps(s, workspaces);
+  // Jobs and the forwarder write through the worker connection, which waits out an outage.
+  const jobSide: Shared = { ...s, ...redisParts(settings, log, workerConnection) };
+  const deps = jobDeps(jobSide, workspaces);
   // Intents from the webhook servers become jobs here; it stops before the workers do.
-  const intakeReader = createRedis(settings.redisUrl, "worker", log);
+  const intakeReader = createRedis(settings.redis, "worker", log);
   const forwarder = startForwarder({
     stream: new IntakeStream(workerConnection, settings.queuePrefix, intakeReader),
-    jobs: s.dispatcher,
+    jobs: jobSide.dispatcher,
     consumer: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
     log,
     interruptRead: () => intakeReader.disconnect(),
@@ -303,6 +312,7 @@ async function startWorkerSide(s: Shared): Promise<{ closers: Closer[]; drain: (
     async () => exporter?.close(),
     () => forwarder.close(),
     ...workers.map((w) => () => w.close()),
+    ...Object.values(jobSide.queues).map((q) => () => q.close()),
     async () => subscriber.quit(),
     async () => workerConnection.quit(),
   ];

@@ -5,7 +5,7 @@ import { run as runProbotSetup } from "probot";
 import { startSlipway } from "./app.ts";
 import { createRedis, redisAnswers } from "./queue/redis.ts";
 import { stillWaitingMessage } from "./queue/shutdown.ts";
-import { loadDotEnv, readSettings } from "./settings.ts";
+import { loadDotEnv, readSettings, type HostPort, type RedisTarget } from "./settings.ts";
 
 async function main(): Promise<void> {
   loadDotEnv();
@@ -23,12 +23,14 @@ async function main(): Promise<void> {
     return;
   }
 
-  const probe = createRedis(settings.redisUrl, "producer");
+  const probe = createRedis(settings.redis, "producer");
   const reachable = await redisAnswers(probe, 3000);
   probe.disconnect();
   if (!reachable) {
     console.error(
-      `slipway: Redis is not reachable at ${redactUrl(settings.redisUrl)}: start one (\`docker compose up -d redis\`, or \`redis-server\`) or set REDIS_URL`,
+      settings.redis.kind === "standalone"
+        ? `slipway: Redis is not reachable at ${describe(settings.redis)}: start one (\`docker compose up -d redis\`, or \`redis-server\`) or set REDIS_URL`
+        : `slipway: Redis is not reachable through ${describe(settings.redis)}: check that they run and that this machine reaches them`,
     );
     process.exit(1);
   }
@@ -56,6 +58,13 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+function describe(target: RedisTarget): string {
+  const list = (nodes: HostPort[]) => nodes.map((n) => `${n.host}:${n.port}`).join(",");
+  if (target.kind === "cluster") return `the Cluster nodes ${list(target.nodes)} (REDIS_CLUSTER_NODES)`;
+  if (target.kind === "sentinel") return `the primary "${target.name}" of the sentinels ${list(target.sentinels)} (REDIS_SENTINELS)`;
+  return redactUrl(target.url);
 }
 
 /** A Redis URL may carry a password: never print it. */

@@ -40,6 +40,11 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, "REDIS_URL must start with redis:// or rediss://")
     .default("redis://127.0.0.1:6379"),
+  REDIS_CLUSTER_NODES: z.string().optional(),
+  REDIS_SENTINELS: z.string().optional(),
+  REDIS_SENTINEL_NAME: z.string().regex(/^\S+$/, "REDIS_SENTINEL_NAME must be the name Sentinel monitors the primary under, without spaces").optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
   PORT: intFrom("PORT", 0, 65535, 3000),
   HOST: z.string().min(1).default("0.0.0.0"),
   SLIPWAY_ROLE: z.enum(ROLES, { message: `SLIPWAY_ROLE must be one of ${ROLES.join(", ")}` }).default("all"),
@@ -103,6 +108,8 @@ export interface Settings {
   githubBaseUrl: string;
   apiBaseUrl: string;
   redisUrl: string;
+  /** Where Redis is: REDIS_URL, or a Cluster (REDIS_CLUSTER_NODES), or behind Sentinel (REDIS_SENTINELS). */
+  redis: RedisTarget;
   port: number;
   host: string;
   role: Role;
@@ -153,6 +160,16 @@ export interface ConsoleSettings {
   sessionSecret: string;
 }
 
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export type RedisTarget =
+  | { kind: "standalone"; url: string }
+  | { kind: "cluster"; nodes: HostPort[]; password?: string }
+  | { kind: "sentinel"; sentinels: HostPort[]; name: string; password?: string; sentinelPassword?: string };
+
 export interface AuditSettings {
   retentionMs: number;
   /** Events kept per stream at most, whatever their age (XTRIM MAXLEN ~). */
@@ -170,6 +187,11 @@ const SLIPWAY_OWN_VARIABLES = [
   "PRIVATE_KEY_PATH",
   "WEBHOOK_SECRET",
   "REDIS_URL",
+  "REDIS_CLUSTER_NODES",
+  "REDIS_SENTINELS",
+  "REDIS_SENTINEL_NAME",
+  "REDIS_PASSWORD",
+  "REDIS_SENTINEL_PASSWORD",
   "GITHUB_TOKEN",
   "SLIPWAY_METRICS_TOKEN",
   "SLIPWAY_API_TOKEN",
@@ -212,7 +234,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
   if ((e.SLIPWAY_AUDIT_WEBHOOK_URL === undefined) !== (e.SLIPWAY_AUDIT_WEBHOOK_SECRET === undefined))
     problems.push("SLIPWAY_AUDIT_WEBHOOK_URL and SLIPWAY_AUDIT_WEBHOOK_SECRET go together: set both or neither");
   const consoleSettings = readConsoleSettings(e, problems);
-  if (problems.length > 0) return { ok: false, problems };
+  const redis = redisTarget(e, present.REDIS_URL !== undefined, problems);
+  if (problems.length > 0 || !redis) return { ok: false, problems };
 
   const githubBaseUrl = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com";
   const apiBaseUrl = e.GHE_HOST ? `${githubBaseUrl}/api/v3` : "https://api.github.com";
@@ -223,6 +246,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
       githubBaseUrl,
       apiBaseUrl,
       redisUrl: e.REDIS_URL,
+      redis,
       port: e.PORT,
       host: e.HOST,
       role: e.SLIPWAY_ROLE,
@@ -271,6 +295,60 @@ function readConsoleSettings(
     return undefined;
   }
   return { clientId: e.GITHUB_CLIENT_ID!, clientSecret: e.GITHUB_CLIENT_SECRET!, sessionSecret: e.SLIPWAY_SESSION_SECRET! };
+}
+
+type RedisEnv = Pick<
+  z.infer<typeof envSchema>,
+  "REDIS_URL" | "REDIS_CLUSTER_NODES" | "REDIS_SENTINELS" | "REDIS_SENTINEL_NAME" | "REDIS_PASSWORD" | "REDIS_SENTINEL_PASSWORD"
+>;
+
+/** One topology at a time; each problem is its own line. Undefined when there was a problem. */
+function redisTarget(e: RedisEnv, urlGiven: boolean, problems: string[]): RedisTarget | undefined {
+  const before = problems.length;
+  const cluster = e.REDIS_CLUSTER_NODES;
+  const sentinels = e.REDIS_SENTINELS;
+  if (cluster !== undefined && sentinels !== undefined) problems.push("REDIS_CLUSTER_NODES and REDIS_SENTINELS exclude each other: set one");
+  for (const [name, given] of [
+    ["REDIS_CLUSTER_NODES", cluster],
+    ["REDIS_SENTINELS", sentinels],
+  ] as const) {
+    if (given !== undefined && urlGiven) problems.push(`REDIS_URL and ${name} exclude each other: set one`);
+  }
+  if (sentinels !== undefined && e.REDIS_SENTINEL_NAME === undefined)
+    problems.push("REDIS_SENTINELS needs REDIS_SENTINEL_NAME, the name of the primary Sentinel monitors");
+  if (sentinels === undefined && e.REDIS_SENTINEL_NAME !== undefined) problems.push("REDIS_SENTINEL_NAME is only used with REDIS_SENTINELS");
+  if (sentinels === undefined && e.REDIS_SENTINEL_PASSWORD !== undefined) problems.push("REDIS_SENTINEL_PASSWORD is only used with REDIS_SENTINELS");
+  if (cluster === undefined && sentinels === undefined && e.REDIS_PASSWORD !== undefined)
+    problems.push("REDIS_PASSWORD is for REDIS_CLUSTER_NODES or REDIS_SENTINELS; a single Redis takes its password in REDIS_URL");
+  const clusterNodes = cluster === undefined ? [] : hostPorts("REDIS_CLUSTER_NODES", cluster, problems);
+  const sentinelNodes = sentinels === undefined ? [] : hostPorts("REDIS_SENTINELS", sentinels, problems);
+  if (problems.length > before) return undefined;
+  const password = e.REDIS_PASSWORD !== undefined ? { password: e.REDIS_PASSWORD } : {};
+  if (cluster !== undefined) return { kind: "cluster", nodes: clusterNodes, ...password };
+  if (sentinels !== undefined)
+    return {
+      kind: "sentinel",
+      sentinels: sentinelNodes,
+      name: e.REDIS_SENTINEL_NAME!,
+      ...password,
+      ...(e.REDIS_SENTINEL_PASSWORD !== undefined ? { sentinelPassword: e.REDIS_SENTINEL_PASSWORD } : {}),
+    };
+  return { kind: "standalone", url: e.REDIS_URL };
+}
+
+/** `host:port,host:port`; an IPv6 address in brackets (`[::1]:6379`). One problem line per bad entry. */
+function hostPorts(name: string, list: string, problems: string[]): HostPort[] {
+  const out: HostPort[] = [];
+  for (const entry of list.split(",").map((s) => s.trim())) {
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+    const port = Number(m?.[2]);
+    if (!m || port < 1 || port > 65535) {
+      problems.push(`${name}: "${entry}" is not host:port (a port from 1 to 65535)`);
+      continue;
+    }
+    out.push({ host: m[1]!.replace(/^\[|\]$/g, ""), port });
+  }
+  return out;
 }
 
 function loadPrivateKey(inline: string | undefined, path: string | undefined, problems: string[]): string | undefined {

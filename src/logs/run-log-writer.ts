@@ -4,7 +4,7 @@
 // fit is dropped and counted, and the log says so where it happened. Nothing here throws.
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import type { Logger } from "pino";
 import { batchId, endId, MAX_BATCH_LINES, RUN_LOG_TTL_SECONDS, runLogKeys, type RunLogKeys, type StoredLine } from "./run-log-keys.ts";
 import type { RunLogMeta } from "./run-log.ts";
@@ -67,7 +67,7 @@ export class RedisRunLogWriter implements RunLogSink {
   private unarchivedBytes = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     prefix: string,
     private readonly meta: RunLogMeta,
     private readonly opts: RunLogWriterOptions = {},
@@ -93,7 +93,7 @@ export class RedisRunLogWriter implements RunLogSink {
       return;
     }
     if (this.dropping > 0) {
-      this.queue.push([`slipway: ${this.dropping} lines dropped here: Redis did not keep up`]);
+      this.queue.push([`slipway: ${this.dropping} lines dropped here: RedisConnection did not keep up`]);
       this.dropping = 0;
     }
     this.queue.push(stored(text, project, phase));
@@ -117,7 +117,7 @@ export class RedisRunLogWriter implements RunLogSink {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.started) return;
-    if (this.dropping > 0) this.queue.push([`slipway: ${this.dropping} lines dropped here: Redis did not keep up`]);
+    if (this.dropping > 0) this.queue.push([`slipway: ${this.dropping} lines dropped here: RedisConnection did not keep up`]);
     const deadline = Date.now() + this.endTimeoutMs;
     while (Date.now() < deadline) {
       // A flush already under way (not the final one) is awaited first, then the final one runs.
@@ -127,7 +127,7 @@ export class RedisRunLogWriter implements RunLogSink {
     }
     this.opts.log?.warn(
       { run: this.meta.runId, lost: this.queue.length + (this.pending?.lines.length ?? 0) },
-      "run log: Redis unavailable, its end was not written",
+      "run log: RedisConnection unavailable, its end was not written",
     );
   }
 

@@ -2,7 +2,7 @@
 // over all the streams someone waits on, so 20 or 2000 streaming clients cost one connection.
 // A wait on a stream the in-flight XREAD does not cover interrupts it (CLIENT UNBLOCK from the
 // command connection) so the new stream joins at once instead of after the block times out.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 
 interface Waiter {
   afterId: string;
@@ -26,8 +26,8 @@ export class StreamWaiter {
    * @param command any other connection, used to interrupt the blocking one
    */
   constructor(
-    private readonly blocking: Redis,
-    private readonly command: Redis,
+    private readonly blocking: RedisConnection,
+    private readonly command: RedisConnection,
   ) {
     blocking.on("ready", () => (this.blockingId = undefined));
   }

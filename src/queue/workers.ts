@@ -3,7 +3,7 @@
 // Which job runs is the route table's business (jobs/routes.ts): a worker only hands it the intent.
 // On shutdown, running plans are stopped and put back; the rest run to the end (queue/shutdown.ts).
 import { Job, WaitingError, Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis.ts";
 import type { Logger } from "pino";
 import type { JobIntent, PlanIntent, WorldIntent } from "../domain/intent.ts";
 import { pullKey } from "../domain/types.ts";
@@ -11,6 +11,7 @@ import type { RunJobRef } from "../logs/job-log.ts";
 import type { CancelBus } from "./cancel-bus.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./jobs.ts";
 import { shutdownReason, stoppedForShutdown, treatmentOnShutdown, type RunningJob } from "./shutdown.ts";
+import { queueKeyPrefix } from "./key-scheme.ts";
 
 export interface Processors {
   run: (intent: JobIntent, signal: AbortSignal, job: RunJobRef) => Promise<unknown>;
@@ -30,7 +31,7 @@ interface Running {
 }
 
 export async function startWorkers(opts: {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   concurrency: number;
   lockMs: number;
@@ -44,7 +45,13 @@ export async function startWorkers(opts: {
     for (const r of running) if (r.pull === pull && r.headSha !== headSha) r.controller.abort();
   });
   // The stalled check runs as often as a lock lasts: a dead worker's job is noticed within ~2 locks.
-  const common = { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency, lockDuration: opts.lockMs, stalledInterval: opts.lockMs };
+  const common = {
+    connection: opts.connection,
+    prefix: queueKeyPrefix(opts.prefix),
+    concurrency: opts.concurrency,
+    lockDuration: opts.lockMs,
+    stalledInterval: opts.lockMs,
+  };
   const never = new AbortController().signal;
   const plans = new Worker<PlanIntent>(
     PLAN_QUEUE,

@@ -1,7 +1,7 @@
 // What the console keeps in Redis: sign-in states (each good once), sessions (the user's GitHub
 // token stays here, never in the browser), and each user's readable repositories (≤ 5 minutes).
 // Every server reads the same records, so a person stays signed in behind any load balancer.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 
 export interface ConsoleSession {
   login: string;
@@ -25,7 +25,7 @@ export interface AccessEntry {
 
 export class ConsoleStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

@@ -7,7 +7,7 @@
 // holder dies it expires and another takes it. Asked ids are claimed before the request, so even
 // two scanners (a lease lost in a pause) ask once per delivery; they are forgotten after GitHub's
 // log has dropped the delivery.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import { LOG_KEPT_MS } from "../recovery/missed-deliveries.ts";
 
 /** Take the lease if free, keep it if ours. KEYS: lease. ARGV: token, ttl ms. 1: held. */
@@ -30,7 +30,7 @@ export class RedeliveryStore {
   private readonly base: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     prefix: string,
   ) {
     this.base = `${prefix}:{redelivery}`;

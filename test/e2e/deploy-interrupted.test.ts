@@ -15,6 +15,7 @@ import { waitFor } from "../support/scenario/wait-for.ts";
 import { startSlipwayProcess, type SlipwayProcess } from "../support/slipway-process.ts";
 import { descendantsOf, liveInGroup } from "../integration/faults/process-tree.ts";
 import { keepLogs } from "./change-control-helpers.ts";
+import { queueKeyPrefix } from "../../src/queue/key-scheme.ts";
 
 let sim: GitHubSimulator | undefined;
 let world: string;
@@ -215,7 +216,7 @@ drift:
     });
     const repo = "acme/killed-repair";
     const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    const applies = new Queue(APPLY_QUEUE, { connection: redis, prefix });
+    const applies = new Queue(APPLY_QUEUE, { connection: redis, prefix: queueKeyPrefix(prefix) });
     try {
       // Run the drift job now, as its schedule would.
       await applies.add("drift", { kind: "drift", deliveryId: "test-repair", repo: info, branch: "main" }, { jobId: `drift/acme/killed-repair/test-repair` });

@@ -36,7 +36,7 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
     sim,
     gh: sim.scenario,
     slipway,
-    idle: (idleOpts) => waitIdle({ sim, prefix: slipway.prefix, redisUrl: slipway.redisUrl }, idleOpts),
+    idle: (idleOpts) => waitIdle({ sim, prefix: slipway.prefix, redisUrl: slipway.redisUrl, ...(slipway.redis ? { redis: slipway.redis } : {}) }, idleOpts),
     async stop() {
       await slipway.stop();
       await sim.stop();

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { RedisTarget } from "../../src/settings.ts";
 import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix } from "./redis.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -24,6 +25,8 @@ export interface SlipwayProcess {
   dataDir: string;
   /** The REDIS_URL it was given. */
   redisUrl: string;
+  /** The Cluster or Sentinel it was given instead (StartOptions.redis). */
+  redis?: RedisTarget;
   /** Everything the process printed, for assertions and for debugging a failed test. */
   logs(): string;
   /** Resolves when the process has exited, however it was stopped. */
@@ -39,6 +42,8 @@ export interface StartOptions {
   prefix?: string;
   dataDir?: string;
   redisUrl?: string;
+  /** A Cluster or Sentinel instead of REDIS_URL (test/support/redis-topology.ts): its settings and where it is. */
+  redis?: { env: Record<string, string>; target: RedisTarget };
 }
 
 export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: StartOptions = {}): Promise<SlipwayProcess> {
@@ -55,7 +60,7 @@ export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: Star
     WEBHOOK_SECRET: app.webhookSecret,
     GHE_HOST: app.gheHost,
     GHE_PROTOCOL: "http",
-    REDIS_URL: redisUrl,
+    ...(opts.redis ? opts.redis.env : { REDIS_URL: redisUrl }),
     PORT: "0",
     HOST: "127.0.0.1",
     SLIPWAY_ROLE: role,
@@ -96,6 +101,7 @@ export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: Star
     prefix,
     dataDir,
     redisUrl,
+    ...(opts.redis ? { redis: opts.redis.target } : {}),
     logs: () => output,
     exited,
     async stop() {

@@ -223,3 +223,60 @@ test("SLIPWAY_SHUTDOWN_GRACE_SECONDS: 900 s by default, 0 allowed, a bad value i
   assert.ok(!bad.ok);
   assert.deepEqual(bad.problems, ['SLIPWAY_SHUTDOWN_GRACE_SECONDS must be a whole number from 0 to 86400, got "15m"']);
 });
+
+test("Redis topology: REDIS_URL by default, a Cluster or Sentinel when asked; never given to steps", () => {
+  const standalone = readSettings({ REDIS_URL: "redis://:pw@cache:6380" });
+  assert.ok(standalone.ok);
+  assert.deepEqual(standalone.settings.redis, { kind: "standalone", url: "redis://:pw@cache:6380" });
+
+  const cluster = readSettings({ REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-b:7001,[::1]:7002", REDIS_PASSWORD: "secret" });
+  assert.ok(cluster.ok, JSON.stringify(!cluster.ok && cluster.problems));
+  assert.deepEqual(cluster.settings.redis, {
+    kind: "cluster",
+    nodes: [
+      { host: "10.0.0.1", port: 7000 },
+      { host: "redis-b", port: 7001 },
+      { host: "::1", port: 7002 },
+    ],
+    password: "secret",
+  });
+
+  const env = { REDIS_SENTINELS: "s1:26379,s2:26379", REDIS_SENTINEL_NAME: "slipway", REDIS_SENTINEL_PASSWORD: "sp", PATH: "/bin" };
+  const sentinel = readSettings(env);
+  assert.ok(sentinel.ok, JSON.stringify(!sentinel.ok && sentinel.problems));
+  assert.deepEqual(sentinel.settings.redis, {
+    kind: "sentinel",
+    sentinels: [
+      { host: "s1", port: 26379 },
+      { host: "s2", port: 26379 },
+    ],
+    name: "slipway",
+    sentinelPassword: "sp",
+  });
+  assert.deepEqual(Object.keys(sentinel.settings.stepEnv), ["PATH"], "a step cannot reach the queue through these");
+});
+
+test("Redis topology: one line per problem", () => {
+  const r = readSettings({
+    REDIS_URL: "redis://x:6379",
+    REDIS_CLUSTER_NODES: "a:7000,b,c:99999,",
+    REDIS_SENTINELS: "s1:26379",
+  });
+  assert.ok(!r.ok);
+  assert.deepEqual(r.problems, [
+    "REDIS_CLUSTER_NODES and REDIS_SENTINELS exclude each other: set one",
+    "REDIS_URL and REDIS_CLUSTER_NODES exclude each other: set one",
+    "REDIS_URL and REDIS_SENTINELS exclude each other: set one",
+    "REDIS_SENTINELS needs REDIS_SENTINEL_NAME, the name of the primary Sentinel monitors",
+    'REDIS_CLUSTER_NODES: "b" is not host:port (a port from 1 to 65535)',
+    'REDIS_CLUSTER_NODES: "c:99999" is not host:port (a port from 1 to 65535)',
+    'REDIS_CLUSTER_NODES: "" is not host:port (a port from 1 to 65535)',
+  ]);
+  const strays = readSettings({ REDIS_SENTINEL_NAME: "m", REDIS_SENTINEL_PASSWORD: "p", REDIS_PASSWORD: "q" });
+  assert.ok(!strays.ok);
+  assert.deepEqual(strays.problems, [
+    "REDIS_SENTINEL_NAME is only used with REDIS_SENTINELS",
+    "REDIS_SENTINEL_PASSWORD is only used with REDIS_SENTINELS",
+    "REDIS_PASSWORD is for REDIS_CLUSTER_NODES or REDIS_SENTINELS; a single Redis takes its password in REDIS_URL",
+  ]);
+});

@@ -1,5 +1,6 @@
 // An in-process console for integration tests: real Redis (own prefix), the GitHub simulator
 // for sign-in and the user's repositories, and a clock the test moves (sessions, access cache).
+import { queueKeyPrefix } from "../../../src/queue/key-scheme.ts";
 import { Queue } from "bullmq";
 import Fastify, { type FastifyInstance, type LightMyRequestResponse } from "fastify";
 import { Redis } from "ioredis";
@@ -44,7 +45,7 @@ export async function startConsole(sim: GitHubSimulator, opts: { secret?: string
   const audit = new AuditStore(redis, prefix, { retentionMs: 24 * 3600 * 1000, maxEvents: 10_000 });
   const locks = new RedisLockStore(redis, prefix);
   const deploys = new DeployStore(redis, prefix);
-  const queue = new Queue("plans", { connection: redis, prefix });
+  const queue = new Queue("plans", { connection: redis, prefix: queueKeyPrefix(prefix) });
   const unlocks: UnlockIntent[] = [];
   const comments: TestConsole["comments"] = [];
   const clock = { now: Date.now() };
