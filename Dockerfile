@@ -25,5 +25,11 @@ ENV NODE_ENV=production SLIPWAY_DATA_DIR=/data
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 3000
+# Graceful shutdown (README, Operations): SIGTERM makes Slipway take no new work, put running
+# plans back in the queue and give running applies SLIPWAY_SHUTDOWN_GRACE_SECONDS to finish; give
+# the container at least that long to stop (compose stop_grace_period, Kubernetes
+# terminationGracePeriodSeconds). tini as PID 1 forwards the signal to node and reaps the step
+# processes a dead worker's step watchdog ends, which would otherwise stay zombies.
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/main.js"]

@@ -24,6 +24,11 @@ export default defineConfig(
     },
   },
   {
+    // The console's one browser script runs in the page, not in Node.
+    files: ["src/console/static/**/*.js"],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     // Tests walk GitHub's example payloads and the simulator's records: untyped JSON of hundreds of
     // shapes, where `any` is the honest type. src/ and bench/ keep the rule.
     files: ["test/**"],

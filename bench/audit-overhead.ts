@@ -66,7 +66,7 @@ async function run(): Promise<BenchResult> {
     for (const mode of MODES) {
       const prefix = side[mode].slipway.prefix;
       audited[mode] = await redis.xlen(`${prefix}:{audit}:all`);
-      metricKeys[mode] = await redis.exists(`${prefix}:metrics:counters`, `${prefix}:metrics:histograms`);
+      metricKeys[mode] = await redis.exists(`${prefix}:{metrics}:counters`, `${prefix}:{metrics}:histograms`);
     }
     if (audited.off > 0 || metricKeys.off > 0)
       throw new Error(`with audit and metrics off, ${audited.off} audit events and ${metricKeys.off} metrics keys were written`);

@@ -14,6 +14,7 @@ import { TEST_REDIS_URL } from "../test/support/redis.ts";
 import { startBenchStack } from "./lib/bench-stack.ts";
 import { median, ms, percentile, progress, round } from "./lib/stats.ts";
 import type { Bench, BenchResult } from "./lib/types.ts";
+import { queueKeyPrefix } from "../src/queue/key-scheme.ts";
 
 const JOBS = 10_000;
 const SCRAPES = 300;
@@ -22,7 +23,7 @@ const GOAL_MS = 50;
 
 async function fillQueues(prefix: string): Promise<Record<string, number>> {
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  const queues = [PLAN_QUEUE, EVENT_QUEUE, APPLY_QUEUE].map((name) => new Queue(name, { connection: redis, prefix }));
+  const queues = [PLAN_QUEUE, EVENT_QUEUE, APPLY_QUEUE].map((name) => new Queue(name, { connection: redis, prefix: queueKeyPrefix(prefix) }));
   try {
     // Mostly waiting, some delayed: the states a backlog is made of.
     const spread = { [PLAN_QUEUE]: 0.6, [EVENT_QUEUE]: 0.3, [APPLY_QUEUE]: 0.1 };

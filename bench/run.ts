@@ -8,6 +8,7 @@ import { apiCalls } from "./api-calls.ts";
 import { auditOverhead } from "./audit-overhead.ts";
 import { bigOutput } from "./big-output.ts";
 import { burst } from "./burst.ts";
+import { consoleLatency } from "./console-latency.ts";
 import { updateReadme } from "./lib/readme-table.ts";
 import { mergeResults } from "./lib/results-file.ts";
 import { formatTable } from "./lib/stats.ts";
@@ -15,10 +16,25 @@ import { logLatency } from "./log-latency.ts";
 import type { Bench, BenchResult } from "./lib/types.ts";
 import { metricsScrape } from "./metrics-scrape.ts";
 import { planOverhead } from "./plan-overhead.ts";
+import { recovery } from "./recovery.ts";
 import { scale } from "./scale.ts";
+import { stepWatchdog } from "./step-watchdog.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BENCHES: Bench[] = [ack, planOverhead, auditOverhead, apiCalls, burst, scale, bigOutput, metricsScrape, logLatency];
+const BENCHES: Bench[] = [
+  ack,
+  planOverhead,
+  auditOverhead,
+  apiCalls,
+  burst,
+  scale,
+  bigOutput,
+  metricsScrape,
+  recovery,
+  consoleLatency,
+  stepWatchdog,
+  logLatency,
+];
 
 async function main(): Promise<number> {
   const asked = process.argv.slice(2).filter((a) => a !== "--");

@@ -4,7 +4,8 @@ import { pino } from "pino";
 import { run as runProbotSetup } from "probot";
 import { startSlipway } from "./app.ts";
 import { createRedis, redisAnswers } from "./queue/redis.ts";
-import { loadDotEnv, readSettings } from "./settings.ts";
+import { stillWaitingMessage } from "./queue/shutdown.ts";
+import { loadDotEnv, readSettings, type HostPort, type RedisTarget } from "./settings.ts";
 
 async function main(): Promise<void> {
   loadDotEnv();
@@ -22,27 +23,48 @@ async function main(): Promise<void> {
     return;
   }
 
-  const probe = createRedis(settings.redisUrl, "producer");
+  const probe = createRedis(settings.redis, "producer");
   const reachable = await redisAnswers(probe, 3000);
   probe.disconnect();
   if (!reachable) {
     console.error(
-      `slipway: Redis is not reachable at ${redactUrl(settings.redisUrl)}: start one (\`docker compose up -d redis\`, or \`redis-server\`) or set REDIS_URL`,
+      settings.redis.kind === "standalone"
+        ? `slipway: Redis is not reachable at ${describe(settings.redis)}: start one (\`docker compose up -d redis\`, or \`redis-server\`) or set REDIS_URL`
+        : `slipway: Redis is not reachable through ${describe(settings.redis)}: check that they run and that this machine reaches them`,
     );
     process.exit(1);
   }
 
   const slipway = await startSlipway(settings, settings.app, log);
-  let stopping = false;
+  // Graceful shutdown, decided in queue/shutdown.ts. Exit 0 when it went as designed — also when
+  // the grace ran out: the steps' watchdogs then end the steps, and the next worker reports the
+  // applies interrupted. Non-zero only when the shutdown itself failed.
+  let deadline: number | undefined;
   const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "shutting down");
-    await slipway.close();
-    process.exit(0);
+    if (deadline !== undefined) {
+      log.warn({ signal }, stillWaitingMessage(deadline, Date.now()));
+      return;
+    }
+    deadline = Date.now() + settings.shutdownGraceMs;
+    log.info({ signal, graceSeconds: settings.shutdownGraceMs / 1000 }, "shutting down: taking no new delivery or job");
+    try {
+      const finished = await slipway.shutdown(settings.shutdownGraceMs);
+      log.info({ finished }, finished ? "shut down: every job finished" : "shut down: exiting with the jobs above cut short");
+      process.exit(0);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, "shutdown failed");
+      process.exit(1);
+    }
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+function describe(target: RedisTarget): string {
+  const list = (nodes: HostPort[]) => nodes.map((n) => `${n.host}:${n.port}`).join(",");
+  if (target.kind === "cluster") return `the Cluster nodes ${list(target.nodes)} (REDIS_CLUSTER_NODES)`;
+  if (target.kind === "sentinel") return `the primary "${target.name}" of the sentinels ${list(target.sentinels)} (REDIS_SENTINELS)`;
+  return redactUrl(target.url);
 }
 
 /** A Redis URL may carry a password: never print it. */

@@ -40,6 +40,11 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, "REDIS_URL must start with redis:// or rediss://")
     .default("redis://127.0.0.1:6379"),
+  REDIS_CLUSTER_NODES: z.string().optional(),
+  REDIS_SENTINELS: z.string().optional(),
+  REDIS_SENTINEL_NAME: z.string().regex(/^\S+$/, "REDIS_SENTINEL_NAME must be the name Sentinel monitors the primary under, without spaces").optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
   PORT: intFrom("PORT", 0, 65535, 3000),
   HOST: z.string().min(1).default("0.0.0.0"),
   SLIPWAY_ROLE: z.enum(ROLES, { message: `SLIPWAY_ROLE must be one of ${ROLES.join(", ")}` }).default("all"),
@@ -55,6 +60,7 @@ const envSchema = z.object({
   SLIPWAY_STEP_TIMEOUT_SECONDS: intFrom("SLIPWAY_STEP_TIMEOUT_SECONDS", 1, 86_400, 3600),
   SLIPWAY_GITHUB_THROTTLE: z.enum(["on", "off"], { message: "SLIPWAY_GITHUB_THROTTLE must be on or off" }).optional(),
   SLIPWAY_JOB_LOCK_SECONDS: intFrom("SLIPWAY_JOB_LOCK_SECONDS", 2, 3600, 30),
+  SLIPWAY_SHUTDOWN_GRACE_SECONDS: intFrom("SLIPWAY_SHUTDOWN_GRACE_SECONDS", 0, 86_400, 900),
   SLIPWAY_QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, "SLIPWAY_QUEUE_PREFIX may hold letters, digits, _ and - only")
@@ -74,6 +80,16 @@ const envSchema = z.object({
     .regex(/^\S{16,}$/, "SLIPWAY_API_TOKEN must be at least 16 characters, without spaces (it is sent as a bearer token)")
     .optional(),
   SLIPWAY_PUBLIC_URL: httpUrl("SLIPWAY_PUBLIC_URL").optional(),
+  SLIPWAY_REDELIVERY_INTERVAL_SECONDS: intFrom("SLIPWAY_REDELIVERY_INTERVAL_SECONDS", 0, 86_400, 300),
+  GITHUB_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, "GITHUB_CLIENT_ID must be the App's client id (Iv1.… or Iv23…)")
+    .optional(),
+  GITHUB_CLIENT_SECRET: z
+    .string()
+    .regex(/^\S{8,200}$/, "GITHUB_CLIENT_SECRET must be the App's client secret, without spaces")
+    .optional(),
+  SLIPWAY_SESSION_SECRET: z.string().min(32, "SLIPWAY_SESSION_SECRET must be at least 32 characters").optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
 });
 
@@ -92,6 +108,8 @@ export interface Settings {
   githubBaseUrl: string;
   apiBaseUrl: string;
   redisUrl: string;
+  /** Where Redis is: REDIS_URL, or a Cluster (REDIS_CLUSTER_NODES), or behind Sentinel (REDIS_SENTINELS). */
+  redis: RedisTarget;
   port: number;
   host: string;
   role: Role;
@@ -106,6 +124,8 @@ export interface Settings {
   githubThrottle: boolean;
   /** How long a dead worker's job stays claimed before another worker notices it (BullMQ lock). */
   jobLockMs: number;
+  /** On SIGTERM/SIGINT: how long running applies may go on before they are ended (src/queue/shutdown.ts). */
+  shutdownGraceMs: number;
   /** Prefix of every Redis key Slipway writes: lets several installs (or test runs) share one Redis. */
   queuePrefix: string;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -126,7 +146,29 @@ export interface Settings {
   publicUrl: string;
   /** The worker's own environment as steps see it: Slipway's credentials removed. */
   stepEnv: Record<string, string>;
+  /** How often the missed-webhook scan runs (SPEC §10); 0: never. */
+  redeliveryIntervalMs: number;
+  /** The operations console (SPEC §8); absent until all three of its settings are set. */
+  console?: ConsoleSettings;
 }
+
+export interface ConsoleSettings {
+  /** GITHUB_CLIENT_ID / GITHUB_CLIENT_SECRET: the App's OAuth client, for "Sign in with GitHub". */
+  clientId: string;
+  clientSecret: string;
+  /** SLIPWAY_SESSION_SECRET: the key the session cookie is sealed with. */
+  sessionSecret: string;
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export type RedisTarget =
+  | { kind: "standalone"; url: string }
+  | { kind: "cluster"; nodes: HostPort[]; password?: string }
+  | { kind: "sentinel"; sentinels: HostPort[]; name: string; password?: string; sentinelPassword?: string };
 
 export interface AuditSettings {
   retentionMs: number;
@@ -145,10 +187,17 @@ const SLIPWAY_OWN_VARIABLES = [
   "PRIVATE_KEY_PATH",
   "WEBHOOK_SECRET",
   "REDIS_URL",
+  "REDIS_CLUSTER_NODES",
+  "REDIS_SENTINELS",
+  "REDIS_SENTINEL_NAME",
+  "REDIS_PASSWORD",
+  "REDIS_SENTINEL_PASSWORD",
   "GITHUB_TOKEN",
   "SLIPWAY_METRICS_TOKEN",
   "SLIPWAY_API_TOKEN",
   "SLIPWAY_AUDIT_WEBHOOK_SECRET",
+  "GITHUB_CLIENT_SECRET",
+  "SLIPWAY_SESSION_SECRET",
 ];
 
 /**
@@ -184,7 +233,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
   }
   if ((e.SLIPWAY_AUDIT_WEBHOOK_URL === undefined) !== (e.SLIPWAY_AUDIT_WEBHOOK_SECRET === undefined))
     problems.push("SLIPWAY_AUDIT_WEBHOOK_URL and SLIPWAY_AUDIT_WEBHOOK_SECRET go together: set both or neither");
-  if (problems.length > 0) return { ok: false, problems };
+  const consoleSettings = readConsoleSettings(e, problems);
+  const redis = redisTarget(e, present.REDIS_URL !== undefined, problems);
+  if (problems.length > 0 || !redis) return { ok: false, problems };
 
   const githubBaseUrl = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com";
   const apiBaseUrl = e.GHE_HOST ? `${githubBaseUrl}/api/v3` : "https://api.github.com";
@@ -195,6 +246,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
       githubBaseUrl,
       apiBaseUrl,
       redisUrl: e.REDIS_URL,
+      redis,
       port: e.PORT,
       host: e.HOST,
       role: e.SLIPWAY_ROLE,
@@ -205,6 +257,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
         .filter(Boolean),
       stepTimeoutMs: e.SLIPWAY_STEP_TIMEOUT_SECONDS * 1000,
       jobLockMs: e.SLIPWAY_JOB_LOCK_SECONDS * 1000,
+      shutdownGraceMs: e.SLIPWAY_SHUTDOWN_GRACE_SECONDS * 1000,
       githubThrottle: (e.SLIPWAY_GITHUB_THROTTLE ?? (e.GHE_HOST ? "off" : "on")) === "on",
       queuePrefix: e.SLIPWAY_QUEUE_PREFIX,
       logLevel: e.LOG_LEVEL,
@@ -221,8 +274,81 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): SettingsResu
       ...(e.SLIPWAY_API_TOKEN ? { apiToken: e.SLIPWAY_API_TOKEN } : {}),
       publicUrl: (e.SLIPWAY_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
       stepEnv: stepEnvironment(env),
+      redeliveryIntervalMs: e.SLIPWAY_REDELIVERY_INTERVAL_SECONDS * 1000,
+      ...(consoleSettings ? { console: consoleSettings } : {}),
     },
   };
+}
+
+/** The console is on with all three settings, off with none; some of them is a mistake worth a line. */
+function readConsoleSettings(
+  e: { GITHUB_CLIENT_ID?: string | undefined; GITHUB_CLIENT_SECRET?: string | undefined; SLIPWAY_SESSION_SECRET?: string | undefined },
+  problems: string[],
+): ConsoleSettings | undefined {
+  const names = ["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "SLIPWAY_SESSION_SECRET"] as const;
+  const given = names.filter((n) => e[n] !== undefined);
+  if (given.length === 0) return undefined;
+  if (given.length < names.length) {
+    problems.push(
+      `the console needs GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SLIPWAY_SESSION_SECRET together; missing: ${names.filter((n) => e[n] === undefined).join(", ")}`,
+    );
+    return undefined;
+  }
+  return { clientId: e.GITHUB_CLIENT_ID!, clientSecret: e.GITHUB_CLIENT_SECRET!, sessionSecret: e.SLIPWAY_SESSION_SECRET! };
+}
+
+type RedisEnv = Pick<
+  z.infer<typeof envSchema>,
+  "REDIS_URL" | "REDIS_CLUSTER_NODES" | "REDIS_SENTINELS" | "REDIS_SENTINEL_NAME" | "REDIS_PASSWORD" | "REDIS_SENTINEL_PASSWORD"
+>;
+
+/** One topology at a time; each problem is its own line. Undefined when there was a problem. */
+function redisTarget(e: RedisEnv, urlGiven: boolean, problems: string[]): RedisTarget | undefined {
+  const before = problems.length;
+  const cluster = e.REDIS_CLUSTER_NODES;
+  const sentinels = e.REDIS_SENTINELS;
+  if (cluster !== undefined && sentinels !== undefined) problems.push("REDIS_CLUSTER_NODES and REDIS_SENTINELS exclude each other: set one");
+  for (const [name, given] of [
+    ["REDIS_CLUSTER_NODES", cluster],
+    ["REDIS_SENTINELS", sentinels],
+  ] as const) {
+    if (given !== undefined && urlGiven) problems.push(`REDIS_URL and ${name} exclude each other: set one`);
+  }
+  if (sentinels !== undefined && e.REDIS_SENTINEL_NAME === undefined)
+    problems.push("REDIS_SENTINELS needs REDIS_SENTINEL_NAME, the name of the primary Sentinel monitors");
+  if (sentinels === undefined && e.REDIS_SENTINEL_NAME !== undefined) problems.push("REDIS_SENTINEL_NAME is only used with REDIS_SENTINELS");
+  if (sentinels === undefined && e.REDIS_SENTINEL_PASSWORD !== undefined) problems.push("REDIS_SENTINEL_PASSWORD is only used with REDIS_SENTINELS");
+  if (cluster === undefined && sentinels === undefined && e.REDIS_PASSWORD !== undefined)
+    problems.push("REDIS_PASSWORD is for REDIS_CLUSTER_NODES or REDIS_SENTINELS; a single Redis takes its password in REDIS_URL");
+  const clusterNodes = cluster === undefined ? [] : hostPorts("REDIS_CLUSTER_NODES", cluster, problems);
+  const sentinelNodes = sentinels === undefined ? [] : hostPorts("REDIS_SENTINELS", sentinels, problems);
+  if (problems.length > before) return undefined;
+  const password = e.REDIS_PASSWORD !== undefined ? { password: e.REDIS_PASSWORD } : {};
+  if (cluster !== undefined) return { kind: "cluster", nodes: clusterNodes, ...password };
+  if (sentinels !== undefined)
+    return {
+      kind: "sentinel",
+      sentinels: sentinelNodes,
+      name: e.REDIS_SENTINEL_NAME!,
+      ...password,
+      ...(e.REDIS_SENTINEL_PASSWORD !== undefined ? { sentinelPassword: e.REDIS_SENTINEL_PASSWORD } : {}),
+    };
+  return { kind: "standalone", url: e.REDIS_URL };
+}
+
+/** `host:port,host:port`; an IPv6 address in brackets (`[::1]:6379`). One problem line per bad entry. */
+function hostPorts(name: string, list: string, problems: string[]): HostPort[] {
+  const out: HostPort[] = [];
+  for (const entry of list.split(",").map((s) => s.trim())) {
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+    const port = Number(m?.[2]);
+    if (!m || port < 1 || port > 65535) {
+      problems.push(`${name}: "${entry}" is not host:port (a port from 1 to 65535)`);
+      continue;
+    }
+    out.push({ host: m[1]!.replace(/^\[|\]$/g, ""), port });
+  }
+  return out;
 }
 
 function loadPrivateKey(inline: string | undefined, path: string | undefined, problems: string[]): string | undefined {

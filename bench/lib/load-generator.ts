@@ -25,6 +25,8 @@ export async function runLoad(opts: {
   durationMs: number;
   next: () => LoadRequest;
   timeoutMs?: number;
+  /** POST by default (webhooks); GET for pages. */
+  method?: "GET" | "POST";
 }): Promise<LoadResult> {
   const target = new URL(opts.url);
   const agent = new Agent({ keepAlive: true, maxSockets: opts.connections, maxFreeSockets: opts.connections });
@@ -42,7 +44,7 @@ export async function runLoad(opts: {
           host: target.hostname,
           port: target.port,
           path: target.pathname,
-          method: "POST",
+          method: opts.method ?? "POST",
           headers: { ...r.headers, "content-length": Buffer.byteLength(r.body) },
         },
         (res) => {

@@ -7,7 +7,19 @@ import { formatTable } from "./stats.ts";
 const START = "<!-- bench:latest:start -->";
 const END = "<!-- bench:latest:end -->";
 
-export const ORDER = ["ack", "plan_overhead", "audit_overhead", "api_calls", "burst", "scale", "big_output", "metrics_scrape", "log_latency"];
+export const ORDER = [
+  "ack",
+  "plan_overhead",
+  "audit_overhead",
+  "api_calls",
+  "burst",
+  "scale",
+  "big_output",
+  "metrics_scrape",
+  "recovery",
+  "console_p99_ratio",
+  "step_watchdog",
+];
 
 export function renderLatest(file: ResultsFile): string {
   const m = file.machine;
@@ -33,6 +45,8 @@ export function renderLatest(file: ResultsFile): string {
     "scale_makespan_ratio",
     "big_output_rss_mb",
     "metrics_scrape_ms",
+    "recovery_s",
+    "console_p99_ratio",
     "log_latency_ms",
   ];
   out.push("", "`latest.json` headline keys: " + keys.map((k) => `\`${k}\` = ${file[k] ?? "–"}`).join(", ") + ".");

@@ -12,6 +12,8 @@ export type HeadlineKey =
   | "scale_makespan_ratio"
   | "big_output_rss_mb"
   | "metrics_scrape_ms"
+  | "recovery_s"
+  | "console_p99_ratio"
   | "log_latency_ms";
 
 export interface Goal {

@@ -16,6 +16,7 @@ export const AUDIT_KINDS = [
   "drift.remediated",
   "config.invalid",
   "webhook.redelivered",
+  "run.cancelled",
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

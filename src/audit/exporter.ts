@@ -7,7 +7,7 @@
 // mutex as applies), so order holds with any number of workers; repositories do not wait for
 // each other, only a repository's own events do.
 import { createHmac } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import type { Logger } from "pino";
 import { withMutex } from "../locks/apply-mutex.ts";
 import type { AuditEvent } from "./event.ts";
@@ -27,7 +27,7 @@ export interface AuditExportSource {
 export interface AuditExporterOptions {
   source: AuditExportSource;
   /** For the per-repository lease. */
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   url: string;
   secret: string;

@@ -66,3 +66,34 @@ export interface GitHubClients {
    */
   installationOf(owner: string, name: string): Promise<number>;
 }
+
+/** One attempt of GitHub's webhook delivery log (`GET /app/hook/deliveries`), as Slipway reads it. */
+export interface HookDeliveryAttempt {
+  /** This attempt's id: what `redeliver` takes. */
+  id: number;
+  /** The delivery id (`X-GitHub-Delivery`), shared by a delivery and its redeliveries. */
+  guid: string;
+  /** Epoch ms. */
+  deliveredAt: number;
+  /** 0 when GitHub could not connect or got no answer in time. */
+  statusCode: number;
+  redelivery: boolean;
+  event: string;
+  action: string | null;
+}
+
+/** What a delivery was about, from its payload: for the audit trail. */
+export interface HookDeliverySubject {
+  /** `OWNER/NAME`, when the event has a repository. */
+  repo?: string;
+  pull?: number;
+}
+
+/** The App's own webhook delivery log (App JWT). */
+export interface HookDeliveryLog {
+  /** Pages of attempts, newest first; stop reading when far enough back. */
+  pages(): AsyncIterable<HookDeliveryAttempt[]>;
+  subject(attemptId: number): Promise<HookDeliverySubject>;
+  /** Asks GitHub to send that attempt's delivery again (202: GitHub will). */
+  redeliver(attemptId: number): Promise<void>;
+}

@@ -14,6 +14,9 @@ export interface WebhookEvent {
 
 const present = <T>(i: T | null): i is T => i !== null;
 
+/** The events `intentsFor` turns into intents; every other event is answered 2xx and dropped. */
+export const HANDLED_EVENTS: readonly string[] = ["pull_request", "issue_comment", "pull_request_review", "push", "merge_group"];
+
 export function intentsFor(event: WebhookEvent): Intent[] {
   switch (event.name) {
     case "pull_request":

@@ -1,5 +1,5 @@
 // Everything a job may use, built once per worker process (see app.ts).
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import type { Logger } from "pino";
 import type { AuditRecorder } from "../audit/recorder.ts";
 import type { GitHubClients } from "../github/port.ts";
@@ -34,7 +34,7 @@ export interface JobDeps {
   /** The audit trail: each job records the decisions it carried out (audit/recorder.ts). */
   audit: AuditRecorder;
   /** For the cross-process apply mutex (locks/apply-mutex.ts). */
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   dataDir: string;
   stepEnv: Record<string, string>;

@@ -18,6 +18,7 @@ import { loadConfigs, validConfig, type Configs } from "./load-configs.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
 import { planFilePath, planProject } from "../runner/plan-project.ts";
 import { pullTarget, runDirOf } from "../domain/run-target.ts";
+import { stoppedForShutdown } from "../queue/shutdown.ts";
 
 export type PlanJobOutcome =
   | { outcome: "superseded" }
@@ -119,7 +120,7 @@ async function planHead(run: PlanRun): Promise<PlanJobOutcome> {
     run.log.info({ reason: decision.reason }, "not planned");
     return { outcome: "not_planned", reason: decision.reason };
   }
-  const changed = await pullChangedFiles(run.worktreePath, pull.baseRef, pull.headSha);
+  const changed = await pullChangedFiles(run.worktreePath, pull.baseRef, pull.headSha, pull.baseSha);
   const projects = affectedProjects(config, changed).filter((p) => !intent.projects || intent.projects.includes(p.name));
   if (projects.length === 0) {
     if ((await run.deps.sticky.get(run.key)) !== null) {
@@ -131,10 +132,18 @@ async function planHead(run: PlanRun): Promise<PlanJobOutcome> {
   return publishPlans(run, config, results);
 }
 
-/** Each project under its lock, one check run each; a newer head cancels what is left. */
+/**
+ * Each project under its lock, one check run each; a newer head cancels what is left. A shutdown
+ * stops it with nothing shown: its checks stay open for the retry on another worker to close as
+ * "Interrupted" next to its own (queue/shutdown.ts).
+ */
 async function planProjects(run: PlanRun, config: RepoConfig, projects: ProjectConfig[]): Promise<ProjectRunResult[]> {
   const { deps, gh, key, signal } = run;
   const pull = run.intent.pull;
+  const stopIfShuttingDown = () => {
+    if (stoppedForShutdown(signal)) throw signal.reason;
+  };
+  stopIfShuttingDown();
   const checks = await startPlanChecks(
     gh,
     deps.openChecks,
@@ -147,6 +156,7 @@ async function planProjects(run: PlanRun, config: RepoConfig, projects: ProjectC
   const runDir = runDirOf(deps.dataDir, target);
   const results: ProjectRunResult[] = [];
   for (const project of projects) {
+    stopIfShuttingDown();
     const lock = await lockProject(deps, gh, run.intent, project.name);
     const result = signal.aborted
       ? supersededResult(project.name, project.dir, project.environment)
@@ -167,6 +177,7 @@ async function planProjects(run: PlanRun, config: RepoConfig, projects: ProjectC
     run.log.info({ project: project.name, status: result.status, ms: result.durationMs }, "project planned");
     results.push(result);
   }
+  stopIfShuttingDown();
   await Promise.all(results.map((r, i) => finishPlanCheck(gh, deps.openChecks, key, checks[i]!, r, pull.headSha)));
   return results;
 }
@@ -175,8 +186,10 @@ async function planProjects(run: PlanRun, config: RepoConfig, projects: ProjectC
 async function publishPlans(run: PlanRun, config: RepoConfig, results: ProjectRunResult[]): Promise<PlanJobOutcome> {
   const { deps, key } = run;
   const pull = run.intent.pull;
-  // A newer head owns the comment now; writing ours would show stale results.
-  if (run.signal.aborted || !(await deps.heads.isCurrent(key, pull.headSha))) {
+  // A newer head owns the comment now; writing ours would show stale results. (A shutdown that
+  // began after the checks were written lets the plan be shown: it is done.)
+  const superseded = run.signal.aborted && !stoppedForShutdown(run.signal);
+  if (superseded || !(await deps.heads.isCurrent(key, pull.headSha))) {
     run.log.info("superseded while planning: comment left to the newer head");
     return { outcome: "superseded" };
   }

@@ -5,7 +5,7 @@
 // already expired can never delete or extend someone else's.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import { repoId, type ProjectKey, type RepoKey } from "./lock-store.ts";
 
 const RELEASE_IF_OURS = `
@@ -52,7 +52,7 @@ export function driftRunMutexKey(prefix: string, repo: RepoKey): string {
 }
 
 /** The same short-lived, heartbeat-renewed mutex, under any key. */
-export async function acquireMutex(redis: Redis, key: string, options: ApplyMutexOptions = {}): Promise<ApplyMutexResult> {
+export async function acquireMutex(redis: RedisConnection, key: string, options: ApplyMutexOptions = {}): Promise<ApplyMutexResult> {
   const ttlMs = options.ttlMs ?? 30_000;
   const renewEveryMs = options.renewEveryMs ?? Math.max(1, Math.floor(ttlMs / 3));
   const pollMs = options.pollMs ?? 100;
@@ -72,7 +72,7 @@ export async function acquireMutex(redis: Redis, key: string, options: ApplyMute
  * `fn` receives the `lost` signal to stop early if exclusivity is lost.
  */
 export function withApplyMutex<T>(
-  redis: Redis,
+  redis: RedisConnection,
   prefix: string,
   project: ProjectKey,
   fn: (lost: AbortSignal) => Promise<T>,
@@ -82,7 +82,7 @@ export function withApplyMutex<T>(
 }
 
 export async function withMutex<T>(
-  redis: Redis,
+  redis: RedisConnection,
   key: string,
   fn: (lost: AbortSignal) => Promise<T>,
   options: ApplyMutexOptions = {},
@@ -96,7 +96,7 @@ export async function withMutex<T>(
   }
 }
 
-function held(redis: Redis, key: string, token: string, ttlMs: number, renewEveryMs: number): HeldApplyMutex {
+function held(redis: RedisConnection, key: string, token: string, ttlMs: number, renewEveryMs: number): HeldApplyMutex {
   const lost = new AbortController();
   let lastRenewed = Date.now();
   let released = false;

@@ -1,14 +1,14 @@
 // Project locks in Redis: durable keys (no TTL) shared by every webhook server and worker, so
 // they survive restarts. Every operation is one Lua script or one command (see the scripts file
 // for the key layout).
-import type { Redis } from "ioredis";
+import { scanKeys, type RedisConnection } from "../queue/redis.ts";
 import { repoId, type AcquireResult, type HeldLock, type LockHolder, type LockStore, type ProjectKey, type RepoKey } from "./lock-store.ts";
 import { ACQUIRE, ADD_WAITER, LIST, RELEASE, RELEASE_ALL, TAKE_WAITERS } from "./redis-lock-scripts.ts";
 
 export class RedisLockStore implements LockStore {
   /** `prefix` must not contain `{` or `}`: the repository part of each key is the Cluster hash tag. */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {
     if (/[{}]/.test(prefix)) throw new Error(`lock key prefix must not contain braces: ${prefix}`);
@@ -78,20 +78,13 @@ export class RedisLockStore implements LockStore {
 
   /**
    * Locks held now, in every repository: for the metrics. One read of the index, then one
-   * pipelined SCARD per repository that ever held a lock; no SCAN.
+   * SCARD per repository that ever held a lock, sent together; no SCAN. Not a pipeline: each
+   * repository has its own hash tag, so on a Cluster they live on different nodes.
    */
   async countHeld(): Promise<number> {
     const repos = await this.redis.smembers(this.reposIndex());
-    if (repos.length === 0) return 0;
-    const p = this.redis.pipeline();
-    for (const r of repos) p.scard(`${this.prefix}:locks:{${r}}:held`);
-    const results = (await p.exec()) ?? [];
-    let held = 0;
-    for (const [err, n] of results) {
-      if (err) throw err;
-      held += n as number;
-    }
-    return held;
+    const counts = await Promise.all(repos.map((r) => this.redis.scard(`${this.prefix}:locks:{${r}}:held`)));
+    return counts.reduce((sum, n) => sum + n, 0);
   }
 
   /**
@@ -99,15 +92,9 @@ export class RedisLockStore implements LockStore {
    * One SCAN, run once when a webhook server starts, never at scrape time.
    */
   async indexExisting(): Promise<number> {
-    const base = `${this.prefix}:locks:{`;
-    let cursor = "0";
     let added = 0;
-    do {
-      const [next, keys] = await this.redis.scan(cursor, "MATCH", `${base}*}:held`, "COUNT", 1000);
-      cursor = next;
-      const repos = keys.map((k) => k.slice(base.length, -"}:held".length));
-      if (repos.length > 0) added += await this.redis.sadd(this.reposIndex(), ...repos);
-    } while (cursor !== "0");
+    for await (const keys of scanKeys(this.redis, this.heldPattern()))
+      added += await this.redis.sadd(this.reposIndex(), ...keys.map((k) => this.repoOfHeld(k)));
     return added;
   }
 
@@ -117,18 +104,21 @@ export class RedisLockStore implements LockStore {
 
   /**
    * Repositories with at least one held lock (lowercase `owner/name`), for listings across all
-   * of them (the API, the console). A SCAN: fine for listings, never on a job's path.
+   * of them (the API, the console). A SCAN (of every master, on a Cluster): fine for listings,
+   * never on a job's path.
    */
   async lockedRepos(): Promise<string[]> {
     const found = new Set<string>();
-    const pattern = `${this.prefix}:locks:{*}:held`;
-    let cursor = "0";
-    do {
-      const [next, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-      cursor = next;
-      for (const key of keys) found.add(key.slice(`${this.prefix}:locks:{`.length, -"}:held".length));
-    } while (cursor !== "0");
+    for await (const keys of scanKeys(this.redis, this.heldPattern())) for (const key of keys) found.add(this.repoOfHeld(key));
     return [...found].sort();
+  }
+
+  private heldPattern(): string {
+    return `${this.prefix}:locks:{*}:held`;
+  }
+
+  private repoOfHeld(key: string): string {
+    return key.slice(`${this.prefix}:locks:{`.length, -"}:held".length);
   }
 
   private reposIndex(): string {

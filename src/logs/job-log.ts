@@ -1,7 +1,7 @@
 // Opens the log of the run a BullMQ job is, around the job: its id is the job id (what
 // GET /api/v1/runs lists), its meta comes from the job's data, and it ends with the job unless
 // the job fails and will be tried again (the next attempt appends to the same log).
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import type { Logger } from "pino";
 import { runSubject } from "../queue/run-list.ts";
 import { withRunLog } from "./run-log-context.ts";
@@ -20,7 +20,7 @@ export interface RunJobRef {
 }
 
 export interface RunLogTarget {
-  redis: Redis;
+  redis: RedisConnection;
   prefix: string;
   log: Logger;
   /** SLIPWAY_PUBLIC_URL: comments and check runs link to the run's page there. */

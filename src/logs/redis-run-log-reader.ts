@@ -3,7 +3,7 @@
 // older ones from the gzip members of the whole log.
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import { batchId, runLogKeys, type RunLogKeys, type StoredLine } from "./run-log-keys.ts";
 import type { RunLogChunk, RunLogEntry, RunLogMeta, RunLogReader } from "./run-log.ts";
 import type { StreamWaiter } from "./stream-waiter.ts";
@@ -44,7 +44,7 @@ export class RedisRunLogReader implements RunLogReader {
   private readonly members = new Map<string, StoredLine[]>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly waiter: StreamWaiter,
   ) {}

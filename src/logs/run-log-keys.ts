@@ -23,8 +23,12 @@ export interface RunLogKeys {
   gz: string;
 }
 
+/**
+ * One hash tag for every run log (src/queue/key-scheme.ts): a flush's MULTI and the reader's
+ * script touch one run's keys, and the shared waiter's XREAD the streams of many runs at once.
+ */
 export function runLogKeys(prefix: string, runId: string): RunLogKeys {
-  const base = `${prefix}:runlog:${runId}`;
+  const base = `${prefix}:{runlog}:${runId}`;
   return { meta: `${base}:meta`, lines: `${base}:lines`, gz: `${base}:gz` };
 }
 

@@ -4,7 +4,7 @@
 // fit is dropped and counted, and the log says so where it happened. Nothing here throws.
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import type { Logger } from "pino";
 import { batchId, endId, MAX_BATCH_LINES, RUN_LOG_TTL_SECONDS, runLogKeys, type RunLogKeys, type StoredLine } from "./run-log-keys.ts";
 import type { RunLogMeta } from "./run-log.ts";
@@ -73,7 +73,7 @@ export class RedisRunLogWriter implements RunLogSink {
   private unarchivedBytes = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     prefix: string,
     private readonly meta: RunLogMeta,
     private readonly opts: RunLogWriterOptions = {},

@@ -4,7 +4,7 @@
 // command connection) so the new stream joins at once instead of after the block times out.
 // A stream stays in the XREAD for a while after its last wait ended, at the newest id seen: the
 // client that was woken reads and waits again, and must not interrupt the XREAD each time.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 
 interface Waiter {
   afterId: string;
@@ -12,6 +12,11 @@ interface Waiter {
 }
 
 const BLOCK_MS = 5000;
+/**
+ * On a Cluster, CLIENT UNBLOCK cannot be aimed at the node the XREAD blocks on: blocks are short
+ * instead, so a stream not yet in the XREAD joins within this.
+ */
+const CLUSTER_BLOCK_MS = 200;
 const LINGER_MS = 10_000;
 
 export class StreamWaiter {
@@ -23,6 +28,7 @@ export class StreamWaiter {
   private running = false;
   private closed = false;
   private blockingId: number | undefined;
+  private readonly onCluster: boolean;
   /** XREAD calls made. */
   reads = 0;
 
@@ -31,9 +37,10 @@ export class StreamWaiter {
    * @param command any other connection, used to interrupt the blocking one
    */
   constructor(
-    private readonly blocking: Redis,
-    private readonly command: Redis,
+    private readonly blocking: RedisConnection,
+    private readonly command: RedisConnection,
   ) {
+    this.onCluster = blocking.isCluster;
     blocking.on("ready", () => (this.blockingId = undefined));
   }
 
@@ -101,10 +108,11 @@ export class StreamWaiter {
           return minId(waits.length > 0 ? waits : [this.recent.get(k)!.id]);
         });
         try {
-          this.blockingId ??= Number(await this.blocking.client("ID"));
+          if (!this.onCluster) this.blockingId ??= Number(await this.blocking.client("ID"));
           this.inflight = new Map(keys.map((k, i) => [k, ids[i]!]));
           this.reads++;
-          const answer = (await this.blocking.xread("COUNT", 1, "BLOCK", BLOCK_MS, "STREAMS", ...keys, ...ids)) as [string, [string, string[]][]][] | null;
+          const answer = (await this.blocking.xread("COUNT", 1, "BLOCK", this.onCluster ? CLUSTER_BLOCK_MS : BLOCK_MS, "STREAMS", ...keys, ...ids)) as
+            [string, [string, string[]][]][] | null;
           this.inflight = undefined;
           for (const [key, entries] of answer ?? []) this.wake(key, entries.at(-1)?.[0]);
         } catch {

@@ -43,6 +43,11 @@ export const COUNTERS = {
     help: "Intake entries set aside after failing 5 times to become jobs while Redis answered (GET /api/v1/dead-letters lists them).",
     labels: [],
   },
+  redeliveries: {
+    name: "slipway_webhook_redeliveries_total",
+    help: "Missed webhook deliveries Slipway asked GitHub to send again, by outcome (requested, failed).",
+    labels: ["outcome"],
+  },
 } as const satisfies Record<string, CounterDef>;
 
 export const HISTOGRAMS = {

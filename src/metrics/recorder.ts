@@ -24,7 +24,7 @@ export interface GitHubRequestSeen {
 /** What the rest of Slipway records through: a MetricsRecorder, or noMetrics (SLIPWAY_METRICS=off). */
 export type Metrics = Pick<
   MetricsRecorder,
-  "delivery" | "job" | "githubRequest" | "deploy" | "lockRenewalFailures" | "deadLetter" | "drift" | "flush" | "close"
+  "delivery" | "job" | "githubRequest" | "deploy" | "lockRenewalFailures" | "deadLetter" | "redelivery" | "drift" | "flush" | "close"
 >;
 
 /** Records nothing and never touches Redis: no timer, no flush (SLIPWAY_METRICS=off). */
@@ -35,6 +35,7 @@ export const noMetrics: Metrics = {
   deploy: () => {},
   lockRenewalFailures: () => {},
   deadLetter: () => {},
+  redelivery: () => {},
   drift: () => {},
   flush: async () => {},
   close: async () => {},
@@ -92,6 +93,11 @@ export class MetricsRecorder {
 
   deadLetter(): void {
     this.count("deadLetters", []);
+  }
+
+  /** A missed webhook Slipway asked GitHub to redeliver: `requested`, or `failed` (asked again later). */
+  redelivery(outcome: "requested" | "failed"): void {
+    this.count("redeliveries", [outcome]);
   }
 
   /** A drift check's verdict on one project: drifted, or in sync again. */

@@ -1,7 +1,7 @@
 // Cancels running work across processes. BullMQ's own cancellation only reaches the process
 // holding the job, and a push can land on any webhook server, so supersede notices go through
 // Redis pub/sub to every worker; each aborts its local jobs for that pull request.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis.ts";
 import type { Notice } from "../state/pull-head-store.ts";
 
 interface HeadNotice {
@@ -17,7 +17,7 @@ export class CancelBus {
   private subscribed = false;
 
   constructor(
-    private readonly subscriber: Redis | undefined,
+    private readonly subscriber: RedisConnection | undefined,
     private readonly prefix: string,
   ) {}
 

@@ -5,13 +5,16 @@
 // deliveries that arrive together share one entry (one XADD), flushed at the end of the event
 // loop turn. A consumer group gives each entry to one forwarder; an entry stays pending until its
 // forwarder has added its jobs, and is then deleted.
-import type { Redis } from "ioredis";
+import { intakeKey } from "./key-scheme.ts";
+import type { RedisConnection } from "./redis.ts";
 import type { Intent, IntentSink } from "../domain/intent.ts";
 
 export const FORWARDER_GROUP = "forwarders";
 
 /** Entries set aside are kept for the operator to read (and redeliver by hand): the newest this many. */
 const DEAD_LETTERS_KEPT = 10_000;
+/** How long an append waits for its replicas: well within GitHub's 10 s for a delivery. */
+const REPLICA_WAIT_MS = 2000;
 /** A count of failed tries is forgotten once nothing has failed for a day. */
 const FAILURES_TTL_MS = 24 * 3600 * 1000;
 
@@ -67,13 +70,15 @@ export class IntakeStream implements IntentSink {
   /**
    * @param redis  appends, acknowledgements and group management
    * @param reader a connection of its own for blocking reads (forwarders only)
+   * @param replicas replicas an append must reach before it counts as done (appendReplicas in redis.ts)
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     prefix: string,
-    private readonly reader: Redis = redis,
+    private readonly reader: RedisConnection = redis,
+    private readonly replicas = 0,
   ) {
-    this.key = `${prefix}:intake`;
+    this.key = intakeKey(prefix);
   }
 
   /** The webhook server's sink: resolves once the intent is in Redis, with those appended in the same turn. */
@@ -88,11 +93,27 @@ export class IntakeStream implements IntentSink {
     const batch = this.waiting;
     this.waiting = [];
     try {
-      await this.redis.xadd(this.key, "*", "intents", `[${batch.map((w) => w.json).join(",")}]`);
+      await this.append(`[${batch.map((w) => w.json).join(",")}]`);
       for (const w of batch) w.resolve();
     } catch (err) {
       for (const w of batch) w.reject(err);
     }
+  }
+
+  /**
+   * XADD, and with replicas to wait for, WAIT in the same round trip: the webhook is answered 2xx
+   * only once a replica has the entry too, so a failover cannot lose an acknowledged intent.
+   * Refused (the delivery gets a 503, which GitHub records as failed) when no replica confirms.
+   */
+  private async append(intents: string): Promise<void> {
+    if (this.replicas === 0) {
+      await this.redis.xadd(this.key, "*", "intents", intents);
+      return;
+    }
+    const replies = (await this.redis.pipeline().xadd(this.key, "*", "intents", intents).wait(this.replicas, REPLICA_WAIT_MS).exec()) ?? [];
+    for (const [err] of replies) if (err) throw err;
+    const confirmed = Number(replies[1]?.[1]);
+    if (confirmed < this.replicas) throw new Error(`the intake entry reached ${confirmed} of ${this.replicas} replica(s) within ${REPLICA_WAIT_MS} ms`);
   }
 
   /** Creates the stream and the group if missing; from the start, so nothing appended before is skipped. */
@@ -187,6 +208,7 @@ export class IntakeStream implements IntentSink {
     });
   }
 
+  // Beside the stream, under its hash tag: deadLetter's MULTI touches all three.
   private get failuresKey(): string {
     return `${this.key}:failures`;
   }

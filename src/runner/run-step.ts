@@ -1,11 +1,13 @@
 // Runs one step as a child process: argv only (never a shell built here), its own process group,
-// the whole group killed on timeout, cancel, or when the step leaves processes behind.
+// the whole group killed on timeout, cancel, or when the step leaves processes behind, and by
+// the step's watchdog when the worker itself dies (step-watchdog.ts).
 import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type { OutputCapture } from "./output-capture.ts";
+import { watchStepGroup, type WatchedGroup } from "./step-watchdog.ts";
 
 export interface StepRun {
   argv: string[];
@@ -64,6 +66,9 @@ export async function runStep(step: StepRun, capture: OutputCapture, opts: { kil
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // Right after the spawn, in the same tick: the step is never unwatched while this process lives.
+  let watchdogError: Error | undefined;
+  const watched: WatchedGroup | undefined = child.pid === undefined ? undefined : watchStepGroup(child.pid, (e) => (watchdogError = e));
   const stdoutTo: Writable = step.stdoutFile ? createWriteStream(step.stdoutFile) : capture.createInput();
   // Without a listener a failed file write would be thrown from the stream; the reader of the
   // file finds it missing or cut and says so, so here it is only noted in the log.
@@ -137,8 +142,10 @@ export async function runStep(step: StepRun, capture: OutputCapture, opts: { kil
     await Promise.allSettled(pipes.map((p) => finished(p.to)));
     if (result.error) await capture.writeLine(describeSpawnError(command, result.error));
     if (stdoutFileError) await capture.writeLine(`slipway: could not write the step's output to ${step.stdoutFile}: ${stdoutFileError.message}`);
+    if (watchdogError) await capture.writeLine(`slipway: could not start the step's watchdog (/bin/sh): ${watchdogError.message}`);
     return outcome({ exitCode: result.code, signal: result.signal, timedOut, canceled });
   } finally {
+    watched?.release();
     for (const t of timers) clearTimeout(t);
     step.signal?.removeEventListener("abort", onAbort);
   }

@@ -1,5 +1,5 @@
 // Fastify with the Probot webhook middleware mounted, plus health and readiness routes.
-import Fastify, { LogController } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createNodeMiddleware, type Probot } from "probot";
 import type { IntentSink } from "../domain/intent.ts";
@@ -24,6 +24,13 @@ export interface ServerDeps {
   };
   /** /api/v1 (server/api/); absent in tests of the webhook path alone. */
   api?: ApiDeps;
+  /** The operations console (src/console/): registered before /api/v1, whose session it provides. */
+  console?: { register(fastify: FastifyInstance): Promise<void> };
+  /**
+   * True once the process shuts down (queue/shutdown.ts): new deliveries get 503, so GitHub records
+   * a failed delivery that redelivery fetches back, and readiness fails; those in flight finish.
+   */
+  stopping?: () => boolean;
 }
 
 export async function buildServer(deps: ServerDeps) {
@@ -57,6 +64,7 @@ export async function buildServer(deps: ServerDeps) {
       });
     }
     scope.post(WEBHOOK_PATH, { bodyLimit: 25 * 1024 * 1024 }, async (req, reply) => {
+      if (deps.stopping?.()) return reply.code(503).send({ error: "Slipway is shutting down: redeliver later" });
       const body = req.body as string;
       // A correctly signed JSON body that is not an object (null, 42, []) would surface as a 500
       // from the middleware; it is the sender's fault, so answer 400. Checking the first character
@@ -69,10 +77,14 @@ export async function buildServer(deps: ServerDeps) {
     });
   });
 
+  // On the root instance (its logger type is pino's, not Fastify's base one): the session cookie
+  // it registers is read by /api/v1 too.
+  if (deps.console) await deps.console.register(fastify as unknown as FastifyInstance);
   if (deps.api) await fastify.register(apiRoutes(deps.api), { prefix: API_PREFIX });
 
   fastify.get("/healthz", async () => ({ status: "ok" }));
   fastify.get("/readyz", async (_req, reply) => {
+    if (deps.stopping?.()) return reply.code(503).send({ status: "shutting down" });
     const ok = await deps.ready();
     return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "redis unreachable" });
   });

@@ -1,5 +1,5 @@
 // Approvals of each pull request, one per user (the latest replaces the earlier), in Redis.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import type { Approval } from "../policy/approvals.ts";
 import { withRedisMutex } from "./redis-mutex.ts";
 
@@ -20,7 +20,7 @@ return n
 
 export class ApprovalStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

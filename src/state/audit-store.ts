@@ -9,7 +9,7 @@
 // event is stored once (in its repository's stream); a query without `repo` walks the index and
 // fetches the events from their repositories' streams. Every stream is trimmed by age on every
 // write (XADD MINID ~) and capped by count (XTRIM MAXLEN ~), so memory stays bounded.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import { decodeStored, encodeStored, eventFrom, idTime, type AuditEvent, type AuditInput, type AuditKind } from "../audit/event.ts";
 
 /** KEYS: all, repo stream, repos. ARGV: json, minid (ms), maxlen, repo key, ttl ms. Returns the id. */
@@ -61,7 +61,7 @@ type Entry = [id: string, fields: string[]];
 
 export class AuditStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
     private readonly options: AuditStoreOptions,
   ) {}

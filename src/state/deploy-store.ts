@@ -1,7 +1,7 @@
 // State of each deploy (one per commit of the default branch): its environments with their
 // GitHub deployment ids and states, its projects with their results. Shared by every worker,
 // so a `/apply <environment>` on any of them continues the same deploy.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import { reduceDeploy, type DeployEvent, type DeployState } from "../domain/deploy-state.ts";
 import { withRedisMutex } from "./redis-mutex.ts";
 
@@ -13,7 +13,7 @@ export type { DeployState, EnvironmentDeploy, EnvironmentState } from "../domain
 
 export class DeployStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 
@@ -104,7 +104,7 @@ export class DeployStore {
    * apply is seen by whoever reports the group gone.
    */
   async recordQueueAttempt(repo: string, sha: string, project: string): Promise<boolean> {
-    const attempted = `${this.prefix}:queue-attempted:${repo}:${sha}`;
+    const attempted = this.groupKey(repo, sha, "attempted");
     const result = await this.redis.multi().sadd(attempted, project).expire(attempted, TTL_SECONDS).get(this.goneKey(repo, sha)).exec();
     const gone = result?.[2]?.[1];
     if (gone === null || gone === undefined) return true;
@@ -114,7 +114,7 @@ export class DeployStore {
 
   /** A group left the queue without merging: nothing more of it is applied. Returns what it attempted. */
   async markQueueGroupGone(repo: string, sha: string, reason: string): Promise<string[]> {
-    const attempted = `${this.prefix}:queue-attempted:${repo}:${sha}`;
+    const attempted = this.groupKey(repo, sha, "attempted");
     const result = await this.redis.multi().set(this.goneKey(repo, sha), reason, "EX", TTL_SECONDS).smembers(attempted).exec();
     return ((result?.[1]?.[1] as string[] | undefined) ?? []).sort();
   }
@@ -124,21 +124,26 @@ export class DeployStore {
   }
 
   private goneKey(repo: string, sha: string): string {
-    return `${this.prefix}:queue-gone:${repo}:${sha}`;
+    return this.groupKey(repo, sha, "gone");
+  }
+
+  /** A merge queue group's keys share one hash tag: recordQueueAttempt and markQueueGroupGone read one while writing another. */
+  private groupKey(repo: string, sha: string, what: "attempted" | "applied" | "gone"): string {
+    return `${this.prefix}:queue-group:{${repo}:${sha}}:${what}`;
   }
 
   async recordQueueApplied(repo: string, sha: string, project: string): Promise<void> {
-    const applied = `${this.prefix}:queue-applied:${repo}:${sha}`;
+    const applied = this.groupKey(repo, sha, "applied");
     await this.redis.multi().sadd(applied, project).expire(applied, TTL_SECONDS).exec();
   }
 
   /** Projects a group tried to apply, failed ones included: what may have changed the world. */
   async queueAttempted(repo: string, sha: string): Promise<string[]> {
-    return (await this.redis.smembers(`${this.prefix}:queue-attempted:${repo}:${sha}`)).sort();
+    return (await this.redis.smembers(this.groupKey(repo, sha, "attempted"))).sort();
   }
 
   async queueApplied(repo: string, sha: string): Promise<string[]> {
-    return (await this.redis.smembers(`${this.prefix}:queue-applied:${repo}:${sha}`)).sort();
+    return (await this.redis.smembers(this.groupKey(repo, sha, "applied"))).sort();
   }
 
   private key(repo: string, sha: string): string {

@@ -1,6 +1,6 @@
 // Drift repairs under way: set just before a repair's apply starts and cleared when it ends, so
 // that when the worker running it dies, whoever notices can say which repair was interrupted.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 
 const TTL_SECONDS = 7 * 24 * 3600;
 
@@ -15,7 +15,7 @@ export interface DriftRepair {
 
 export class DriftRepairStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

@@ -2,11 +2,11 @@
 // server shows the whole installation (workers have no HTTP server; see README "Operations").
 // Four keys per prefix, each a small hash whose fields are the series (a metric and its label
 // values): their number is bounded by the labels, never by traffic.
-//   <prefix>:metrics:counters    field → count                       HINCRBY
-//   <prefix>:metrics:histograms  field+bucket/sum/count → value      HINCRBY / HINCRBYFLOAT
-//   <prefix>:metrics:gauges      field → last value                  HSET
-//   <prefix>:metrics:drifted     set of [repo, project] drifted now  SADD / SREM
-import type { Redis } from "ioredis";
+//   <prefix>:{metrics}:counters    field → count                       HINCRBY
+//   <prefix>:{metrics}:histograms  field+bucket/sum/count → value      HINCRBY / HINCRBYFLOAT
+//   <prefix>:{metrics}:gauges      field → last value                  HSET
+//   <prefix>:{metrics}:drifted     set of [repo, project] drifted now  SADD / SREM
+import type { RedisConnection } from "../queue/redis.ts";
 
 export interface MetricDeltas {
   counters: Map<string, number>;
@@ -38,10 +38,12 @@ export class MetricStore {
   private readonly keys: { counters: string; histograms: string; gauges: string; drifted: string };
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     prefix: string,
   ) {
-    const base = `${prefix}:metrics`;
+    // One hash tag: the flush and the read are pipelines over all four (a Cluster sends a
+    // pipeline to one node).
+    const base = `${prefix}:{metrics}`;
     this.keys = { counters: `${base}:counters`, histograms: `${base}:histograms`, gauges: `${base}:gauges`, drifted: `${base}:drifted` };
   }
 

@@ -1,12 +1,12 @@
 // Check runs created `in_progress` and not yet completed, per pull request head. A worker that
 // dies mid-plan leaves its checks open; the retry finds them here and closes them.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 
 const TTL_SECONDS = 7 * 24 * 3600;
 
 export class OpenCheckStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

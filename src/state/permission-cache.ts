@@ -1,12 +1,12 @@
 // Answers of GitHub about people (repository permission, team membership), kept a minute:
 // a burst of commands costs one lookup, and a revoked permission takes effect within a minute.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 
 const TTL_SECONDS = 60;
 
 export class PermissionCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

@@ -1,7 +1,7 @@
 // Plan files (SLIPWAY_PLAN_FILE) outlive the worker that wrote them: the apply may run on another
 // machine, so each one is kept in Redis under the pull request, head SHA and project.
 import { readFile, stat, writeFile } from "node:fs/promises";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 
 /** Terraform plans are rarely over a few MB; a larger file is not kept and the apply says so. */
 const MAX_BYTES = 64 * 1024 * 1024;
@@ -11,7 +11,7 @@ const TTL_SECONDS = PLAN_FILE_TTL_SECONDS;
 
 export class PlanFileStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

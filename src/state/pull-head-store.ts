@@ -2,7 +2,7 @@
 // Deliveries can arrive out of order (GitHub retries, parallel hooks), so a head only replaces
 // the stored one when its `updated_at` is not older: the check and the write are one Lua call,
 // and so is the supersede notice to every worker (one round trip on the webhook's clock).
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 
 /** A pub/sub message to send once the head is recorded (see CancelBus.noticeOf). */
 export interface Notice {
@@ -34,7 +34,7 @@ const TTL_SECONDS = 90 * 24 * 3600;
 
 export class PullHeadStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

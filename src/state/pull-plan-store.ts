@@ -1,7 +1,7 @@
 // The latest plan of each pull request: per project its result at a head SHA, whether it was
 // applied, and its output for the sticky comment. Approvals, `/apply` and the comment all read
 // this, from any process.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import type { ProjectRunResult } from "../domain/types.ts";
 import { withRedisMutex } from "./redis-mutex.ts";
 
@@ -25,7 +25,7 @@ export interface PullPlan {
 
 export class PullPlanStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

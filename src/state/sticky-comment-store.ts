@@ -1,11 +1,11 @@
 // Remembers each pull request's sticky comment id, so finding it costs no API call; and a short
 // Redis mutex so two jobs of one pull request never both create "the" sticky comment.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../queue/redis.ts";
 import { withRedisMutex } from "./redis-mutex.ts";
 
 export class StickyCommentStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 

@@ -34,10 +34,13 @@ async function firstParent(dir: string, sha: string): Promise<string | undefined
 /**
  * What a pull request changes, as GitHub shows it: the head against its merge base with the
  * base branch (`baseRef`, already fetched into the repository at `dir`), so commits that reached
- * the base branch after the pull request was opened do not count.
+ * the base branch after the pull request was opened do not count. When the head is already on
+ * the base branch (the pull request was merged before its event was handled, e.g. a webhook
+ * fetched back after an outage), the base branch as it was then (`baseSha`) stands in for it.
  */
-export async function pullChangedFiles(dir: string, baseRef: string, headSha: string): Promise<string[]> {
-  const base = await mergeBase(dir, `refs/heads/${baseRef}`, headSha);
+export async function pullChangedFiles(dir: string, baseRef: string, headSha: string, baseSha?: string): Promise<string[]> {
+  let base = await mergeBase(dir, `refs/heads/${baseRef}`, headSha);
+  if (base === headSha && baseSha) base = (await mergeBase(dir, baseSha, headSha).catch(() => undefined)) ?? base;
   // Unrelated histories have no merge base: compare with the base branch as it is.
   return base ? changedFiles(dir, headSha, base) : changedFiles(dir, headSha, `refs/heads/${baseRef}`);
 }

@@ -19,6 +19,7 @@ import { startE2E, type E2E } from "../support/e2e.ts";
 import { TEST_REDIS_URL } from "../support/redis.ts";
 import type { PullInfo } from "../support/scenario/scenario.ts";
 import { waitFor } from "../support/scenario/wait-for.ts";
+import { queueKeyPrefix } from "../../src/queue/key-scheme.ts";
 
 const hasAnsible = spawnSync("ansible-playbook", ["--version"], { stdio: "ignore" }).status === 0;
 const STICKY = "<!-- slipway:sticky -->";
@@ -72,7 +73,7 @@ describe("ansible, for real", { skip: hasAnsible ? false : "ansible-playbook not
     e2e = await startE2E({ env: { SLIPWAY_ANSIBLE_WORLD: world } });
     for (const user of ["alice", "carol"]) e2e.gh.addUser(user, { permission: "write" });
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    applies = new Queue(APPLY_QUEUE, { connection: redis, prefix: e2e.slipway.prefix });
+    applies = new Queue(APPLY_QUEUE, { connection: redis, prefix: queueKeyPrefix(e2e.slipway.prefix) });
     info = await e2e.gh.createRepo({ owner: "acme", name: "web-config", fixture: "ansible-repo" });
     repo = info.fullName;
   });

@@ -66,7 +66,7 @@ describe("SLIPWAY_AUDIT=off, SLIPWAY_METRICS=off", () => {
     const prefix = e2e.slipway.prefix;
     assert.ok((await keys(`${prefix}:*`)).length > 0, "the run wrote its other keys under this prefix");
     assert.deepEqual(await keys(`${prefix}:{audit}*`), [], "no audit key");
-    assert.deepEqual(await keys(`${prefix}:metrics:*`), [], "no metrics key");
+    assert.deepEqual(await keys(`${prefix}:{metrics}*`), [], "no metrics key");
 
     const metrics = await fetch(`${e2e.slipway.url}/metrics`);
     assert.equal(metrics.status, 404);

@@ -17,6 +17,7 @@ import { APPLY_QUEUE } from "../../src/queue/jobs.ts";
 import { startE2E, type E2E } from "../support/e2e.ts";
 import { TEST_REDIS_URL } from "../support/redis.ts";
 import { waitFor } from "../support/scenario/wait-for.ts";
+import { queueKeyPrefix } from "../../src/queue/key-scheme.ts";
 
 const TOKEN = "e2e-api-token-0123456789";
 const SECRET = "e2e-audit-webhook-secret";
@@ -266,7 +267,7 @@ describe("audit trail", () => {
 
     await writeFile(path.join(world, "staging.txt"), "edited by hand\n");
     const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    const applies = new Queue(APPLY_QUEUE, { connection: redis, prefix: e2e.slipway.prefix });
+    const applies = new Queue(APPLY_QUEUE, { connection: redis, prefix: queueKeyPrefix(e2e.slipway.prefix) });
     try {
       const job = await applies.add("drift", { kind: "drift", deliveryId: "audit-drift", repo: info, branch: "main" }, { jobId: `drift/acme/others/audit` });
       await waitFor(async () => (await job.getState()) === "completed", { timeoutMs: 30_000, what: "the drift run" });

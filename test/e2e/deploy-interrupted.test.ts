@@ -15,6 +15,7 @@ import { waitFor } from "../support/scenario/wait-for.ts";
 import { startSlipwayProcess, type SlipwayProcess } from "../support/slipway-process.ts";
 import { descendantsOf, liveInGroup } from "../integration/faults/process-tree.ts";
 import { keepLogs } from "./change-control-helpers.ts";
+import { queueKeyPrefix } from "../../src/queue/key-scheme.ts";
 
 let sim: GitHubSimulator | undefined;
 let world: string;
@@ -100,7 +101,7 @@ describe("a worker killed mid-apply", () => {
     });
     assert.match(comment.body, /\/apply staging/);
 
-    // The killed worker's step may still finish its one apply (it sleeps 8 s); nothing starts a
+    // The killed worker's step is ended by its watchdog (runner/step-watchdog.ts); nothing starts a
     // second one. Once the step has ended and every job is done, the record is final.
     await waitFor(async () => (await liveInGroup(step.pgid)).length === 0, { timeoutMs: 30_000, intervalMs: 250, what: "the orphaned apply step to end" });
     orphanGroup = undefined;
@@ -215,7 +216,7 @@ drift:
     });
     const repo = "acme/killed-repair";
     const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    const applies = new Queue(APPLY_QUEUE, { connection: redis, prefix });
+    const applies = new Queue(APPLY_QUEUE, { connection: redis, prefix: queueKeyPrefix(prefix) });
     try {
       // Run the drift job now, as its schedule would.
       await applies.add("drift", { kind: "drift", deliveryId: "test-repair", repo: info, branch: "main" }, { jobId: `drift/acme/killed-repair/test-repair` });

@@ -12,6 +12,7 @@ import { APPLY_QUEUE, driftSchedulerId } from "../../src/queue/jobs.ts";
 import { startE2E, type E2E } from "../support/e2e.ts";
 import { TEST_REDIS_URL } from "../support/redis.ts";
 import { waitFor } from "../support/scenario/wait-for.ts";
+import { queueKeyPrefix } from "../../src/queue/key-scheme.ts";
 
 let e2e: E2E;
 let world: string;
@@ -36,7 +37,7 @@ describe("drift", () => {
     e2e = await startE2E({ env: { SLIPWAY_WORLD_DIR: world } });
     for (const user of ["alice", "carol", "erin"]) e2e.gh.addUser(user, { permission: "write" });
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    applies = new Queue(APPLY_QUEUE, { connection: redis, prefix: e2e.slipway.prefix });
+    applies = new Queue(APPLY_QUEUE, { connection: redis, prefix: queueKeyPrefix(e2e.slipway.prefix) });
   });
   after(async () => {
     await applies?.close();

@@ -12,6 +12,7 @@ import { startE2E, type E2E } from "../support/e2e.ts";
 import { parseProm, seriesKeys, valueOf, type Sample } from "../support/prom-text.ts";
 import { TEST_REDIS_URL } from "../support/redis.ts";
 import type { PullInfo } from "../support/scenario/scenario.ts";
+import { queueKeyPrefix } from "../../src/queue/key-scheme.ts";
 
 const TOKEN = "metrics-token-for-the-e2e-test-0001";
 /** The only label names Slipway's own metrics may carry: none of them names a PR, SHA, user, delivery or URL. */
@@ -153,7 +154,7 @@ describe("GET /metrics", () => {
     );
 
     const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    const applies = new Queue(APPLY_QUEUE, { connection: redis, prefix: e2e.slipway.prefix });
+    const applies = new Queue(APPLY_QUEUE, { connection: redis, prefix: queueKeyPrefix(e2e.slipway.prefix) });
     let runs = 0;
     const runDrift = async () => {
       const id = `metrics-drift-${++runs}`;

@@ -13,11 +13,20 @@ export interface E2E {
   stop(): Promise<void>;
 }
 
-export async function startE2E(opts: StartOptions = {}): Promise<E2E> {
+export interface E2EOptions extends StartOptions {
+  /** Settings that come from the simulator once it runs (the console's OAuth client id and secret). */
+  envFromSimulator?: (sim: GitHubSimulator) => Record<string, string>;
+}
+
+export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
   const sim = await startGitHubSimulator();
   let slipway: SlipwayProcess;
   try {
-    slipway = await startSlipwayProcess({ gheHost: sim.host, appId: sim.appId, privateKey: sim.privateKey, webhookSecret: sim.webhookSecret }, opts);
+    const env = { ...opts.env, ...opts.envFromSimulator?.(sim) };
+    slipway = await startSlipwayProcess(
+      { gheHost: sim.host, appId: sim.appId, privateKey: sim.privateKey, webhookSecret: sim.webhookSecret },
+      { ...opts, env },
+    );
   } catch (err) {
     await sim.stop();
     throw err;
@@ -27,7 +36,7 @@ export async function startE2E(opts: StartOptions = {}): Promise<E2E> {
     sim,
     gh: sim.scenario,
     slipway,
-    idle: (idleOpts) => waitIdle({ sim, prefix: slipway.prefix, redisUrl: slipway.redisUrl }, idleOpts),
+    idle: (idleOpts) => waitIdle({ sim, prefix: slipway.prefix, redisUrl: slipway.redisUrl, ...(slipway.redis ? { redis: slipway.redis } : {}) }, idleOpts),
     async stop() {
       await slipway.stop();
       await sim.stop();

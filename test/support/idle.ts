@@ -21,8 +21,11 @@
 // tests of it wait for the report itself. Step processes orphaned by a killed worker are not
 // Slipway's work either: a test that cares waits for them (see deploy-interrupted.test.ts).
 import { QueueKeys } from "bullmq";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
+import type { RedisConnection } from "../../src/queue/redis.ts";
+import type { RedisTarget } from "../../src/settings.ts";
 import { FORWARDER_GROUP } from "../../src/queue/intake-stream.ts";
+import { intakeKey, queueKeyPrefix } from "../../src/queue/key-scheme.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "../../src/queue/jobs.ts";
 import type { SimActivity } from "./github-simulator/index.ts";
 import { TEST_REDIS_URL } from "./redis.ts";
@@ -33,6 +36,8 @@ export interface IdleTarget {
   prefix: string;
   /** Where their Redis is; default the test Redis. */
   redisUrl?: string;
+  /** A Cluster or Sentinel instead (test/support/redis-topology.ts). */
+  redis?: RedisTarget;
 }
 
 export interface IdleOptions {
@@ -58,7 +63,7 @@ interface Check {
 export async function waitIdle(target: IdleTarget, opts: IdleOptions = {}): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const intervalMs = opts.intervalMs ?? 50;
-  const redis = new Redis(target.redisUrl ?? TEST_REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
+  const redis = connect(target);
   redis.on("error", () => {}); // a failed command rejects; without a listener ioredis also prints it
   const deadline = Date.now() + timeoutMs;
   let previous: Check | undefined;
@@ -79,7 +84,14 @@ export async function waitIdle(target: IdleTarget, opts: IdleOptions = {}): Prom
   }
 }
 
-async function checkOnce(target: IdleTarget, redis: Redis): Promise<Check> {
+function connect(target: IdleTarget): RedisConnection {
+  const t = target.redis;
+  if (t?.kind === "cluster") return new Cluster(t.nodes, { lazyConnect: true, redisOptions: { maxRetriesPerRequest: 1 } });
+  if (t?.kind === "sentinel") return new Redis({ sentinels: t.sentinels, name: t.name, maxRetriesPerRequest: 1, lazyConnect: true });
+  return new Redis(target.redisUrl ?? TEST_REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: true });
+}
+
+async function checkOnce(target: IdleTarget, redis: RedisConnection): Promise<Check> {
   // The simulator is read before and after Redis: a request or delivery that started meanwhile
   // changes its counters, so this check does not count as stable.
   const simBefore = target.sim.activity();
@@ -95,10 +107,10 @@ async function checkOnce(target: IdleTarget, redis: Redis): Promise<Check> {
 }
 
 /** One MULTI, so the intake stream and the queues are read at one instant. */
-async function checkRedis(prefix: string, redis: Redis): Promise<Check> {
-  // The key of src/queue/intake-stream.ts (IntakeStream's constructor).
-  const intake = `${prefix}:intake`;
-  const keys = new QueueKeys(prefix);
+async function checkRedis(prefix: string, redis: RedisConnection): Promise<Check> {
+  // One hash tag for both (src/queue/key-scheme.ts), so this MULTI also runs on a Redis Cluster.
+  const intake = intakeKey(prefix);
+  const keys = new QueueKeys(queueKeyPrefix(prefix));
   const multi = redis.multi().xinfo("STREAM", intake).xpending(intake, FORWARDER_GROUP);
   for (const q of QUEUES) {
     const k = keys.getKeys(q);
@@ -152,7 +164,7 @@ async function checkRedis(prefix: string, redis: Redis): Promise<Check> {
  * fires during a test is an ordinary waiting/active job and counts; so does a job delayed by a
  * retry's backoff.
  */
-async function withoutSchedulerJobs(redis: Redis, jobKeyPrefix: string, ids: string[]): Promise<string[]> {
+async function withoutSchedulerJobs(redis: RedisConnection, jobKeyPrefix: string, ids: string[]): Promise<string[]> {
   if (ids.length === 0) return [];
   const pipeline = redis.pipeline();
   for (const id of ids) pipeline.hget(`${jobKeyPrefix}${id}`, "rjk");

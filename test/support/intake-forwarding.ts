@@ -13,6 +13,7 @@ import { IntakeStream } from "../../src/queue/intake-stream.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "../../src/queue/jobs.ts";
 import { PullHeadStore } from "../../src/state/pull-head-store.ts";
 import { TEST_REDIS_URL } from "./redis.ts";
+import { queueKeyPrefix } from "../../src/queue/key-scheme.ts";
 
 export interface IntakeForwarding {
   queues: Queues;
@@ -27,9 +28,9 @@ export async function forwardIntake(prefix: string, url = TEST_REDIS_URL): Promi
   const redis = new Redis(url, { maxRetriesPerRequest: null });
   const reader = new Redis(url, { maxRetriesPerRequest: null });
   const queues: Queues = {
-    plans: new Queue(PLAN_QUEUE, { connection: redis, prefix }),
-    events: new Queue(EVENT_QUEUE, { connection: redis, prefix }),
-    applies: new Queue(APPLY_QUEUE, { connection: redis, prefix }),
+    plans: new Queue(PLAN_QUEUE, { connection: redis, prefix: queueKeyPrefix(prefix) }),
+    events: new Queue(EVENT_QUEUE, { connection: redis, prefix: queueKeyPrefix(prefix) }),
+    applies: new Queue(APPLY_QUEUE, { connection: redis, prefix: queueKeyPrefix(prefix) }),
   };
   const dispatcher = new Dispatcher(queues, new PullHeadStore(redis, prefix), new CancelBus(undefined, prefix), new DeployStore(redis, prefix));
   const stream = new IntakeStream(redis, prefix, reader);

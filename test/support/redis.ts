@@ -13,12 +13,15 @@ export async function deleteKeysWithPrefix(prefix: string, url = TEST_REDIS_URL)
   const redis = new Redis(url, { maxRetriesPerRequest: 2 });
   try {
     let deleted = 0;
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) deleted += await redis.del(...keys);
-    } while (cursor !== "0");
+    // `{prefix}:…` are the queues' and the intake's keys (src/queue/key-scheme.ts).
+    for (const pattern of [`${prefix}:*`, `{${prefix}}:*`]) {
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+        cursor = next;
+        if (keys.length > 0) deleted += await redis.del(...keys);
+      } while (cursor !== "0");
+    }
     return deleted;
   } finally {
     redis.disconnect();

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { RedisTarget } from "../../src/settings.ts";
 import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix } from "./redis.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -24,8 +25,12 @@ export interface SlipwayProcess {
   dataDir: string;
   /** The REDIS_URL it was given. */
   redisUrl: string;
+  /** The Cluster or Sentinel it was given instead (StartOptions.redis). */
+  redis?: RedisTarget;
   /** Everything the process printed, for assertions and for debugging a failed test. */
   logs(): string;
+  /** Resolves when the process has exited, however it was stopped. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +42,8 @@ export interface StartOptions {
   prefix?: string;
   dataDir?: string;
   redisUrl?: string;
+  /** A Cluster or Sentinel instead of REDIS_URL (test/support/redis-topology.ts): its settings and where it is. */
+  redis?: { env: Record<string, string>; target: RedisTarget };
 }
 
 export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: StartOptions = {}): Promise<SlipwayProcess> {
@@ -53,7 +60,7 @@ export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: Star
     WEBHOOK_SECRET: app.webhookSecret,
     GHE_HOST: app.gheHost,
     GHE_PROTOCOL: "http",
-    REDIS_URL: redisUrl,
+    ...(opts.redis ? opts.redis.env : { REDIS_URL: redisUrl }),
     PORT: "0",
     HOST: "127.0.0.1",
     SLIPWAY_ROLE: role,
@@ -61,9 +68,15 @@ export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: Star
     SLIPWAY_DATA_DIR: dataDir,
     SLIPWAY_QUEUE_PREFIX: prefix,
     LOG_LEVEL: "info",
+    // Off unless a test asks for it (test/e2e/redelivery.test.ts): a scan of the delivery log at
+    // start would add API calls and redeliveries to tests that count them.
+    SLIPWAY_REDELIVERY_INTERVAL_SECONDS: "0",
     ...opts.env,
   };
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
@@ -88,7 +101,9 @@ export async function startSlipwayProcess(app: SlipwayAppCredentials, opts: Star
     prefix,
     dataDir,
     redisUrl,
+    ...(opts.redis ? { redis: opts.redis.target } : {}),
     logs: () => output,
+    exited,
     async stop() {
       await stopChild(child);
       await cleanUp();

@@ -180,3 +180,103 @@ test("SLIPWAY_PUBLIC_URL: defaults to localhost on PORT, loses a trailing slash,
   assert.ok(!bad.ok);
   assert.deepEqual(bad.problems, ["SLIPWAY_PUBLIC_URL must be an http:// or https:// URL"]);
 });
+
+test("SLIPWAY_REDELIVERY_INTERVAL_SECONDS: 300 by default, 0 turns the scan off, anything else whole seconds", () => {
+  const d = readSettings({});
+  assert.ok(d.ok);
+  assert.equal(d.settings.redeliveryIntervalMs, 300_000);
+  const off = readSettings({ SLIPWAY_REDELIVERY_INTERVAL_SECONDS: "0" });
+  assert.ok(off.ok);
+  assert.equal(off.settings.redeliveryIntervalMs, 0);
+  const bad = readSettings({ SLIPWAY_REDELIVERY_INTERVAL_SECONDS: "5m" });
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.problems, ['SLIPWAY_REDELIVERY_INTERVAL_SECONDS must be a whole number from 0 to 86400, got "5m"']);
+});
+
+test("the console: on with its three settings, off with none, one line for each mistake", () => {
+  const secret = "s".repeat(32);
+  const off = readSettings({});
+  assert.ok(off.ok);
+  assert.equal(off.settings.console, undefined);
+  const on = readSettings({ GITHUB_CLIENT_ID: "Iv1.abc", GITHUB_CLIENT_SECRET: "0123456789abcdef", SLIPWAY_SESSION_SECRET: secret });
+  assert.ok(on.ok);
+  assert.deepEqual(on.settings.console, { clientId: "Iv1.abc", clientSecret: "0123456789abcdef", sessionSecret: secret });
+  assert.ok(!("GITHUB_CLIENT_SECRET" in on.settings.stepEnv) && !("SLIPWAY_SESSION_SECRET" in on.settings.stepEnv));
+  const short = readSettings({ GITHUB_CLIENT_ID: "Iv1.abc", GITHUB_CLIENT_SECRET: "0123456789abcdef", SLIPWAY_SESSION_SECRET: "too short" });
+  assert.ok(!short.ok);
+  assert.deepEqual(short.problems, ["SLIPWAY_SESSION_SECRET must be at least 32 characters"]);
+  const partial = readSettings({ GITHUB_CLIENT_ID: "Iv1.abc" });
+  assert.ok(!partial.ok);
+  assert.deepEqual(partial.problems, [
+    "the console needs GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SLIPWAY_SESSION_SECRET together; missing: GITHUB_CLIENT_SECRET, SLIPWAY_SESSION_SECRET",
+  ]);
+});
+
+test("SLIPWAY_SHUTDOWN_GRACE_SECONDS: 900 s by default, 0 allowed, a bad value is one clear line", () => {
+  const byDefault = readSettings({});
+  assert.ok(byDefault.ok);
+  assert.equal(byDefault.settings.shutdownGraceMs, 900_000);
+  const none = readSettings({ SLIPWAY_SHUTDOWN_GRACE_SECONDS: "0" });
+  assert.ok(none.ok);
+  assert.equal(none.settings.shutdownGraceMs, 0, "0: applies are cut short at once");
+  const bad = readSettings({ SLIPWAY_SHUTDOWN_GRACE_SECONDS: "15m" });
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.problems, ['SLIPWAY_SHUTDOWN_GRACE_SECONDS must be a whole number from 0 to 86400, got "15m"']);
+});
+
+test("Redis topology: REDIS_URL by default, a Cluster or Sentinel when asked; never given to steps", () => {
+  const standalone = readSettings({ REDIS_URL: "redis://:pw@cache:6380" });
+  assert.ok(standalone.ok);
+  assert.deepEqual(standalone.settings.redis, { kind: "standalone", url: "redis://:pw@cache:6380" });
+
+  const cluster = readSettings({ REDIS_CLUSTER_NODES: "10.0.0.1:7000, redis-b:7001,[::1]:7002", REDIS_PASSWORD: "secret" });
+  assert.ok(cluster.ok, JSON.stringify(!cluster.ok && cluster.problems));
+  assert.deepEqual(cluster.settings.redis, {
+    kind: "cluster",
+    nodes: [
+      { host: "10.0.0.1", port: 7000 },
+      { host: "redis-b", port: 7001 },
+      { host: "::1", port: 7002 },
+    ],
+    password: "secret",
+  });
+
+  const env = { REDIS_SENTINELS: "s1:26379,s2:26379", REDIS_SENTINEL_NAME: "slipway", REDIS_SENTINEL_PASSWORD: "sp", PATH: "/bin" };
+  const sentinel = readSettings(env);
+  assert.ok(sentinel.ok, JSON.stringify(!sentinel.ok && sentinel.problems));
+  assert.deepEqual(sentinel.settings.redis, {
+    kind: "sentinel",
+    sentinels: [
+      { host: "s1", port: 26379 },
+      { host: "s2", port: 26379 },
+    ],
+    name: "slipway",
+    sentinelPassword: "sp",
+  });
+  assert.deepEqual(Object.keys(sentinel.settings.stepEnv), ["PATH"], "a step cannot reach the queue through these");
+});
+
+test("Redis topology: one line per problem", () => {
+  const r = readSettings({
+    REDIS_URL: "redis://x:6379",
+    REDIS_CLUSTER_NODES: "a:7000,b,c:99999,",
+    REDIS_SENTINELS: "s1:26379",
+  });
+  assert.ok(!r.ok);
+  assert.deepEqual(r.problems, [
+    "REDIS_CLUSTER_NODES and REDIS_SENTINELS exclude each other: set one",
+    "REDIS_URL and REDIS_CLUSTER_NODES exclude each other: set one",
+    "REDIS_URL and REDIS_SENTINELS exclude each other: set one",
+    "REDIS_SENTINELS needs REDIS_SENTINEL_NAME, the name of the primary Sentinel monitors",
+    'REDIS_CLUSTER_NODES: "b" is not host:port (a port from 1 to 65535)',
+    'REDIS_CLUSTER_NODES: "c:99999" is not host:port (a port from 1 to 65535)',
+    'REDIS_CLUSTER_NODES: "" is not host:port (a port from 1 to 65535)',
+  ]);
+  const strays = readSettings({ REDIS_SENTINEL_NAME: "m", REDIS_SENTINEL_PASSWORD: "p", REDIS_PASSWORD: "q" });
+  assert.ok(!strays.ok);
+  assert.deepEqual(strays.problems, [
+    "REDIS_SENTINEL_NAME is only used with REDIS_SENTINELS",
+    "REDIS_SENTINEL_PASSWORD is only used with REDIS_SENTINELS",
+    "REDIS_PASSWORD is for REDIS_CLUSTER_NODES or REDIS_SENTINELS; a single Redis takes its password in REDIS_URL",
+  ]);
+});

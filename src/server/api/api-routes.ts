@@ -24,7 +24,22 @@ export interface ApiDeps {
   auditEnabled?: boolean;
   /** Run logs (src/logs/): `GET /runs/:id/log`, and `log: true` on the runs that have one. */
   runLogs?: RunLogSource;
+  /** A console session (SPEC §9: bearer or session): who it is and the repositories they see. */
+  session?: (req: FastifyRequest) => Promise<SessionAccess | undefined>;
 }
+
+/** A console session's view: only these repositories (lower-case OWNER/NAME → may write). */
+export interface SessionAccess {
+  login: string;
+  repos: Map<string, { canWrite: boolean }>;
+}
+
+/** The session behind a request, when it came with one instead of the bearer token. */
+const sessions = new WeakMap<FastifyRequest, SessionAccess>();
+const visible = (req: FastifyRequest, repo: string | undefined) => {
+  const s = sessions.get(req);
+  return !s || (repo !== undefined && s.repos.has(repo.toLowerCase()));
+};
 
 /** The answer of `GET /audit` with SLIPWAY_AUDIT=off: an empty page would read as "nothing happened". */
 export const AUDIT_OFF = { error: "the audit trail is off (SLIPWAY_AUDIT=off): nothing is recorded" } as const;
@@ -33,7 +48,10 @@ export const AUDIT_OFF = { error: "the audit trail is off (SLIPWAY_AUDIT=off): n
 export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
   return async (api) => {
     api.addHook("onRequest", async (req, reply) => {
-      if (!bearerAllowed(req.headers.authorization, deps.token)) {
+      if (bearerAllowed(req.headers.authorization, deps.token)) return;
+      const session = req.headers.authorization === undefined ? await deps.session?.(req) : undefined;
+      if (session) sessions.set(req, session);
+      else {
         return reply.code(401).header("www-authenticate", 'Bearer realm="slipway"').send({ error: "unauthorized" });
       }
     });
@@ -57,16 +75,17 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
         ...(q.until !== undefined ? { until: q.until } : {}),
         ...(q.cursor ? { before: q.cursor } : {}),
       };
-      const format = exportFormat(req);
-      if (format) return sendExport(reply, format, deps.read.auditExport(filter));
+      if (q.repo && !visible(req, q.repo)) return reply.code(404).send({ error: "no such repository" });
+      const format = q.format ?? exportFormat(req);
+      if (format) return sendExport(reply, format, onlyVisible(req, deps.read.auditExport(filter)));
       const page = await deps.read.auditPage(filter, q.limit ?? 50);
-      return { events: page.events, next_cursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
+      return { events: page.events.filter((e) => visible(req, e.repo)), next_cursor: page.nextCursor ? encodeCursor(page.nextCursor) : null };
     });
 
     api.get("/locks", async (req, reply) => {
       const q = parse(locksQuery, req.query, reply);
       if (!q) return reply;
-      return { locks: await deps.read.locks(q.repo) };
+      return { locks: (await deps.read.locks(q.repo)).filter((l) => visible(req, l.repo)) };
     });
 
     // The project name may hold `/`: the rest of the path is the project.
@@ -74,7 +93,14 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
       const raw = req.params as Record<string, string>;
       const p = parse(lockParams, { owner: raw.owner, name: raw.name, project: raw["*"] }, reply);
       if (!p) return reply;
-      const released = await deps.read.releaseLock({ owner: p.owner, name: p.name }, p.project, "api", "api");
+      const session = sessions.get(req);
+      if (session) {
+        const access = session.repos.get(`${p.owner}/${p.name}`.toLowerCase());
+        if (!access) return reply.code(404).send({ error: `${p.owner}/${p.name} ${p.project} is not locked` });
+        if (!access.canWrite) return reply.code(403).send({ error: `releasing a lock needs write permission on ${p.owner}/${p.name}` });
+      }
+      const by = session ? session.login : "api";
+      const released = await deps.read.releaseLock({ owner: p.owner, name: p.name }, p.project, by, session ? "console" : "api");
       if (!released) return reply.code(404).send({ error: `${p.owner}/${p.name} ${p.project} is not locked` });
       // The release, the audit event and the comment on the pull request happen in a job.
       return reply.code(202).send({ releasing: released });
@@ -83,15 +109,26 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
     api.get("/runs", async (req, reply) => {
       const q = parse(runsQuery, req.query, reply);
       if (!q) return reply;
-      const runs = await deps.read.runs(q);
+      const runs = (await deps.read.runs(q)).filter((r) => visible(req, r.repo));
       const logged = (await deps.runLogs?.existing(runs.map((r) => r.id))) ?? new Set<string>();
       return { runs: runs.map((r) => (logged.has(r.id) ? { ...r, log: true } : r)) };
     });
 
-    if (deps.runLogs) registerRunLogRoute(api, deps.runLogs);
+    if (deps.runLogs) {
+      const logs = deps.runLogs;
+      // A session reads only its repositories' logs; another's is a 404 like a run that never was.
+      api.addHook("preHandler", async (req, reply) => {
+        if (!sessions.has(req) || !req.routeOptions.url?.endsWith("/runs/:id/log")) return;
+        const meta = await logs.meta((req.params as { id: string }).id);
+        if (meta && !visible(req, meta.repo)) return reply.code(404).send({ error: "no log for this run" });
+      });
+      registerRunLogRoute(api, logs);
+    }
 
     // Intake entries that kept failing to become jobs while Redis answered (SPEC §10).
     api.get("/dead-letters", async (req, reply) => {
+      // Operators' view of every repository's intake: the bearer token only.
+      if (sessions.has(req)) return reply.code(403).send({ error: "dead letters need the API token" });
       const q = parse(deadLettersQuery, req.query, reply);
       if (!q) return reply;
       return { dead_letters: await deps.read.deadLetters(q.limit ?? 100) };
@@ -100,9 +137,14 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
     api.get("/environments", async (req, reply) => {
       const q = parse(environmentsQuery, req.query, reply);
       if (!q) return reply;
+      if (!visible(req, q.repo)) return reply.code(404).send({ error: "no such repository" });
       return { repo: q.repo, environments: await deps.read.environments(q.repo) };
     });
   };
+}
+
+async function* onlyVisible(req: FastifyRequest, events: AsyncGenerator<AuditEvent>): AsyncGenerator<AuditEvent> {
+  for await (const e of events) if (visible(req, e.repo)) yield e;
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, reply: FastifyReply): z.output<S> | undefined {

@@ -58,6 +58,8 @@ export const auditQuery = z
     until: isoTime("until").optional(),
     cursor: cursor.optional(),
     limit: limit.optional(),
+    /** An export as a link can ask for it (a browser link cannot set Accept). */
+    format: z.enum(["csv", "ndjson"], { message: "format must be csv or ndjson" }).optional(),
   })
   .refine((q) => q.since === undefined || q.until === undefined || q.since <= q.until, { message: "since must not be after until", path: ["since"] });
 

@@ -49,3 +49,17 @@ export async function descendantsOf(root: number): Promise<ProcessInfo[]> {
   }
   return out;
 }
+
+/**
+ * Whether any process of group `pgid` still runs: `kill(-pgid, 0)` first, then, since a group
+ * whose members are all zombies still answers it (here PID 1 does not reap orphans; tini does in
+ * the image), the members' states from /proc.
+ */
+export async function groupRunning(pgid: number): Promise<boolean> {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false; // ESRCH: no process has this group any more
+  }
+  return (await liveInGroup(pgid)).length > 0;
+}

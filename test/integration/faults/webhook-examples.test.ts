@@ -13,6 +13,7 @@ import { forwardIntake, type IntakeForwarding } from "../../support/intake-forwa
 import { TEST_REDIS_URL } from "../../support/redis.ts";
 import { startSlipwayProcess, type SlipwayProcess } from "../../support/slipway-process.ts";
 import { forgedDeliveries, openedPull, signedHeaders } from "./forged-deliveries.ts";
+import { queueKeyPrefix } from "../../../src/queue/key-scheme.ts";
 
 type Json = Record<string, any>;
 
@@ -76,12 +77,15 @@ describe("webhook faults: GitHub's example payloads and forged deliveries", () =
   /** Every key the process wrote: a forged delivery must not add or change any. */
   async function keysUnderPrefix(): Promise<string[]> {
     const keys: string[] = [];
-    let cursor = "0";
-    do {
-      const [next, batch] = await redis.scan(cursor, "MATCH", `${slipway.prefix}:*`, "COUNT", 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== "0");
+    // The queues and the intake stream are `{prefix}:…` (src/queue/key-scheme.ts).
+    for (const pattern of [`${slipway.prefix}:*`, `${queueKeyPrefix(slipway.prefix)}:*`]) {
+      let cursor = "0";
+      do {
+        const [next, batch] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+        cursor = next;
+        keys.push(...batch);
+      } while (cursor !== "0");
+    }
     return keys.sort();
   }
 
@@ -89,7 +93,7 @@ describe("webhook faults: GitHub's example payloads and forged deliveries", () =
   async function jobsMade(): Promise<number> {
     let total = 0;
     for (const name of [PLAN_QUEUE, EVENT_QUEUE, APPLY_QUEUE]) {
-      const q = new Queue(name, { connection: redis, prefix: slipway.prefix, skipMetasUpdate: true });
+      const q = new Queue(name, { connection: redis, prefix: queueKeyPrefix(slipway.prefix), skipMetasUpdate: true });
       const c = await q.getJobCounts("waiting", "active", "delayed", "completed", "failed", "prioritized", "waiting-children");
       total += Object.values(c as Record<string, number>).reduce((a, b) => a + b, 0);
       await q.close();

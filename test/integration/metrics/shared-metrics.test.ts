@@ -12,6 +12,7 @@ import { readQueueCounts } from "../../../src/queue/queue-counts.ts";
 import { MetricStore } from "../../../src/state/metric-store.ts";
 import { parseProm, valueOf } from "../../support/prom-text.ts";
 import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix } from "../../support/redis.ts";
+import { queueKeyPrefix } from "../../../src/queue/key-scheme.ts";
 
 const prefix = uniquePrefix("metrics");
 const log = pino({ level: "silent" });
@@ -20,7 +21,7 @@ let queue: Queue;
 
 before(() => {
   redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  queue = new Queue("plans", { connection: redis, prefix });
+  queue = new Queue("plans", { connection: redis, prefix: queueKeyPrefix(prefix) });
 });
 after(async () => {
   await queue.close();

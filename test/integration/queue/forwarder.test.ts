@@ -14,6 +14,7 @@ import { IntakeStream } from "../../../src/queue/intake-stream.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "../../../src/queue/jobs.ts";
 import { PullHeadStore } from "../../../src/state/pull-head-store.ts";
 import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix } from "../../support/redis.ts";
+import { intakeKey, queueKeyPrefix } from "../../../src/queue/key-scheme.ts";
 
 const repo = { owner: "acme", name: "infra", installationId: 1 };
 const plan = (number: number, headSha: string, updatedAt: number): PlanIntent => ({
@@ -42,9 +43,9 @@ afterEach(async () => {
 function setUp() {
   prefix = uniquePrefix("intake");
   queues = {
-    plans: new Queue(PLAN_QUEUE, { connection: redis, prefix }),
-    events: new Queue(EVENT_QUEUE, { connection: redis, prefix }),
-    applies: new Queue(APPLY_QUEUE, { connection: redis, prefix }),
+    plans: new Queue(PLAN_QUEUE, { connection: redis, prefix: queueKeyPrefix(prefix) }),
+    events: new Queue(EVENT_QUEUE, { connection: redis, prefix: queueKeyPrefix(prefix) }),
+    applies: new Queue(APPLY_QUEUE, { connection: redis, prefix: queueKeyPrefix(prefix) }),
   };
   open.push(...Object.values(queues));
   dispatcher = new Dispatcher(queues, new PullHeadStore(redis, prefix), new CancelBus(undefined, prefix), new DeployStore(redis, prefix));
@@ -182,8 +183,8 @@ test("while Redis is away no entry is blamed: failures are not counted as tries"
 test("an entry that is not a list of intents is dropped without holding up the others", async () => {
   const stream = setUp();
   await stream.ensureGroup();
-  await redis.xadd(`${prefix}:intake`, "*", "intents", "{not json");
-  await redis.xadd(`${prefix}:intake`, "*", "something", "else");
+  await redis.xadd(intakeKey(prefix), "*", "intents", "{not json");
+  await redis.xadd(intakeKey(prefix), "*", "something", "else");
   await stream.dispatch(plan(8, "hhh", 1));
   forwarder({ consumer: "one" });
   await until("the stream to empty", async () => (await stream.entries()).length === 0);

@@ -16,6 +16,7 @@ import { AuditStore } from "../../../src/state/audit-store.ts";
 import { DeployStore } from "../../../src/state/deploy-store.ts";
 import { IntakeStream } from "../../../src/queue/intake-stream.ts";
 import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix } from "../../support/redis.ts";
+import { queueKeyPrefix } from "../../../src/queue/key-scheme.ts";
 
 const TOKEN = "test-api-token-0123456789";
 const prefix = uniquePrefix("api");
@@ -41,7 +42,7 @@ const get = (url: string, headers: Record<string, string> = {}) =>
 before(async () => {
   redis = new Redis(TEST_REDIS_URL);
   audit = new AuditStore(redis, prefix, { retentionMs: 24 * 3600 * 1000, maxEvents: 10_000 });
-  queue = new Queue("plans", { connection: redis, prefix });
+  queue = new Queue("plans", { connection: redis, prefix: queueKeyPrefix(prefix) });
   app = await build(TOKEN);
   for (let i = 1; i <= 12; i++) {
     await audit.append({

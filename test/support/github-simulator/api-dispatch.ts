@@ -60,6 +60,8 @@ function authenticate(header: string | undefined, deps: DispatchDeps): Auth {
     const check = verifyAppJwt(credential, deps.publicKey, deps.core.app.id, deps.core.app.clientId);
     return check.ok ? { kind: "app" } : { kind: "invalid", reason: check.reason };
   }
+  const user = deps.core.oauth.userOf(credential);
+  if (user) return { kind: "user", login: user };
   const t = deps.core.tokens.check(credential);
   return t ? { kind: "installation", installationId: t.installationId, token: credential } : { kind: "invalid", reason: "unknown or expired token" };
 }
@@ -133,6 +135,7 @@ export async function dispatchApi(req: IncomingMessage, res: ServerResponse, api
   if (route.auth === "app" && auth.kind !== "app") return finish(failure(401, "A JSON web token could not be decoded"));
   if (route.auth !== "app" && auth.kind === "none") return finish(failure(401, "Requires authentication"));
   if (route.auth !== "app" && auth.kind === "app") return finish(failure(403, "Resource not accessible by integration"));
+  if ((route.auth === "user") !== (auth.kind === "user")) return finish(failure(403, "Resource not accessible by integration"));
 
   let repo: RepoState | undefined;
   if (route.auth === "repo") {

@@ -2,7 +2,13 @@
 import type { SimCore } from "./core.ts";
 import type { RepoState, SimUser } from "./state.ts";
 
-export type Auth = { kind: "none" } | { kind: "app" } | { kind: "installation"; installationId: number; token: string } | { kind: "invalid"; reason: string };
+export type Auth =
+  | { kind: "none" }
+  | { kind: "app" }
+  | { kind: "installation"; installationId: number; token: string }
+  /** A user-to-server token from the OAuth web flow (oauth.ts). */
+  | { kind: "user"; login: string }
+  | { kind: "invalid"; reason: string };
 
 export interface ApiRequest {
   method: string;
@@ -31,8 +37,8 @@ export interface ApiReply {
 export type Handler = (req: ApiRequest, core: SimCore) => Promise<ApiReply> | ApiReply;
 
 export interface Route {
-  /** app: app JWT; installation: installation token; repo: installation token with access to {owner}/{repo}. */
-  auth: "app" | "installation" | "repo";
+  /** app: app JWT; installation: installation token; repo: installation token with access to {owner}/{repo}; user: a user's OAuth token. */
+  auth: "app" | "installation" | "repo" | "user";
   handle: Handler;
 }
 

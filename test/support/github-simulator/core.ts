@@ -1,6 +1,7 @@
 // What every part of the simulator shares: state, URLs, the app, tokens, the webhook sender and
 // a per-repository lock that keeps git writes and the records describing them in step.
 import type { TokenStore } from "./app-auth.ts";
+import type { OAuthFlow } from "./oauth.ts";
 import type { AppInfo, Urls } from "./serialize-core.ts";
 import type { SimState } from "./state.ts";
 import type { WebhookSender } from "./webhook-sender.ts";
@@ -10,6 +11,8 @@ export interface SimCore {
   readonly urls: Urls;
   readonly app: AppInfo;
   readonly tokens: TokenStore;
+  /** The OAuth web flow and the user tokens it issued (the console's sign-in). */
+  readonly oauth: OAuthFlow;
   readonly hooks: WebhookSender;
   readonly reposRoot: string;
   /** Send webhooks for the app's own writes (GitHub does; Slipway must ignore them). */

@@ -10,6 +10,7 @@ import { dispatchApi, type ApiCall, type Recorder, type Violation } from "./api-
 import { generateAppKeyPair, TokenStore } from "./app-auth.ts";
 import { RepoLocks, type PendingEvent, type SimCore } from "./core.ts";
 import { handleGit, isGitPath, type GitRequestRecord } from "./git-http.ts";
+import { OAuthFlow } from "./oauth.ts";
 import { loadSpec } from "./openapi-spec.ts";
 import { routes } from "./routes.ts";
 import type { AppInfo, Urls } from "./serialize-core.ts";
@@ -49,6 +50,11 @@ export interface GitHubSimulator {
   /** PKCS#1 PEM of the app's private key. */
   readonly privateKey: string;
   readonly webhookSecret: string;
+  /** The App's OAuth client (GITHUB_CLIENT_ID / GITHUB_CLIENT_SECRET of the console). */
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Who approves the next OAuth authorization (the console's "Sign in with GitHub"). */
+  signInAs(login: string | undefined): void;
   readonly calls: ApiCall[];
   readonly violations: Violation[];
   readonly gitRequests: GitRequestRecord[];
@@ -105,6 +111,7 @@ export async function startGitHubSimulator(options: SimulatorOptions = {}): Prom
     urls,
     app,
     tokens: new TokenStore(),
+    oauth: new OAuthFlow(app.clientId, (login) => state.findUser(login) !== undefined),
     hooks,
     reposRoot: join(root, "repos"),
     echoAppEvents: options.echoAppEvents ?? true,
@@ -173,6 +180,8 @@ export async function startGitHubSimulator(options: SimulatorOptions = {}): Prom
         publicKey: keys.publicKey,
         validateResponses: options.validateResponses ?? false,
       }).catch(fail);
+    } else if (core.oauth.handles(url.pathname)) {
+      core.oauth.handle(req, res, url).catch(fail);
     } else if (isGitPath(url.pathname)) {
       handleGit(core, req, res, url.pathname, url.search.replace(/^\?/, ""), gitRequests).catch(fail);
     } else {
@@ -208,6 +217,11 @@ export async function startGitHubSimulator(options: SimulatorOptions = {}): Prom
     botLogin: app.bot.login,
     privateKey: keys.privateKeyPem,
     webhookSecret: hooks.secret,
+    clientId: app.clientId,
+    clientSecret: core.oauth.clientSecret,
+    signInAs: (login) => {
+      core.oauth.signedInAs = login;
+    },
     calls: recorder.calls,
     violations: recorder.violations,
     gitRequests,

@@ -5,7 +5,10 @@ import { randomUUID } from "node:crypto";
 import { sign } from "@octokit/webhooks-methods";
 
 export interface Delivery {
+  /** The delivery id (`X-GitHub-Delivery`, GitHub's `guid`): shared by a delivery and its redeliveries. */
   id: string;
+  /** This attempt's own number, as GitHub's delivery log (`GET /app/hook/deliveries`) numbers it. */
+  attemptId: number;
   event: string;
   action: string | undefined;
   payload: Record<string, unknown>;
@@ -18,6 +21,11 @@ export interface Delivery {
   error?: string;
   redelivery: boolean;
   deliveredAt: string;
+  /** Sent to a target (GitHub records no attempt for an app without a webhook URL). */
+  attempted: boolean;
+  /** The answer (or the failure to connect) is in: only then does GitHub's log list the attempt. */
+  answered: boolean;
+  durationMs: number;
 }
 
 export interface DeliveryResult {
@@ -35,6 +43,7 @@ export class WebhookSender {
   /** Deliveries ever queued: a mark of progress for `sim.activity()`. */
   private queuedCount = 0;
   private readonly hookId = 100_000 + Math.floor(Math.random() * 800_000);
+  private nextAttemptId = 1_000_000_000 + Math.floor(Math.random() * 1_000_000);
 
   constructor(readonly secret: string) {}
 
@@ -59,6 +68,17 @@ export class WebhookSender {
     const original = this.deliveries.find((d) => d.id === deliveryId && !d.redelivery);
     if (!original) return Promise.reject(new Error(`no delivery ${deliveryId}`));
     return this.enqueue(() => this.send({ ...original, redelivery: true }));
+  }
+
+  /**
+   * `POST /app/hook/deliveries/{id}/attempts`: queues a redelivery of that attempt's payload
+   * under its delivery id and returns at once, as GitHub answers 202 before it sends.
+   */
+  redeliverAttempt(attemptId: number): boolean {
+    const attempt = this.deliveries.find((d) => d.attemptId === attemptId && d.attempted);
+    if (!attempt) return false;
+    void this.enqueue(() => this.send({ ...attempt, redelivery: true }));
+    return true;
   }
 
   /** Resolves when every delivery queued so far has been answered. */
@@ -87,6 +107,7 @@ export class WebhookSender {
   }
 
   private async send(d: Pick<Delivery, "id" | "event" | "action" | "payload" | "body" | "redelivery">): Promise<DeliveryResult> {
+    const { id, event, action, payload, body, redelivery } = d;
     const headers: Record<string, string> = {
       "content-type": "application/json",
       "user-agent": "GitHub-Hookshot/sim",
@@ -96,7 +117,23 @@ export class WebhookSender {
       "x-github-hook-installation-target-type": "integration",
       "x-hub-signature-256": await sign(this.secret, d.body),
     };
-    const record: Delivery = { ...d, headers, status: 0, responseBody: "", deliveredAt: new Date().toISOString() };
+    const started = Date.now();
+    const record: Delivery = {
+      id,
+      event,
+      action,
+      payload,
+      body,
+      redelivery,
+      attemptId: this.nextAttemptId++,
+      headers,
+      status: 0,
+      responseBody: "",
+      deliveredAt: new Date(started).toISOString(),
+      attempted: this.target !== undefined,
+      answered: false,
+      durationMs: 0,
+    };
     this.deliveries.push(record);
     if (!this.target) return { status: 0, deliveryId: d.id, body: "" };
     try {
@@ -106,6 +143,8 @@ export class WebhookSender {
     } catch (err) {
       record.error = err instanceof Error ? err.message : String(err);
     }
+    record.durationMs = Date.now() - started;
+    record.answered = true;
     return { status: record.status, deliveryId: d.id, body: record.responseBody };
   }
 }

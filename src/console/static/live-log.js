@@ -1,0 +1,34 @@
+// Live log of a running run: appends each line the server streams (Server-Sent Events) to the
+// <pre id="log">. EventSource sends Last-Event-ID itself when it reconnects, so nothing repeats.
+// Lines go in as text nodes: a log line is never parsed as HTML.
+"use strict";
+(function () {
+  var log = document.getElementById("log");
+  var status = document.getElementById("log-status");
+  if (!log || !log.dataset.stream || typeof EventSource === "undefined") return;
+  var url = log.dataset.stream;
+  if (log.dataset.lastId) url += (url.indexOf("?") < 0 ? "?" : "&") + "after=" + encodeURIComponent(log.dataset.lastId);
+  var source = new EventSource(url);
+  function append(text) {
+    var line = document.createElement("span");
+    line.className = "line";
+    line.textContent = text;
+    log.appendChild(line);
+    log.appendChild(document.createTextNode("\n"));
+    log.scrollTop = log.scrollHeight;
+  }
+  source.onmessage = function (event) {
+    var text = event.data;
+    try {
+      var parsed = JSON.parse(event.data);
+      if (parsed && typeof parsed.line === "string") text = parsed.line;
+    } catch (_notJson) {
+      // plain text data: shown as is
+    }
+    append(text);
+  };
+  source.addEventListener("end", function () {
+    source.close();
+    if (status) status.textContent = "Complete.";
+  });
+})();
