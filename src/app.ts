@@ -170,7 +170,12 @@ async function startWorkerSide(s: Shared): Promise<Closer[]> {
   const { settings, log } = s;
   const workerConnection = createRedis(settings.redisUrl, "worker", log);
   const subscriber = createRedis(settings.redisUrl, "subscriber", log);
-  const workspaces = new Workspaces({ dataDir: settings.dataDir, gitBaseUrl: settings.githubBaseUrl, env: settings.stepEnv });
+  const workspaces = new Workspaces({
+    dataDir: settings.dataDir,
+    gitBaseUrl: settings.githubBaseUrl,
+    env: settings.stepEnv,
+    warn: (message) => log.warn(message),
+  });
   // Worktrees of a worker that was killed; a day is far longer than any job may run.
   await workspaces.removeStale(24 * 3600 * 1000);
   const deps = jobDeps(s, workspaces);

@@ -37,18 +37,14 @@ async function firstParent(dir: string, sha: string): Promise<string | undefined
  * the base branch after the pull request was opened do not count.
  */
 export async function pullChangedFiles(dir: string, baseRef: string, headSha: string): Promise<string[]> {
-  const base = await mergeBase(dir, `refs/heads/${baseRef}`, headSha);
-  // Unrelated histories have no merge base: compare with the base branch as it is.
-  return base ? changedFiles(dir, headSha, base) : changedFiles(dir, headSha, `refs/heads/${baseRef}`);
-}
-
-async function mergeBase(dir: string, a: string, b: string): Promise<string | undefined> {
+  // `A...B` diffs B against the merge base of A and B: one git process, not merge-base then diff.
+  const args = (range: string) => ["diff", "--name-status", "-M", "-z", range, "--"];
   try {
-    return (await git(["merge-base", a, b], { dir })).stdout.trim() || undefined;
+    return namesFromNameStatus((await git(args(`refs/heads/${baseRef}...${headSha}`), { dir })).stdout);
   } catch (err) {
-    // Exit 1 means "no common ancestor"; anything else is a real failure.
-    if ((err as GitError).exitCode === 1) return undefined;
-    throw err;
+    // Unrelated histories have no merge base: compare with the base branch as it is.
+    if (!/no merge base/i.test((err as GitError).stderr ?? "")) throw err;
+    return changedFiles(dir, headSha, `refs/heads/${baseRef}`);
   }
 }
 

@@ -23,6 +23,7 @@ before(async () => {
   workspaces = new Workspaces({ dataDir, gitBaseUrl: `file://${join(root, "remote")}` });
 });
 after(async () => {
+  await workspaces.settled();
   await rm(root, { recursive: true, force: true });
 });
 
@@ -94,6 +95,7 @@ describe("Workspaces.checkout", () => {
       );
       for (const [i, wt] of trees.entries()) assert.equal(readFileSync(join(wt.path, "version.txt"), "utf8"), `v${i}\n`);
       await Promise.all(trees.map((t) => t.remove()));
+      await Promise.all([a.settled(), b.settled()]);
     }
   });
 
@@ -106,6 +108,8 @@ describe("Workspaces.checkout", () => {
     const admin = join(mirror(), "worktrees");
     assert.deepEqual(existsSync(admin) ? readdirSync(admin) : [], []);
     await wt.remove();
+    await workspaces.settled();
+    assert.deepEqual(readdirSync(join(dataDir, "trash")), [], "the files are deleted from disk too, after the job");
   });
 
   test("removeStale deletes only worktrees older than the limit and prunes git's record", async () => {
