@@ -8,6 +8,7 @@ import { apiCalls } from "./api-calls.ts";
 import { auditOverhead } from "./audit-overhead.ts";
 import { bigOutput } from "./big-output.ts";
 import { burst } from "./burst.ts";
+import { cpuPerPlan } from "./cpu-per-plan.ts";
 import { updateReadme } from "./lib/readme-table.ts";
 import { mergeResults } from "./lib/results-file.ts";
 import { formatTable } from "./lib/stats.ts";
@@ -17,7 +18,7 @@ import { planOverhead } from "./plan-overhead.ts";
 import { scale } from "./scale.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const BENCHES: Bench[] = [ack, planOverhead, auditOverhead, apiCalls, burst, scale, bigOutput, metricsScrape];
+const BENCHES: Bench[] = [ack, planOverhead, auditOverhead, apiCalls, burst, scale, bigOutput, metricsScrape, cpuPerPlan];
 
 async function main(): Promise<number> {
   const asked = process.argv.slice(2).filter((a) => a !== "--");

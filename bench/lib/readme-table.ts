@@ -7,7 +7,7 @@ import { formatTable } from "./stats.ts";
 const START = "<!-- bench:latest:start -->";
 const END = "<!-- bench:latest:end -->";
 
-export const ORDER = ["ack", "plan_overhead", "audit_overhead", "api_calls", "burst", "scale", "big_output", "metrics_scrape"];
+export const ORDER = ["ack", "plan_overhead", "audit_overhead", "api_calls", "burst", "scale", "big_output", "metrics_scrape", "cpu_per_plan"];
 
 export function renderLatest(file: ResultsFile): string {
   const m = file.machine;
@@ -33,6 +33,7 @@ export function renderLatest(file: ResultsFile): string {
     "scale_makespan_ratio",
     "big_output_rss_mb",
     "metrics_scrape_ms",
+    "cpu_per_plan_ratio",
   ];
   out.push("", "`latest.json` headline keys: " + keys.map((k) => `\`${k}\` = ${file[k] ?? "–"}`).join(", ") + ".");
   for (const name of ORDER) {

@@ -11,7 +11,8 @@ export type HeadlineKey =
   | "burst_plans"
   | "scale_makespan_ratio"
   | "big_output_rss_mb"
-  | "metrics_scrape_ms";
+  | "metrics_scrape_ms"
+  | "cpu_per_plan_ratio";
 
 export interface Goal {
   what: string;
