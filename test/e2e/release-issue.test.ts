@@ -49,6 +49,10 @@ describe("release issue of a direct push", () => {
     const issue = await waitFor(() => releaseIssues(repo)[0], { timeoutMs: 30_000, what: "the release issue" });
     assert.equal(issue.title, `Deploy of ${sha.slice(0, 7)} to production waits for release`);
     assert.match(String(issue.body), /`\/apply production`/);
+    assert.match(
+      String(issue.body),
+      /production was pushed straight to the default branch: waiting until an approver comments `\/apply production` on the release issue of this commit/,
+    );
     assert.deepEqual(statuses(repo, "production", sha), ["queued"]);
     const target = { repo, number: Number(issue.number) };
 
