@@ -43,7 +43,9 @@ async function run(): Promise<BenchResult> {
   try {
     const { sim } = stack;
     const { repo, projects, pulls } = await preparePlanWorkload(stack, "cpu_per_plan", "infra", WARM_UP + PRS);
-    const slipway = await stack.slipway({ concurrency: SLOTS });
+    // BENCH_CPU_PROF=<dir>: Slipway writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+    const profile = process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}` } : undefined;
+    const slipway = await stack.slipway({ concurrency: SLOTS, ...(profile ? { env: profile } : {}) });
     sim.setWebhookTarget(`${slipway.url}/api/github/webhooks`);
     await timePlans(stack, slipway, pulls.slice(0, WARM_UP), Date.now() + BUDGET_MS);
     await untilTrashEmpty(slipway.dataDir);

@@ -12,7 +12,7 @@ const SHA = "3f".repeat(20);
 
 function issueComment(labels: string[], body: string): Record<string, any> {
   const found = examples.find((e) => e.name === "issue_comment")!.examples.find((x) => x.action === "created" && !x.issue.pull_request)!;
-  const payload = structuredClone({ ...found, installation: { id: 42 } });
+  const payload: Record<string, any> = structuredClone({ ...found, installation: { id: 42 } });
   payload.issue.labels = labels.map((name) => ({ name }));
   payload.issue.body = body;
   payload.comment.body = "/apply production";
