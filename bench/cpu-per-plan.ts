@@ -44,7 +44,12 @@ async function run(): Promise<BenchResult> {
     const { sim } = stack;
     const { repo, projects, pulls } = await preparePlanWorkload(stack, "cpu_per_plan", "infra", WARM_UP + PRS);
     // BENCH_CPU_PROF=<dir>: Slipway writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
-    const profile = process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}` } : undefined;
+    const profile = process.env.BENCH_CPU_PROF
+      ? {
+          NODE_OPTIONS: `--import=${path.join(path.dirname(FLOOR_SCRIPT), "lib", "cpu-profile-preload.mjs")}`,
+          BENCH_CPU_PROF_DIR: path.resolve(process.env.BENCH_CPU_PROF),
+        }
+      : undefined;
     const slipway = await stack.slipway({ concurrency: SLOTS, ...(profile ? { env: profile } : {}) });
     sim.setWebhookTarget(`${slipway.url}/api/github/webhooks`);
     await timePlans(stack, slipway, pulls.slice(0, WARM_UP), Date.now() + BUDGET_MS);

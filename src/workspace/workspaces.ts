@@ -84,7 +84,7 @@ export class Workspaces {
     const found = await this.repoLock.shared(key, async () => {
       await this.ensureMirror(mirror);
       if (refspecs.length > 0) await this.fetchRefs(mirror, req, refspecs);
-      if (await hasCommit(mirror, sha)) return true;
+      if ((await looseRefsAt(mirror, refspecs)).includes(sha) || (await hasCommit(mirror, sha))) return true;
       await this.fetchSha(mirror, req, sha);
       return hasCommit(mirror, sha);
     });
@@ -356,6 +356,17 @@ async function readBlob(mirror: string, commit: string, path: string): Promise<s
     if (error instanceof GitError && error.exitCode === 128 && /does not exist in|bad file|exists on disk, but not in/.test(error.stderr)) return null;
     throw error;
   }
+}
+
+/**
+ * What the refs just fetched point at, read from their files: a plan's head is usually its PR
+ * ref, and reading a file spares a git process per plan. A packed or missing ref reads as
+ * nothing (the caller asks git then). Loose refs are one line, a full SHA (gitrepository-layout).
+ */
+async function looseRefsAt(mirror: string, refspecs: string[]): Promise<string[]> {
+  const refs = refspecs.map((spec) => spec.split(":")[1]!);
+  const contents = await Promise.all(refs.map((ref) => readFile(join(mirror, ref), "utf8").catch(() => "")));
+  return contents.map((c) => c.trim().toLowerCase()).filter((c) => FULL_SHA.test(c));
 }
 
 async function hasCommit(mirror: string, sha: string): Promise<boolean> {
