@@ -74,14 +74,18 @@ export class Workspaces {
     return join(this.opts.dataDir, "mirrors", owner.toLowerCase(), `${repo.toLowerCase()}.git`);
   }
 
+  /** A worktree at exactly `req.sha`: fetchCommit, then addWorktree. */
   async checkout(req: CheckoutRequest): Promise<Worktree> {
-    const sha = req.sha.toLowerCase();
-    if (!FULL_SHA.test(sha)) throw new SlipwayError("invalid_sha", `not a full commit SHA: ${req.sha}`);
+    await this.fetchCommit(req);
+    return this.addWorktree(req);
+  }
+
+  /** Brings `req.sha` (and `req.refs`) into the repository's mirror: the first half of a checkout. */
+  async fetchCommit(req: CheckoutRequest): Promise<void> {
+    const sha = fullSha(req.sha);
     const refspecs = (req.refs ?? []).map(toRefspec);
     const mirror = this.mirrorPath(req.owner, req.repo);
-    const key = mirror;
-
-    const found = await this.repoLock.shared(key, async () => {
+    const found = await this.repoLock.shared(mirror, async () => {
       await this.ensureMirror(mirror);
       if (refspecs.length > 0) await this.fetchRefs(mirror, req, refspecs);
       if ((await looseRefsAt(mirror, refspecs)).includes(sha) || (await hasCommit(mirror, sha))) return true;
@@ -89,7 +93,16 @@ export class Workspaces {
       return hasCommit(mirror, sha);
     });
     if (!found) throw new SlipwayError("sha_not_found", `commit ${sha} not found in ${req.owner}/${req.repo}`);
+  }
 
+  /**
+   * A worktree at `req.sha`, a commit fetchCommit brought into the mirror: the second half of a
+   * checkout, and its slow part on a big repository (every file is written).
+   */
+  async addWorktree(req: { owner: string; repo: string; sha: string }): Promise<Worktree> {
+    const sha = fullSha(req.sha);
+    const mirror = this.mirrorPath(req.owner, req.repo);
+    const key = mirror;
     const path = join(this.opts.dataDir, "worktrees", `${safe(req.owner)}-${safe(req.repo)}-${sha.slice(0, 12)}-${randomUUID().slice(0, 8)}`);
     await mkdir(join(this.opts.dataDir, "worktrees"), { recursive: true });
     // Registering the worktree touches the mirror; filling it in only touches the worktree's own
@@ -105,6 +118,14 @@ export class Workspaces {
       throw error;
     }
     return worktree;
+  }
+
+  /**
+   * A file at a commit fetchCommit brought into the mirror, or null when the commit has no such
+   * file: one git process, no lock (it only reads objects), never a fetch.
+   */
+  readFileAtFetched(req: { owner: string; repo: string; sha: string; path: string }): Promise<string | null> {
+    return readBlob(this.mirrorPath(req.owner, req.repo), fullSha(req.sha), req.path.replace(/^\/+/, ""));
   }
 
   /** A file's content at a revision, or null when the revision has no such file. */
@@ -310,6 +331,12 @@ function checkName(name: string, what: string): void {
   if (!NAME.test(name) || name === "." || name === ".." || name.startsWith("-")) {
     throw new SlipwayError("invalid_repo_name", `invalid ${what} name: ${name}`);
   }
+}
+
+function fullSha(sha: string): string {
+  const lower = sha.toLowerCase();
+  if (!FULL_SHA.test(lower)) throw new SlipwayError("invalid_sha", `not a full commit SHA: ${sha}`);
+  return lower;
 }
 
 function toRefspec(ref: string): string {
