@@ -1,7 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SlipwayError } from "../../../src/domain/types.ts";
@@ -124,6 +124,14 @@ describe("Workspaces.checkout", () => {
     assert.doesNotMatch(listed, new RegExp(old.path));
     assert.match(listed, new RegExp(fresh.path));
     await fresh.remove();
+  });
+
+  test("removeStale also deletes what a killed process had moved aside and not yet deleted", async () => {
+    const leftover = join(dataDir, "trash", "acme-infra-0123456789ab-deadbeef-cafe0123");
+    await mkdir(join(leftover, "dir"), { recursive: true });
+    await writeFile(join(leftover, "dir", "f.tf"), "x");
+    await workspaces.removeStale(600_000);
+    assert.ok(!existsSync(leftover));
   });
 
   test("an unknown SHA is an error with a stable code, not a hang", async () => {
