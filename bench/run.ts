@@ -9,6 +9,7 @@ import { auditOverhead } from "./audit-overhead.ts";
 import { bigOutput } from "./big-output.ts";
 import { burst } from "./burst.ts";
 import { consoleLatency } from "./console-latency.ts";
+import { cpuPerPlan } from "./cpu-per-plan.ts";
 import { updateReadme } from "./lib/readme-table.ts";
 import { mergeResults } from "./lib/results-file.ts";
 import { formatTable } from "./lib/stats.ts";
@@ -24,6 +25,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BENCHES: Bench[] = [
   ack,
   planOverhead,
+  cpuPerPlan,
   auditOverhead,
   apiCalls,
   burst,
@@ -32,8 +34,8 @@ const BENCHES: Bench[] = [
   metricsScrape,
   recovery,
   consoleLatency,
-  stepWatchdog,
   logLatency,
+  stepWatchdog,
 ];
 
 async function main(): Promise<number> {

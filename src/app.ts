@@ -268,7 +268,12 @@ async function startWorkerSide(s: Shared): Promise<{ closers: Closer[]; drain: (
   const { settings, log } = s;
   const workerConnection = createRedis(settings.redis, "worker", log);
   const subscriber = createRedis(settings.redis, "subscriber", log);
-  const workspaces = new Workspaces({ dataDir: settings.dataDir, gitBaseUrl: settings.githubBaseUrl, env: settings.stepEnv });
+  const workspaces = new Workspaces({
+    dataDir: settings.dataDir,
+    gitBaseUrl: settings.githubBaseUrl,
+    env: settings.stepEnv,
+    warn: (message) => log.warn(message),
+  });
   // Worktrees of a worker that was killed; a day is far longer than any job may run.
   await workspaces.removeStale(24 * 3600 * 1000);
   // Jobs and the forwarder write through the worker connection, which waits out an outage.

@@ -14,8 +14,13 @@ export interface CpuTimes {
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 export function readCpuTimes(pid: number): CpuTimes {
+  return parseCpuTimes(readFileSync(`/proc/${pid}/stat`, "utf8"));
+}
+
+/** The times in the text of a /proc/<pid>/stat file. */
+export function parseCpuTimes(stat: string): CpuTimes {
   // Fields after "(comm) ": state is [0]; utime, stime, cutime, cstime are [11]..[14].
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
   const n = (i: number) => Number(fields[i]) / TICKS_PER_SECOND;
   return { own: n(11) + n(12), system: n(12), children: n(13) + n(14) };
 }

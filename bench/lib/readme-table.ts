@@ -10,6 +10,7 @@ const END = "<!-- bench:latest:end -->";
 export const ORDER = [
   "ack",
   "plan_overhead",
+  "cpu_per_plan",
   "audit_overhead",
   "api_calls",
   "burst",
@@ -18,6 +19,7 @@ export const ORDER = [
   "metrics_scrape",
   "recovery",
   "console_p99_ratio",
+  "log_latency",
   "step_watchdog",
 ];
 
@@ -48,6 +50,7 @@ export function renderLatest(file: ResultsFile): string {
     "recovery_s",
     "console_p99_ratio",
     "log_latency_ms",
+    "cpu_per_plan_ratio",
   ];
   out.push("", "`latest.json` headline keys: " + keys.map((k) => `\`${k}\` = ${file[k] ?? "–"}`).join(", ") + ".");
   for (const name of ORDER) {

@@ -14,7 +14,8 @@ export type HeadlineKey =
   | "metrics_scrape_ms"
   | "recovery_s"
   | "console_p99_ratio"
-  | "log_latency_ms";
+  | "log_latency_ms"
+  | "cpu_per_plan_ratio";
 
 export interface Goal {
   what: string;

@@ -56,6 +56,10 @@ export interface DeployState {
   held?: Record<string, HeldPlan>;
   /** Projects the merge queue already applied at this very commit (`apply: in_merge_queue`): not part of this deploy. */
   appliedInQueue?: string[];
+  /** A direct push has no pull request: the issue opened for releasing its waiting environments. */
+  releaseIssue?: number;
+  /** Set once that issue was closed: it is closed once. */
+  releaseIssueClosed?: true;
 }
 
 export type DeployEvent =
@@ -67,7 +71,9 @@ export type DeployEvent =
   | { type: "released"; environment: string; by: string }
   /** A release of a commit that is no longer the newest on the default branch. */
   | { type: "release_superseded"; environment: string }
-  | { type: "revert_opened"; pull: number };
+  | { type: "revert_opened"; pull: number }
+  | { type: "release_issue_opened"; issue: number }
+  | { type: "release_issue_closed" };
 
 /** Projects without an environment deploy without a GitHub deployment, under this key. */
 export const NO_ENVIRONMENT = "";
@@ -99,6 +105,10 @@ export function reduceDeploy(state: DeployState, event: DeployEvent): DeployStat
       return releaseSuperseded(next, event.environment);
     case "revert_opened":
       return { ...next, revertPull: event.pull };
+    case "release_issue_opened":
+      return { ...next, releaseIssue: event.issue };
+    case "release_issue_closed":
+      return { ...next, releaseIssueClosed: true };
   }
 }
 
@@ -169,6 +179,20 @@ function releaseSuperseded(s: DeployState, environment: string): DeployState {
   env.reason = `${environment} skipped: a newer commit is on the default branch`;
   delete env.interrupted;
   return s;
+}
+
+/**
+ * What the release issue of a direct push's deploy needs now (a merge's deploy has its pull
+ * request to comment on, and none): opened when an environment first waits; closed once none
+ * waits and none is still to run, saying which were skipped as superseded.
+ */
+export function releaseIssueChange(s: DeployState): { open: string[] } | { close: { skipped: string[] } } | undefined {
+  if (s.pullNumber !== undefined || s.releaseIssueClosed) return undefined;
+  const envs = Object.values(s.environments).filter((e) => e.name !== NO_ENVIRONMENT);
+  const waiting = envs.filter((e) => e.state === "waiting").map((e) => e.name);
+  if (s.releaseIssue === undefined) return waiting.length > 0 ? { open: waiting } : undefined;
+  if (waiting.length > 0 || envs.some((e) => e.state === "queued" || e.state === "in_progress")) return undefined;
+  return { close: { skipped: envs.filter((e) => e.state === "skipped").map((e) => e.name) } };
 }
 
 function envOfProject(s: DeployState, project: string): EnvironmentDeploy | undefined {

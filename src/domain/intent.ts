@@ -33,6 +33,8 @@ export interface CommentIntent {
   driftProject?: string;
   /** The repository's default branch (drift issues describe it). */
   defaultBranch?: string;
+  /** Set when the comment is on a release issue (a direct push's waiting deploy): the deploy's commit. */
+  releaseSha?: string;
   commentId: number;
   user: string;
   body: string;

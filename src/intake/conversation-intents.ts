@@ -28,7 +28,11 @@ export function commentIntent(payload: unknown, deliveryId: string): CommentInte
   // On an issue, only drift issues take commands (`/apply` remediates); the marker names the project.
   const driftProject = /<!-- slipway:drift:([^ ]+) -->/.exec(p.issue?.body ?? "")?.[1];
   const onDriftIssue = !p.issue?.pull_request && (p.issue?.labels ?? []).some((l) => l.name === "drift") && driftProject !== undefined;
-  if (!p.issue || p.action !== "created" || (!p.issue.pull_request && !onDriftIssue) || isBot(p.sender) || isBot(p.comment?.user)) return null;
+  // And release issues (a direct push's waiting deploy): the marker names the commit.
+  const releaseSha = /<!-- slipway:release:([0-9a-f]{40}|[0-9a-f]{64}) -->/.exec(p.issue?.body ?? "")?.[1];
+  const onReleaseIssue = !p.issue?.pull_request && !onDriftIssue && (p.issue?.labels ?? []).some((l) => l.name === "release") && releaseSha !== undefined;
+  const onIssue = onDriftIssue || onReleaseIssue;
+  if (!p.issue || p.action !== "created" || (!p.issue.pull_request && !onIssue) || isBot(p.sender) || isBot(p.comment?.user)) return null;
   const repo = repoRef(p);
   const body = p.comment?.body ?? "";
   // Only comments with a line starting with "/" can hold commands; the rest is conversation.
@@ -41,6 +45,7 @@ export function commentIntent(payload: unknown, deliveryId: string): CommentInte
     ...(onDriftIssue
       ? { driftProject: safeDecode(driftProject!), defaultBranch: (p as { repository?: { default_branch?: string } }).repository?.default_branch ?? "main" }
       : {}),
+    ...(onReleaseIssue ? { releaseSha: releaseSha! } : {}),
     commentId: p.comment.id,
     user: p.comment.user?.login ?? p.sender?.login ?? "",
     body,

@@ -73,6 +73,20 @@ export async function carryOutOnDriftIssue(action: CommandAction, ctx: CommandCo
   });
 }
 
+/** An allowed command on a release issue: the only one there is the release of an environment. */
+export async function carryOutOnReleaseIssue(action: CommandAction, ctx: CommandContext): Promise<void> {
+  if (action.kind !== "release") throw new Error(`${action.kind} was decided for a release issue`);
+  const { intent } = ctx;
+  // The same deploy job as a release on a merged pull request, for a commit without one.
+  await ctx.deps.dispatcher.deploy({
+    kind: "deploy",
+    deliveryId: intent.deliveryId,
+    repo: intent.repo,
+    sha: action.sha,
+    release: { environment: action.environment, by: intent.user },
+  });
+}
+
 async function unlock(ctx: CommandContext, pullNumber: number, projects: string[]): Promise<string> {
   const released = await releaseLocks(ctx.deps, ctx.gh, ctx.intent.repo, pullNumber, projects, ctx.intent.deliveryId, {
     actor: ctx.intent.user,

@@ -8,7 +8,14 @@ import { pullKey } from "../domain/types.ts";
 import { People } from "../github/people.ts";
 import type { PullStatus, RepoGitHub } from "../github/port.ts";
 import type { EnvironmentGate } from "../policy/approvers.ts";
-import { factsNeeded, type DeployFacts, type DriftIssueFacts, type PullCommandFacts, type PullRequestFacts } from "../policy/command-decisions.ts";
+import {
+  factsNeeded,
+  type DeployFacts,
+  type DriftIssueFacts,
+  type PullCommandFacts,
+  type PullRequestFacts,
+  type ReleaseIssueFacts,
+} from "../policy/command-decisions.ts";
 import { effectiveGates } from "../policy/gates.ts";
 import { parseRepoConfig } from "../repo-config/parse-repo-config.ts";
 import type { RepoConfig } from "../repo-config/schema.ts";
@@ -35,7 +42,14 @@ export interface DriftScene {
   factsFor(command: Command): Promise<DriftIssueFacts>;
 }
 
-export type CommandScene = PullScene | DriftScene;
+export interface ReleaseScene {
+  on: "release_issue";
+  sha: string;
+  parseOptions: ParseOptions;
+  factsFor(command: Command): Promise<ReleaseIssueFacts>;
+}
+
+export type CommandScene = PullScene | DriftScene | ReleaseScene;
 
 export async function pullScene(deps: CommandDeps, gh: RepoGitHub, intent: CommentIntent): Promise<PullScene> {
   const pull = await gh.getPull(intent.pullNumber);
@@ -96,6 +110,28 @@ export function driftScene(deps: CommandDeps, gh: RepoGitHub, intent: CommentInt
     return { on: "drift_issue", actor: { login: intent.user, permission: await permission(), teams }, project, ...found };
   };
   return { on: "drift_issue", project, branch, parseOptions: {}, factsFor };
+}
+
+/**
+ * A comment on the release issue of a direct push: the deploy of its commit, and the gates of
+ * that commit's config (the ones the deploy started with).
+ */
+export function releaseScene(deps: CommandDeps, gh: RepoGitHub, intent: CommentIntent, sha: string): ReleaseScene {
+  const people = new People(gh, deps.people);
+  const permission = once(() => people.permission(intent.user));
+  const config = once(async () => {
+    const text = await deps.workspaces.readFileAt({ owner: gh.repo.owner, repo: gh.repo.name, token: await gh.token(), rev: sha, path: CONFIG_FILE });
+    const parsed = text === null ? null : parseRepoConfig(text, CONFIG_FILE);
+    return parsed?.ok ? parsed.config : undefined;
+  });
+  const factsFor = async (): Promise<ReleaseIssueFacts> => {
+    const deploy = await deployFacts(deps, intent, sha);
+    const gates = effectiveGates(await config(), undefined);
+    const approvers = Object.keys(deploy?.environments ?? {}).flatMap((e) => approverLists(gates.environment(e)));
+    const teams = await people.teamsOf(intent.user, approvers);
+    return { on: "release_issue", actor: { login: intent.user, permission: await permission(), teams }, sha, gates, deploy };
+  };
+  return { on: "release_issue", sha, parseOptions: {}, factsFor };
 }
 
 async function defaultBranchGate(

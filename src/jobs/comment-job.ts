@@ -1,4 +1,4 @@
-// A comment with commands, on a pull request or a drift issue: parse, gather the facts each
+// A comment with commands, on a pull request, a drift issue or a release issue: parse, gather the facts each
 // command's decision reads, decide (policy/command-decisions.ts), then carry out and answer.
 // Every command gets a visible answer: 👀 when accepted, and a reply when refused or when it
 // changes nothing; the comment, the reply and the checks are the audit trail.
@@ -7,13 +7,14 @@ import type { CommentIntent } from "../domain/intent.ts";
 import { decideCommand, type CommandAction } from "../policy/command-decisions.ts";
 import { commandLabel } from "../policy/permissions.ts";
 import { renderAnswer, renderCommandErrors, renderRefusal } from "../presentation/render/command-reply.ts";
-import { carryOutOnDriftIssue, carryOutOnPull, type CommandContext } from "./carry-out-command.ts";
-import { driftScene, pullScene, type CommandDeps, type CommandScene } from "./command-scene.ts";
+import type { RepoGitHub } from "../github/port.ts";
+import { carryOutOnDriftIssue, carryOutOnPull, carryOutOnReleaseIssue, type CommandContext } from "./carry-out-command.ts";
+import { driftScene, pullScene, releaseScene, type CommandDeps, type CommandScene } from "./command-scene.ts";
 
 export async function runCommentJob(intent: CommentIntent, deps: CommandDeps): Promise<{ ran: string[]; refused: number }> {
   const log = deps.log.child({ delivery: intent.deliveryId, pr: `${intent.repo.owner}/${intent.repo.name}#${intent.pullNumber}`, user: intent.user });
   const gh = await deps.github.forRepo(intent.repo);
-  const scene = intent.driftProject !== undefined ? driftScene(deps, gh, intent, intent.driftProject) : await pullScene(deps, gh, intent);
+  const scene = await sceneOf(deps, gh, intent);
   const parsed = parseCommands(intent.body, scene.parseOptions);
   // Every line that looks like a command and is not one is answered, with the valid commands:
   // a typo must never pass for a command that silently did nothing.
@@ -25,7 +26,7 @@ export async function runCommentJob(intent: CommentIntent, deps: CommandDeps): P
   for (const command of parsed.commands) {
     const decision = decideCommand(command, await scene.factsFor(command));
     const label = commandLabel(command.kind);
-    const sha = scene.on === "pull_request" ? scene.pull.facts.headSha : undefined;
+    const sha = scene.on === "pull_request" ? scene.pull.facts.headSha : scene.on === "release_issue" ? scene.sha : undefined;
     if (decision.verdict === "refuse") {
       log.info({ command: command.kind, sha, reason: decision.reason }, "command refused");
       replies.push(renderRefusal(label, decision.reason));
@@ -54,6 +55,16 @@ export async function runCommentJob(intent: CommentIntent, deps: CommandDeps): P
   return { ran, refused: parsed.errors.length + parsed.commands.length - ran.length };
 }
 
-function carryOut(action: CommandAction, ctx: CommandContext, scene: CommandScene): Promise<string | undefined> {
-  return scene.on === "pull_request" ? carryOutOnPull(action, ctx, scene) : carryOutOnDriftIssue(action, ctx, scene.branch).then(() => undefined);
+/** Where the comment is: a pull request, a drift issue or a release issue. */
+async function sceneOf(deps: CommandDeps, gh: RepoGitHub, intent: CommentIntent): Promise<CommandScene> {
+  if (intent.driftProject !== undefined) return driftScene(deps, gh, intent, intent.driftProject);
+  if (intent.releaseSha !== undefined) return releaseScene(deps, gh, intent, intent.releaseSha);
+  return pullScene(deps, gh, intent);
+}
+
+async function carryOut(action: CommandAction, ctx: CommandContext, scene: CommandScene): Promise<string | undefined> {
+  if (scene.on === "pull_request") return carryOutOnPull(action, ctx, scene);
+  if (scene.on === "release_issue") await carryOutOnReleaseIssue(action, ctx);
+  else await carryOutOnDriftIssue(action, ctx, scene.branch);
+  return undefined;
 }

@@ -18,6 +18,7 @@ import { startDeploy } from "./deploy-start.ts";
 import type { JobDeps } from "./deps.ts";
 import { CONFIG_FILE, readConfigText } from "./load-configs.ts";
 import { releaseLocks } from "./release-locks.ts";
+import { closeSupersededReleaseIssues, syncReleaseIssue } from "./release-issue.ts";
 import { openRevertPull } from "./revert-pull.ts";
 import { notRun, runAtCommit, type CommitRun, type RunAtCommitDeps } from "./run-at-commit.ts";
 
@@ -94,7 +95,13 @@ async function begin(d: Deploy, superseded: boolean): Promise<DeployState | null
   const { created, state } = await startDeploy(deps, d.gh, intent, d.config, d.worktreePath);
   if (!created) return null; // another worker started it between our read and our write
   await publish(d, null, state);
-  return state;
+  // An older direct push's environments that still wait are never applied over this commit.
+  await closeSupersededReleaseIssues(d.gh, intent.sha, (sha) =>
+    deps.deploys
+      .apply(repoName, sha, { type: "release_issue_closed" })
+      .catch((error: unknown) => deps.log.warn({ err: error, sha }, "closed a release issue whose deploy is no longer recorded")),
+  );
+  return (await syncReleaseIssue(d.gh, state, (event) => record(d, event))) ?? state;
 }
 
 /** Applies what the state machine says is ready, wave after wave, until nothing more may run now. */
@@ -176,7 +183,8 @@ async function record(d: Deploy, event: DeployEvent): Promise<DeployState> {
   const { before, after } = await d.deps.deploys.apply(d.repoName, d.intent.sha, event);
   await publish(d, before, after);
   countEnded(d, before, after);
-  return after;
+  if (event.type === "release_issue_opened" || event.type === "release_issue_closed") return after;
+  return (await syncReleaseIssue(d.gh, after, (next) => record(d, next))) ?? after;
 }
 
 export async function publish(d: Deploy, before: DeployState | null, after: DeployState): Promise<void> {

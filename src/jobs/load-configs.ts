@@ -15,11 +15,17 @@ export interface Configs {
   base: LoadedConfig;
 }
 
-/** Head config from a checked-out worktree (`worktreePath`) or, without one, from the mirror. */
-export async function loadConfigs(workspaces: Workspaces, req: { pull: PullFacts; token: string; worktreePath?: string }): Promise<Configs> {
-  const headText = req.worktreePath
-    ? await readConfigText(req.worktreePath)
-    : await workspaces.readFileAt({ owner: req.pull.repo.owner, repo: req.pull.repo.name, token: req.token, rev: req.pull.headSha, path: CONFIG_FILE });
+/** Head config as read already (`headText`), from a checked-out worktree (`worktreePath`) or, without either, from the mirror. */
+export async function loadConfigs(
+  workspaces: Workspaces,
+  req: { pull: PullFacts; token: string; worktreePath?: string; headText?: string | null },
+): Promise<Configs> {
+  const headText =
+    req.headText !== undefined
+      ? req.headText
+      : req.worktreePath
+        ? await readConfigText(req.worktreePath)
+        : await workspaces.readFileAt({ owner: req.pull.repo.owner, repo: req.pull.repo.name, token: req.token, rev: req.pull.headSha, path: CONFIG_FILE });
   const baseText = await workspaces.readFileAt({
     owner: req.pull.repo.owner,
     repo: req.pull.repo.name,

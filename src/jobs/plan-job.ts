@@ -14,7 +14,8 @@ import { pullChangedFiles } from "../workspace/changed-files.ts";
 import { createRedactor, secretValues } from "../runner/redact.ts";
 import { refreshApprovals } from "./approval-status.ts";
 import type { JobDeps } from "./deps.ts";
-import { loadConfigs, validConfig, type Configs } from "./load-configs.ts";
+import { CONFIG_FILE, loadConfigs, validConfig, type Configs } from "./load-configs.ts";
+import type { Worktree } from "../workspace/workspaces.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
 import { planFilePath, planProject } from "../runner/plan-project.ts";
 import { pullTarget, runDirOf } from "../domain/run-target.ts";
@@ -53,7 +54,10 @@ interface PlanRun {
   gh: RepoGitHub;
   log: PlanDeps["log"];
   key: string;
-  worktreePath: string;
+  /** The repository's mirror, holding the head and base commits (changed files are read there). */
+  mirror: string;
+  /** Being checked out while the plan is prepared; the steps wait for it. */
+  worktree: Promise<Worktree>;
   configs: Configs;
   signal: AbortSignal;
   sticky: (body: string) => Promise<number>;
@@ -70,19 +74,20 @@ export async function runPlanJob(intent: PlanIntent, deps: PlanDeps, signal: Abo
   log.info({ trigger: intent.trigger }, "plan started");
   const gh = await deps.github.forRepo(pull.repo);
   const token = await gh.token();
-  const worktree = await deps.workspaces.checkout({
-    owner: pull.repo.owner,
-    repo: pull.repo.name,
-    token,
-    sha: pull.headSha,
-    refs: [`refs/pull/${pull.number}/head`, `refs/heads/${pull.baseRef}`],
-  });
+  const where = { owner: pull.repo.owner, repo: pull.repo.name, sha: pull.headSha };
+  await deps.workspaces.fetchCommit({ ...where, token, refs: [`refs/pull/${pull.number}/head`, `refs/heads/${pull.baseRef}`] });
+  // The worktree fills in (every file of the repository: the slow part of a checkout) while the
+  // config, the changed files and the check runs are worked out from the mirror.
+  const worktree = deps.workspaces.addWorktree(where);
+  worktree.catch(() => undefined); // awaited where the steps need it, and in `finally`
   try {
-    const configs = await loadConfigs(deps.workspaces, { pull, token, worktreePath: worktree.path });
+    const headText = await deps.workspaces.readFileAtFetched({ ...where, path: CONFIG_FILE });
+    const configs = await loadConfigs(deps.workspaces, { pull, token, headText });
     const sticky = (body: string) => writeStickyComment(gh, deps.sticky, { key, number: pull.number }, body);
-    return await planHead({ intent, deps, gh, log, key, worktreePath: worktree.path, configs, signal, sticky });
+    const mirror = deps.workspaces.mirrorPath(where.owner, where.repo);
+    return await planHead({ intent, deps, gh, log, key, mirror, worktree, configs, signal, sticky });
   } finally {
-    await worktree.remove();
+    await worktree.then((w) => w.remove()).catch((error: unknown) => log.warn({ err: error }, "worktree not removed (removed at the next start)"));
   }
 }
 
@@ -120,7 +125,7 @@ async function planHead(run: PlanRun): Promise<PlanJobOutcome> {
     run.log.info({ reason: decision.reason }, "not planned");
     return { outcome: "not_planned", reason: decision.reason };
   }
-  const changed = await pullChangedFiles(run.worktreePath, pull.baseRef, pull.headSha, pull.baseSha);
+  const changed = await pullChangedFiles(run.mirror, pull.baseRef, pull.headSha, pull.baseSha);
   const projects = affectedProjects(config, changed).filter((p) => !intent.projects || intent.projects.includes(p.name));
   if (projects.length === 0) {
     if ((await run.deps.sticky.get(run.key)) !== null) {
@@ -152,6 +157,7 @@ async function planProjects(run: PlanRun, config: RepoConfig, projects: ProjectC
     projects.map((p) => p.name),
   );
   const redact = createRedactor(secretValues(deps.stepEnv, deps.secretEnvNames));
+  const worktreePath = await worktreeOrFinishChecks(run, projects, checks);
   const target = pullTarget(pull);
   const runDir = runDirOf(deps.dataDir, target);
   const results: ProjectRunResult[] = [];
@@ -165,7 +171,7 @@ async function planProjects(run: PlanRun, config: RepoConfig, projects: ProjectC
             config,
             project,
             target,
-            worktreePath: run.worktreePath,
+            worktreePath,
             runDir,
             env: deps.stepEnv,
             redact,
@@ -212,6 +218,28 @@ async function publishPlans(run: PlanRun, config: RepoConfig, results: ProjectRu
   const base = validConfig(run.configs.base);
   await refreshApprovals(deps, run.gh, pull, { head: config, base, gates: effectiveGates(base, config) });
   return { outcome: "planned", results: results.map((r) => ({ project: r.project, status: r.status })) };
+}
+
+/** The worktree's path; if it could not be made, the checks just started say so before the job fails. */
+async function worktreeOrFinishChecks(run: PlanRun, projects: ProjectConfig[], checks: number[]): Promise<string> {
+  try {
+    return (await run.worktree).path;
+  } catch (error) {
+    const reason = `the commit could not be checked out: ${error instanceof Error ? error.message : String(error)}`;
+    await Promise.all(
+      projects.map((p, i) =>
+        finishPlanCheck(
+          run.gh,
+          run.deps.openChecks,
+          run.key,
+          checks[i]!,
+          { ...supersededResult(p.name, p.dir, p.environment), status: "error", reason },
+          run.intent.pull.headSha,
+        ),
+      ),
+    );
+    throw error;
+  }
 }
 
 function supersededResult(project: string, dir: string, environment: string | undefined): ProjectRunResult {

@@ -1,12 +1,23 @@
 // The three meanings of `/apply` (SPEC §5, §7), each decided here with one approver rule:
 // - before merge (`apply: before_merge`): apply the planned head — it must be planned cleanly,
 //   approved and mergeable, and have something to apply;
-// - on a merged pull request: `/apply <environment>` releases an environment that waits;
+// - on a merged pull request, or on the release issue of a direct push: `/apply <environment>`
+//   releases an environment that waits;
 // - on a drift issue: a bare `/apply` repairs the drifted project.
 // Pure: the job gathers the facts (command-facts.ts).
 import type { ApprovalEvaluation } from "./approvals.ts";
 import { isApprover, type EnvironmentGate } from "./approvers.ts";
-import { allow, refuse, type Actor, type CommandDecision, type DriftIssueFacts, type PullCommandFacts } from "./command-facts.ts";
+import {
+  allow,
+  refuse,
+  type Actor,
+  type CommandDecision,
+  type DeployFacts,
+  type DriftIssueFacts,
+  type PullCommandFacts,
+  type ReleaseIssueFacts,
+} from "./command-facts.ts";
+import type { Gates } from "./gates.ts";
 import { plannedAt, type PlannedProjectFact } from "./planned-projects.ts";
 
 /** `/apply [project…|environment]` on an open pull request. */
@@ -73,7 +84,20 @@ function describeMissing(evaluation: ApprovalEvaluation | null | undefined): str
 
 /** `/apply <environment>` on a merged pull request: an approver releases a waiting environment. */
 export function decideRelease(targets: string[], f: PullCommandFacts): CommandDecision {
-  const sha = f.pull.mergeCommitSha;
+  return decideReleaseOf(targets, { sha: f.pull.mergeCommitSha, deploy: f.deploy, gates: f.gates, actor: f.actor });
+}
+
+/** `/apply <environment>` on the release issue of a direct push: the same rule, for its commit. */
+export function decideReleaseOnIssue(targets: string[], f: ReleaseIssueFacts): CommandDecision {
+  return decideReleaseOf(targets, f);
+}
+
+/** The one rule for releasing a waiting environment of the deploy of `sha`. */
+function decideReleaseOf(
+  targets: string[],
+  f: { sha: string | undefined; deploy?: DeployFacts | null | undefined; gates: Gates; actor: Actor },
+): CommandDecision {
+  const sha = f.sha;
   const environment = targets.length === 1 ? targets[0]! : undefined;
   if (!sha || !environment) return refuse("name the environment to release, as in `/apply production`.");
   const state = f.deploy?.sha === sha ? f.deploy.environments[environment] : undefined;

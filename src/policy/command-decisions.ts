@@ -4,7 +4,8 @@
 // carry the decision out (jobs/comment-job.ts, jobs/review-job.ts). The rules, in order:
 //
 // 1. Only users with at least write permission run commands (SPEC §5) — anywhere.
-// 2. On a drift issue, a bare `/apply` by an approver of the project's environment repairs it.
+// 2. On a drift issue, a bare `/apply` by an approver of the project's environment repairs it; on
+//    the release issue of a direct push, `/apply <environment>` releases a waiting environment.
 // 3. On a merged pull request, `/apply <environment>` releases a waiting environment; on a merged
 //    or closed one, only `/help`, `/rollback` and `/unlock` (a lock an interrupted deploy left) run.
 // 4. Each command's own rules: `/plan` never runs fork code the base branch does not allow
@@ -12,10 +13,18 @@
 //
 // An allowed command that changes nothing carries an `answer` for the reply (SPEC §7).
 import type { Command } from "../commands/command-types.ts";
-import { decideApplyBeforeMerge, decideDriftRepair, decideRelease } from "./apply-decisions.ts";
+import { decideApplyBeforeMerge, decideDriftRepair, decideRelease, decideReleaseOnIssue } from "./apply-decisions.ts";
 import { decideApprove, decideApproveCancel } from "./approve-decisions.ts";
 import { decideAutoplan } from "./autoplan.ts";
-import { allow, refuse, type CommandDecision, type CommandFacts, type DriftIssueFacts, type PullCommandFacts } from "./command-facts.ts";
+import {
+  allow,
+  refuse,
+  type CommandDecision,
+  type CommandFacts,
+  type DriftIssueFacts,
+  type PullCommandFacts,
+  type ReleaseIssueFacts,
+} from "./command-facts.ts";
 import { permissionRefusal } from "./permissions.ts";
 
 export { decideReview, type ReviewFacts } from "./approve-decisions.ts";
@@ -29,12 +38,19 @@ export type {
   DriftIssueFacts,
   PullCommandFacts,
   PullRequestFacts,
+  ReleaseIssueFacts,
 } from "./command-facts.ts";
 
 export function decideCommand(command: Command, facts: CommandFacts): CommandDecision {
   const refusal = permissionRefusal(facts.actor.login, command.kind, facts.actor.permission);
   if (refusal) return refuse(refusal);
+  if (facts.on === "release_issue") return onReleaseIssue(command, facts);
   return facts.on === "drift_issue" ? onDriftIssue(command, facts) : onPullRequest(command, facts);
+}
+
+function onReleaseIssue(command: Command, f: ReleaseIssueFacts): CommandDecision {
+  if (command.kind !== "apply") return refuse("on a release issue, only `/apply <environment>` (release a waiting environment) is understood.");
+  return decideReleaseOnIssue(command.targets, f);
 }
 
 function onDriftIssue(command: Command, f: DriftIssueFacts): CommandDecision {

@@ -66,7 +66,19 @@ export interface DriftIssueFacts {
   gate?: EnvironmentGate;
 }
 
-export type CommandFacts = PullCommandFacts | DriftIssueFacts;
+/** A comment on a release issue: the waiting deploy of a commit pushed straight to the default branch. */
+export interface ReleaseIssueFacts {
+  on: "release_issue";
+  actor: Actor;
+  /** The deploy's commit. */
+  sha: string;
+  /** The gates of the commit's own config (a commit of the default branch is its own base). */
+  gates: Gates;
+  /** The deploy of `sha`; null when there is none. */
+  deploy: DeployFacts | null;
+}
+
+export type CommandFacts = PullCommandFacts | DriftIssueFacts | ReleaseIssueFacts;
 
 /** What an allowed command does; the job carries it out as it is. */
 export type CommandAction =

@@ -15,7 +15,9 @@ export function startStates(
   const out: Record<string, StartState> = {};
   for (const name of environments) {
     const g = gate(name);
-    const release = `an approver comments \`/apply ${name}\` on the merged pull request`;
+    // A direct push has no pull request: its release issue takes the command (jobs/release-issue.ts).
+    const where = missingAtMerge === null ? "on the release issue of this commit" : "on the merged pull request";
+    const release = `an approver comments \`/apply ${name}\` ${where}`;
     if (g.approvals > 0 && (missingAtMerge === null || (missingAtMerge.get(name) ?? g.approvals) > 0)) {
       const how = missingAtMerge === null ? "pushed straight to the default branch" : "merged without the approvals it requires";
       out[name] = { state: "waiting", reason: `${name} was ${how}: waiting until ${release}` };

@@ -17,8 +17,23 @@ export function affectedProjects(config: RepoConfig, changedFiles: readonly stri
   });
 }
 
+// Compiling globs costs more than matching them, and every plan of a repository asks for the same
+// projects' matchers: compiled ones are kept, by their dir and globs (bounded, oldest forgotten).
+const MATCHERS_KEPT = 2000;
+const matchers = new Map<string, (file: string) => boolean>();
+
 /** A predicate telling whether a repo-relative path affects `project`. */
 export function projectMatcher(project: Pick<ProjectConfig, "dir" | "when_modified">): (file: string) => boolean {
+  const key = JSON.stringify([project.dir, project.when_modified]);
+  let matcher = matchers.get(key);
+  if (matcher) return matcher;
+  matcher = compileMatcher(project);
+  if (matchers.size >= MATCHERS_KEPT) matchers.delete(matchers.keys().next().value!);
+  matchers.set(key, matcher);
+  return matcher;
+}
+
+function compileMatcher(project: Pick<ProjectConfig, "dir" | "when_modified">): (file: string) => boolean {
   const include: string[] = [];
   const exclude: string[] = [];
   for (const glob of project.when_modified) {

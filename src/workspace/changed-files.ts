@@ -39,19 +39,20 @@ async function firstParent(dir: string, sha: string): Promise<string | undefined
  * fetched back after an outage), the base branch as it was then (`baseSha`) stands in for it.
  */
 export async function pullChangedFiles(dir: string, baseRef: string, headSha: string, baseSha?: string): Promise<string[]> {
-  let base = await mergeBase(dir, `refs/heads/${baseRef}`, headSha);
-  if (base === headSha && baseSha) base = (await mergeBase(dir, baseSha, headSha).catch(() => undefined)) ?? base;
-  // Unrelated histories have no merge base: compare with the base branch as it is.
-  return base ? changedFiles(dir, headSha, base) : changedFiles(dir, headSha, `refs/heads/${baseRef}`);
+  const files = await sinceMergeBase(dir, `refs/heads/${baseRef}`, headSha);
+  if (files.length > 0 || !baseSha) return files;
+  return sinceMergeBase(dir, baseSha, headSha).catch(() => files);
 }
 
-async function mergeBase(dir: string, a: string, b: string): Promise<string | undefined> {
+/** Files `headSha` changed since its merge base with `base`; with no merge base, against `base` itself. */
+async function sinceMergeBase(dir: string, base: string, headSha: string): Promise<string[]> {
+  // `A...B` diffs B against the merge base of A and B: one git process, not merge-base then diff.
   try {
-    return (await git(["merge-base", a, b], { dir })).stdout.trim() || undefined;
+    return namesFromNameStatus((await git(["diff", "--name-status", "-M", "-z", `${base}...${headSha}`, "--"], { dir })).stdout);
   } catch (err) {
-    // Exit 1 means "no common ancestor"; anything else is a real failure.
-    if ((err as GitError).exitCode === 1) return undefined;
-    throw err;
+    // Unrelated histories have no merge base: compare with the base branch as it is.
+    if (!/no merge base/i.test((err as GitError).stderr ?? "")) throw err;
+    return changedFiles(dir, headSha, base);
   }
 }
 

@@ -14,6 +14,8 @@ export interface GitOptions {
    * need none of it: without one, git runs with an empty environment.
    */
   env?: Record<string, string>;
+  /** Settings for this command only, as `git -c key=value` (never a secret: argv shows in `ps`). */
+  config?: Record<string, string>;
 }
 
 export interface GitResult {
@@ -63,7 +65,8 @@ export function redactToken(text: string, token: string | undefined): string {
 }
 
 export function git(args: string[], opts: GitOptions = {}): Promise<GitResult> {
-  const argv = opts.dir ? ["-C", opts.dir, ...args] : args;
+  const config = Object.entries(opts.config ?? {}).flatMap(([key, value]) => ["-c", `${key}=${value}`]);
+  const argv = [...(opts.dir ? ["-C", opts.dir] : []), ...config, ...args];
   const env: Record<string, string> = { ...opts.env, ...gitAuthEnv(opts.token) };
   // Inherited from a parent git (a hook, a test runner inside a repo) these would redirect -C.
   for (const name of ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"]) {

@@ -1,16 +1,19 @@
 // Workspaces: one bare mirror per repository, one detached worktree per run at an exact SHA.
 //   ${dataDir}/mirrors/${owner}/${repo}.git     fetched with the installation token
 //   ${dataDir}/worktrees/<unique>               checked out at exactly `sha`, removed after the run
-// Concurrency: in this process, fetches of one repo and changes to its worktree admin files (add,
-// prune) run one at a time under one per-repo lock — one lock, not two, because `worktree add`
-// first writes a placeholder HEAD that a concurrent fetch reads as a bad object. Other repos never
-// wait. Another process sharing the data dir can still collide: those commands are retried once.
+// Concurrency, in this process, per repository: fetches share the mirror (each writes objects and
+// its own refs; a ref already up to date is not locked), while changes to its worktree admin
+// files (add, record removal, prune) and gc run alone — `worktree add` first writes a placeholder
+// HEAD that a concurrent fetch reads as a bad object, and gc must not repack under a fetch. So
+// fetches never start gc themselves (`maintenance.auto=false`): every GC_EVERY_FETCHES fetches,
+// `git gc --auto` runs under the exclusive lock. Other repos never wait. Another process sharing
+// the data dir can still collide: those commands are retried.
 import { randomUUID } from "node:crypto";
 import { access, mkdir, readFile, readdir, rename, rm, stat } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { SlipwayError } from "../domain/types.ts";
 import { GitError, git, gitRetryingLocks } from "./git.ts";
-import { KeyedMutex } from "./keyed-mutex.ts";
+import { KeyedRwLock } from "./keyed-rw-lock.ts";
 
 export interface Worktree {
   path: string;
@@ -25,6 +28,8 @@ export interface WorkspacesOptions {
   gitTimeoutMs?: number;
   /** The environment git runs with: the worker's, without Slipway's credentials (settings.ts). */
   env?: Record<string, string>;
+  /** Told about background housekeeping that failed (a gc, a deletion); nothing is lost by it. */
+  warn?: (message: string) => void;
 }
 
 export interface CheckoutRequest {
@@ -51,10 +56,14 @@ const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const REF = /^refs\/[A-Za-z0-9_./-]+$/;
 const REV = /^[A-Za-z0-9_./-]+$/;
 const FILES_KEPT = 500;
+const GC_EVERY_FETCHES = 50;
 
 export class Workspaces {
-  private readonly repoLock = new KeyedMutex();
+  private readonly repoLock = new KeyedRwLock();
   private readonly filesAtCommits = new Map<string, string | null>();
+  private readonly fetchesSinceGc = new Map<string, number>();
+  /** Worktrees moved aside by remove() and still being deleted (see remove). */
+  private readonly deleting = new Set<Promise<void>>();
 
   constructor(private readonly opts: WorkspacesOptions) {}
 
@@ -65,27 +74,42 @@ export class Workspaces {
     return join(this.opts.dataDir, "mirrors", owner.toLowerCase(), `${repo.toLowerCase()}.git`);
   }
 
+  /** A worktree at exactly `req.sha`: fetchCommit, then addWorktree. */
   async checkout(req: CheckoutRequest): Promise<Worktree> {
-    const sha = req.sha.toLowerCase();
-    if (!FULL_SHA.test(sha)) throw new SlipwayError("invalid_sha", `not a full commit SHA: ${req.sha}`);
+    await this.fetchCommit(req);
+    return this.addWorktree(req);
+  }
+
+  /** Brings `req.sha` (and `req.refs`) into the repository's mirror: the first half of a checkout. */
+  async fetchCommit(req: CheckoutRequest): Promise<void> {
+    const sha = fullSha(req.sha);
     const refspecs = (req.refs ?? []).map(toRefspec);
     const mirror = this.mirrorPath(req.owner, req.repo);
-    const key = mirror;
-
-    const found = await this.repoLock.run(key, async () => {
+    const found = await this.repoLock.shared(mirror, async () => {
       await this.ensureMirror(mirror);
       if (refspecs.length > 0) await this.fetchRefs(mirror, req, refspecs);
-      if (await hasCommit(mirror, sha)) return true;
+      if ((await looseRefsAt(mirror, refspecs)).includes(sha) || (await hasCommit(mirror, sha))) return true;
       await this.fetchSha(mirror, req, sha);
       return hasCommit(mirror, sha);
     });
     if (!found) throw new SlipwayError("sha_not_found", `commit ${sha} not found in ${req.owner}/${req.repo}`);
+  }
 
+  /**
+   * A worktree at `req.sha`, a commit fetchCommit brought into the mirror: the second half of a
+   * checkout, and its slow part on a big repository (every file is written).
+   */
+  async addWorktree(req: { owner: string; repo: string; sha: string }): Promise<Worktree> {
+    const sha = fullSha(req.sha);
+    const mirror = this.mirrorPath(req.owner, req.repo);
+    const key = mirror;
     const path = join(this.opts.dataDir, "worktrees", `${safe(req.owner)}-${safe(req.repo)}-${sha.slice(0, 12)}-${randomUUID().slice(0, 8)}`);
     await mkdir(join(this.opts.dataDir, "worktrees"), { recursive: true });
     // Registering the worktree touches the mirror; filling it in only touches the worktree's own
     // index, so the slow checkout runs outside the lock and checkouts of one repo proceed in parallel.
-    await this.repoLock.run(key, () => gitRetryingLocks(["worktree", "add", "--no-checkout", "--detach", path, sha], { dir: mirror, ...this.gitOptions() }));
+    await this.repoLock.exclusive(key, () =>
+      gitRetryingLocks(["worktree", "add", "--no-checkout", "--detach", path, sha], { dir: mirror, ...this.gitOptions() }),
+    );
     const worktree: Worktree = { path, sha, remove: () => this.removeWorktree(mirror, path) };
     try {
       await gitRetryingLocks(["reset", "--hard", "--quiet"], { dir: path, ...this.gitOptions() });
@@ -94,6 +118,14 @@ export class Workspaces {
       throw error;
     }
     return worktree;
+  }
+
+  /**
+   * A file at a commit fetchCommit brought into the mirror, or null when the commit has no such
+   * file: one git process, no lock (it only reads objects), never a fetch.
+   */
+  readFileAtFetched(req: { owner: string; repo: string; sha: string; path: string }): Promise<string | null> {
+    return readBlob(this.mirrorPath(req.owner, req.repo), fullSha(req.sha), req.path.replace(/^\/+/, ""));
   }
 
   /** A file's content at a revision, or null when the revision has no such file. */
@@ -105,7 +137,7 @@ export class Workspaces {
     // base's `.slipway.yml`, and every pull request on that base reads the same one).
     const cacheKey = FULL_SHA.test(req.rev) ? `${mirror}\0${req.rev.toLowerCase()}\0${path}` : undefined;
     if (cacheKey !== undefined && this.filesAtCommits.has(cacheKey)) return this.filesAtCommits.get(cacheKey)!;
-    const commit = await this.repoLock.run(mirror, async () => {
+    const commit = await this.repoLock.shared(mirror, async () => {
       await this.ensureMirror(mirror);
       const present = await resolveCommit(mirror, req.rev);
       if (present) return present;
@@ -132,6 +164,8 @@ export class Workspaces {
    */
   async removeStale(olderThanMs: number): Promise<string[]> {
     const root = join(this.opts.dataDir, "worktrees");
+    // What a killed process had moved aside but not yet deleted; nobody uses it any more.
+    await rm(join(this.opts.dataDir, "trash"), { recursive: true, force: true, maxRetries: 3 });
     const removed: string[] = [];
     const now = Date.now();
     for (const name of await readdir(root).catch(() => [] as string[])) {
@@ -148,7 +182,7 @@ export class Workspaces {
       for (const repo of await readdir(join(mirrors, owner)).catch(() => [] as string[])) {
         if (!repo.endsWith(".git")) continue;
         const mirror = join(mirrors, owner, repo);
-        await this.repoLock.run(mirror, () => gitRetryingLocks(["worktree", "prune"], { dir: mirror }));
+        await this.repoLock.exclusive(mirror, () => gitRetryingLocks(["worktree", "prune"], { dir: mirror }));
       }
     }
     return removed;
@@ -158,7 +192,7 @@ export class Workspaces {
   async branchHead(req: { owner: string; repo: string; token: string; branch: string }): Promise<string> {
     const mirror = this.mirrorPath(req.owner, req.repo);
     const refspec = toRefspec(req.branch);
-    await this.repoLock.run(mirror, async () => {
+    await this.repoLock.shared(mirror, async () => {
       await this.ensureMirror(mirror);
       await this.fetch(mirror, req, [refspec]);
     });
@@ -227,19 +261,59 @@ export class Workspaces {
   private async fetch(mirror: string, req: { owner: string; repo: string; token?: string }, refspecs: string[]): Promise<void> {
     await gitRetryingLocks(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--end-of-options", this.url(req.owner, req.repo), ...refspecs], {
       dir: mirror,
+      config: { "maintenance.auto": "false", "gc.auto": "0" },
       ...(req.token ? { token: req.token } : {}),
       ...this.gitOptions(),
     });
+    const fetches = (this.fetchesSinceGc.get(mirror) ?? 0) + 1;
+    this.fetchesSinceGc.set(mirror, fetches % GC_EVERY_FETCHES);
+    // Not awaited by this fetch: it waits for the fetches in flight (ours included) to finish.
+    if (fetches === GC_EVERY_FETCHES) void this.gcAlone(mirror);
+  }
+
+  /** `git gc --auto` (packs loose objects when there are many) with no fetch or worktree change running. */
+  private async gcAlone(mirror: string): Promise<void> {
+    await this.repoLock
+      .exclusive(mirror, () => git(["gc", "--auto", "--quiet"], { dir: mirror }))
+      .catch((error: unknown) => this.opts.warn?.(`git gc --auto in ${mirror} failed (tried again ${GC_EVERY_FETCHES} fetches later): ${String(error)}`));
   }
 
   private async removeWorktree(mirror: string, path: string): Promise<void> {
     // What `git worktree prune` would do for this one worktree, without a git process per plan:
     // its `.git` file names its record in the mirror (`<mirror>/worktrees/<id>`, see
-    // gitrepository-layout), deleted with the directory. Deleting the directory, the slow part,
-    // runs outside the lock; the record, which `worktree add` reads, under it.
+    // gitrepository-layout), deleted with the directory. The directory is renamed aside at once
+    // and deleted in the background (thousands of files take a while on a slow disk, and the job's
+    // slot is free meanwhile); the record, which `worktree add` reads, under the exclusive lock.
     const record = await worktreeRecord(mirror, path);
-    await rm(path, { recursive: true, force: true });
-    if (record) await this.repoLock.run(mirror, () => rm(record, { recursive: true, force: true }));
+    const aside = await this.moveAside(path);
+    if (record) await this.repoLock.exclusive(mirror, () => rm(record, { recursive: true, force: true }));
+    if (aside) this.deleteInBackground(aside);
+  }
+
+  /** Renames a worktree into `trash/`; undefined when it is gone already (remove() twice). */
+  private async moveAside(path: string): Promise<string | undefined> {
+    const trash = join(this.opts.dataDir, "trash");
+    await mkdir(trash, { recursive: true });
+    const aside = join(trash, `${basename(path)}-${randomUUID().slice(0, 8)}`);
+    try {
+      await rename(path, aside);
+      return aside;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+  }
+
+  private deleteInBackground(path: string): void {
+    const done: Promise<void> = rm(path, { recursive: true, force: true, maxRetries: 3 })
+      .catch((error: unknown) => this.opts.warn?.(`could not delete ${path} (removeStale retries at start): ${String(error)}`))
+      .finally(() => this.deleting.delete(done));
+    this.deleting.add(done);
+  }
+
+  /** Resolves once every worktree removed so far is deleted from disk. */
+  async settled(): Promise<void> {
+    await Promise.all(this.deleting);
   }
 }
 
@@ -257,6 +331,12 @@ function checkName(name: string, what: string): void {
   if (!NAME.test(name) || name === "." || name === ".." || name.startsWith("-")) {
     throw new SlipwayError("invalid_repo_name", `invalid ${what} name: ${name}`);
   }
+}
+
+function fullSha(sha: string): string {
+  const lower = sha.toLowerCase();
+  if (!FULL_SHA.test(lower)) throw new SlipwayError("invalid_sha", `not a full commit SHA: ${sha}`);
+  return lower;
 }
 
 function toRefspec(ref: string): string {
@@ -303,6 +383,17 @@ async function readBlob(mirror: string, commit: string, path: string): Promise<s
     if (error instanceof GitError && error.exitCode === 128 && /does not exist in|bad file|exists on disk, but not in/.test(error.stderr)) return null;
     throw error;
   }
+}
+
+/**
+ * What the refs just fetched point at, read from their files: a plan's head is usually its PR
+ * ref, and reading a file spares a git process per plan. A packed or missing ref reads as
+ * nothing (the caller asks git then). Loose refs are one line, a full SHA (gitrepository-layout).
+ */
+async function looseRefsAt(mirror: string, refspecs: string[]): Promise<string[]> {
+  const refs = refspecs.map((spec) => spec.split(":")[1]!);
+  const contents = await Promise.all(refs.map((ref) => readFile(join(mirror, ref), "utf8").catch(() => "")));
+  return contents.map((c) => c.trim().toLowerCase()).filter((c) => FULL_SHA.test(c));
 }
 
 async function hasCommit(mirror: string, sha: string): Promise<boolean> {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SlipwayError } from "../../../src/domain/types.ts";
 import { git, gitAuthEnv, gitRetryingLocks, redactToken } from "../../../src/workspace/git.ts";
-import { KeyedMutex } from "../../../src/workspace/keyed-mutex.ts";
+import { KeyedRwLock } from "../../../src/workspace/keyed-rw-lock.ts";
 import { createRemote, runGit } from "./git-fixtures.ts";
 
 let root: string;
@@ -53,32 +53,58 @@ describe("git helper", () => {
   });
 });
 
-describe("KeyedMutex", () => {
-  test("one key runs one at a time in order; another key does not wait", async () => {
-    const mutex = new KeyedMutex();
+describe("KeyedRwLock", () => {
+  /** A section that records its start and end, and ends when its gate opens. */
+  function gated(events: string[], name: string) {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const body = async () => {
+      events.push(`${name} start`);
+      await gate;
+      events.push(`${name} end`);
+    };
+    return { body, open };
+  }
+  const turn = () => new Promise((r) => setImmediate(r));
+
+  test("shared sections of one key run side by side; an exclusive one waits for them and runs alone", async () => {
+    const lock = new KeyedRwLock();
     const events: string[] = [];
-    let releaseA!: () => void;
-    const gateA = new Promise<void>((r) => (releaseA = r));
-    const a1 = mutex.run("a", async () => {
-      events.push("a1 start");
-      await gateA;
-      events.push("a1 end");
-    });
-    const a2 = mutex.run("a", async () => {
-      events.push("a2");
-    });
-    await mutex.run("b", async () => {
-      events.push("b");
-    });
-    assert.deepEqual(events, ["a1 start", "b"]);
-    releaseA();
-    await Promise.all([a1, a2]);
-    assert.deepEqual(events, ["a1 start", "b", "a1 end", "a2"]);
+    const [r1, r2, w] = [gated(events, "r1"), gated(events, "r2"), gated(events, "w")];
+    const runs = [lock.shared("a", r1.body), lock.shared("a", r2.body), lock.exclusive("a", w.body)];
+    await turn();
+    assert.deepEqual(events, ["r1 start", "r2 start"]);
+    r1.open();
+    await turn();
+    assert.deepEqual(events, ["r1 start", "r2 start", "r1 end"], "the writer waits for every reader");
+    r2.open();
+    await turn();
+    assert.deepEqual(events.slice(3), ["r2 end", "w start"]);
+    w.open();
+    await Promise.all(runs);
+  });
+
+  test("a waiting writer goes before readers that came after it; other keys never wait", async () => {
+    const lock = new KeyedRwLock();
+    const events: string[] = [];
+    const [r1, w, r2] = [gated(events, "r1"), gated(events, "w"), gated(events, "r2")];
+    const runs = [lock.shared("a", r1.body), lock.exclusive("a", w.body), lock.shared("a", r2.body)];
+    await lock.exclusive("b", async () => void events.push("b"));
+    assert.deepEqual(events, ["r1 start", "b"]);
+    r1.open();
+    await turn();
+    assert.deepEqual(events.slice(2), ["r1 end", "w start"], "r2 came after the writer: it waits");
+    w.open();
+    await turn();
+    assert.deepEqual(events.slice(4), ["w end", "r2 start"]);
+    r2.open();
+    await Promise.all(runs);
   });
 
   test("a failing holder releases the key", async () => {
-    const mutex = new KeyedMutex();
-    await assert.rejects(mutex.run("k", async () => Promise.reject(new Error("boom"))));
-    assert.equal(await mutex.run("k", async () => 42), 42);
+    const lock = new KeyedRwLock();
+    await assert.rejects(lock.exclusive("k", async () => Promise.reject(new Error("boom"))));
+    await assert.rejects(lock.shared("k", async () => Promise.reject(new Error("boom"))));
+    assert.equal(await lock.exclusive("k", async () => 42), 42);
   });
 });

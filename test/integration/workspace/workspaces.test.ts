@@ -1,7 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SlipwayError } from "../../../src/domain/types.ts";
@@ -23,6 +23,7 @@ before(async () => {
   workspaces = new Workspaces({ dataDir, gitBaseUrl: `file://${join(root, "remote")}` });
 });
 after(async () => {
+  await workspaces.settled();
   await rm(root, { recursive: true, force: true });
 });
 
@@ -94,6 +95,7 @@ describe("Workspaces.checkout", () => {
       );
       for (const [i, wt] of trees.entries()) assert.equal(readFileSync(join(wt.path, "version.txt"), "utf8"), `v${i}\n`);
       await Promise.all(trees.map((t) => t.remove()));
+      await Promise.all([a.settled(), b.settled()]);
     }
   });
 
@@ -106,6 +108,8 @@ describe("Workspaces.checkout", () => {
     const admin = join(mirror(), "worktrees");
     assert.deepEqual(existsSync(admin) ? readdirSync(admin) : [], []);
     await wt.remove();
+    await workspaces.settled();
+    assert.deepEqual(readdirSync(join(dataDir, "trash")), [], "the files are deleted from disk too, after the job");
   });
 
   test("removeStale deletes only worktrees older than the limit and prunes git's record", async () => {
@@ -120,6 +124,14 @@ describe("Workspaces.checkout", () => {
     assert.doesNotMatch(listed, new RegExp(old.path));
     assert.match(listed, new RegExp(fresh.path));
     await fresh.remove();
+  });
+
+  test("removeStale also deletes what a killed process had moved aside and not yet deleted", async () => {
+    const leftover = join(dataDir, "trash", "acme-infra-0123456789ab-deadbeef-cafe0123");
+    await mkdir(join(leftover, "dir"), { recursive: true });
+    await writeFile(join(leftover, "dir", "f.tf"), "x");
+    await workspaces.removeStale(600_000);
+    assert.ok(!existsSync(leftover));
   });
 
   test("an unknown SHA is an error with a stable code, not a hang", async () => {

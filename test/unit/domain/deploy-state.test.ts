@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { deploymentUpdates, nextSteps, reduceDeploy, type DeployEvent, type DeployState, type EnvironmentState } from "../../../src/domain/deploy-state.ts";
+import {
+  deploymentUpdates,
+  nextSteps,
+  reduceDeploy,
+  releaseIssueChange,
+  type DeployEvent,
+  type DeployState,
+  type EnvironmentState,
+} from "../../../src/domain/deploy-state.ts";
 import type { ProjectRunResult } from "../../../src/domain/types.ts";
 
 // staging: net-staging → app-staging; production (manual): net-production after net-staging.
@@ -239,5 +247,51 @@ describe("deploy state machine: a plan that changed since it was approved", () =
     const done = run(released, started("net-staging"), finished("net-staging"));
     assert.deepEqual(done.held, {});
     assert.equal(done.environments.staging!.state, "in_progress", "app-staging still to apply");
+  });
+});
+
+describe("deploy state machine: the release issue of a direct push", () => {
+  const pushed = (): DeployState => {
+    const { pullNumber: _none, ...rest } = deploy();
+    return rest;
+  };
+  const stagingDone = [started("net-staging"), finished("net-staging"), started("app-staging"), finished("app-staging")];
+  const opened: DeployEvent = { type: "release_issue_opened", issue: 12 };
+
+  test("a merge's deploy never has one: its pull request is where releases are asked", () => {
+    assert.equal(releaseIssueChange(deploy()), undefined);
+  });
+
+  test("opened as soon as an environment waits, naming the waiting ones", () => {
+    assert.deepEqual(releaseIssueChange(pushed()), { open: ["production"] });
+  });
+
+  test("nothing to open when nothing waits", () => {
+    assert.equal(releaseIssueChange({ ...pushed(), environments: { staging: deploy().environments.staging! } }), undefined);
+  });
+
+  test("once opened, it stays open while an environment waits or still runs", () => {
+    assert.equal(releaseIssueChange(run(pushed(), opened)), undefined);
+    assert.equal(run(pushed(), opened).releaseIssue, 12);
+    const releasedNotRun = run(pushed(), opened, ...stagingDone, { type: "released", environment: "production", by: "carol" });
+    assert.equal(releaseIssueChange(releasedNotRun), undefined, "production queued: not yet");
+  });
+
+  test("closed once the released environment applied", () => {
+    const done = run(
+      pushed(),
+      opened,
+      ...stagingDone,
+      { type: "released", environment: "production", by: "carol" },
+      started("net-production"),
+      finished("net-production"),
+    );
+    assert.deepEqual(releaseIssueChange(done), { close: { skipped: [] } });
+    assert.equal(releaseIssueChange(run(done, { type: "release_issue_closed" })), undefined, "closed once");
+  });
+
+  test("closed, saying so, when the environment was skipped because a newer commit is on the branch", () => {
+    const skipped = run(pushed(), opened, ...stagingDone, { type: "release_superseded", environment: "production" });
+    assert.deepEqual(releaseIssueChange(skipped), { close: { skipped: ["production"] } });
   });
 });

@@ -13,6 +13,7 @@ import {
   type CommandDecision,
   type DriftIssueFacts,
   type PullCommandFacts,
+  type ReleaseIssueFacts,
 } from "../../../src/policy/command-decisions.ts";
 import type { Gates } from "../../../src/policy/gates.ts";
 import type { PermissionLevel } from "../../../src/policy/permissions.ts";
@@ -288,6 +289,34 @@ describe("/apply <environment> on a merged pull request", () => {
       decideCommand(apply("production"), merged({ deploy: deploy("waiting"), actor: actor("erin") })),
       /@erin is not an approver of `production` \(approvers: carol, @acme\/sre\)/,
     );
+  });
+});
+
+describe("/apply <environment> on the release issue of a direct push", () => {
+  const PUSHED = "b".repeat(40);
+  const onRelease = (production: string, f: Partial<ReleaseIssueFacts> = {}): ReleaseIssueFacts => ({
+    on: "release_issue",
+    actor: actor("carol"),
+    sha: PUSHED,
+    gates: gates(),
+    deploy: { sha: PUSHED, environments: { staging: "success", production } },
+    ...f,
+  });
+
+  test("an approver releases the waiting environment of the pushed commit's deploy", () => {
+    assert.deepEqual(allowed(decideCommand(apply("production"), onRelease("waiting"))).action, { kind: "release", environment: "production", sha: PUSHED });
+  });
+
+  test("the same rules as on a merged pull request: write access, an approver, a waiting environment", () => {
+    refused(decideCommand(apply("production"), onRelease("waiting", { actor: actor("bob", "read") })), /@bob needs write access/);
+    refused(decideCommand(apply("production"), onRelease("waiting", { actor: actor("erin") })), /@erin is not an approver of `production`/);
+    refused(decideCommand(apply("production"), onRelease("success")), /`production` is not waiting for a release \(it is success\)/);
+    refused(decideCommand(apply("production"), onRelease("waiting", { deploy: null })), /the deploy of bbbbbbb has no environment `production`/);
+    refused(decideCommand(apply(), onRelease("waiting")), /name the environment to release/);
+  });
+
+  test("only `/apply <environment>` is understood there", () => {
+    for (const command of [plan(), approve(), { kind: "help" } as Command]) refused(decideCommand(command, onRelease("waiting")), /on a release issue, only/);
   });
 });
 
