@@ -29,7 +29,7 @@ import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./queue/jobs.ts";
 import { queueKeyPrefix } from "./queue/key-scheme.ts";
 import { appendReplicas, createRedis, redisAnswers } from "./queue/redis.ts";
 import { drainWorkers } from "./queue/shutdown.ts";
-import { startWorkers } from "./queue/workers.ts";
+import { startWorkers, type Processors } from "./queue/workers.ts";
 import { QueueConsoleActions } from "./console/actions.ts";
 import { ConsoleServer } from "./console/console-server.ts";
 import { endInterruptedLog, runWithLog } from "./logs/job-log.ts";
@@ -295,17 +295,7 @@ async function startWorkerSide(s: Shared): Promise<{ closers: Closer[]; drain: (
     concurrency: settings.concurrency,
     lockMs: settings.jobLockMs,
     cancel: new CancelBus(subscriber, settings.queuePrefix),
-    processors: {
-      run: (intent, signal, job) =>
-        timed(s.metrics.recorder, intent.kind, signal, () =>
-          runWithLog({ redis: s.producer, prefix: settings.queuePrefix, log, publicUrl: settings.publicUrl }, job, intent, () => runJob(intent, deps, signal)),
-        ),
-      interrupted: (intent, job) => {
-        s.metrics.recorder.job(intent.kind, "interrupted");
-        void endInterruptedLog({ redis: s.producer, prefix: settings.queuePrefix, log }, job, intent);
-        return reportInterrupted(intent, deps);
-      },
-    },
+    processors: jobProcessors(s, deps),
     log,
   });
   for (const w of workers) w.on("lockRenewalFailed", (ids: string[]) => s.metrics.recorder.lockRenewalFailures(ids.length));
@@ -328,6 +318,23 @@ async function startWorkerSide(s: Shared): Promise<{ closers: Closer[]; drain: (
     return drainWorkers({ workers, stopPlans, running, graceMs, log });
   };
   return { closers, drain };
+}
+
+/** What a worker does with a job: run it (timed, its output kept as the run's log), or report it interrupted. */
+function jobProcessors(s: Shared, deps: JobDeps): Processors {
+  const { settings, log } = s;
+  const logs = { redis: s.producer, prefix: settings.queuePrefix, log };
+  return {
+    run: (intent, signal, job) =>
+      timed(s.metrics.recorder, intent.kind, signal, () =>
+        runWithLog({ ...logs, publicUrl: settings.publicUrl }, job, intent, () => runJob(intent, deps, signal)),
+      ),
+    interrupted: (intent, job) => {
+      s.metrics.recorder.job(intent.kind, "interrupted");
+      void endInterruptedLog(logs, job, intent);
+      return reportInterrupted(intent, deps);
+    },
+  };
 }
 
 /** Missed webhooks (SPEC §10): every process runs one; a Redis lease picks the one that scans. */
