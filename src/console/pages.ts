@@ -202,6 +202,7 @@ function runOfLog(meta: RunLogMeta | undefined): RunView | undefined {
     state: meta.endedAt ? "completed" : "running",
     repo: meta.repo,
     ...(meta.pull !== undefined ? { pull: meta.pull } : {}),
+    ...(meta.pullTitle ? { pull_title: meta.pullTitle } : {}),
     ...(meta.sha ? { sha: meta.sha } : {}),
     queued_at: meta.startedAt,
     started_at: meta.startedAt,
