@@ -52,6 +52,11 @@ export async function listRuns(queues: Queue[], filter: { repo?: string; state?:
   return out.sort((a, b) => (b.queued_at < a.queued_at ? -1 : b.queued_at > a.queued_at ? 1 : 0));
 }
 
+/** Queued or running: a run that may still print (its log may not exist yet). */
+export function isUnderway(run: { state: RunState } | undefined): boolean {
+  return run?.state === "queued" || run?.state === "running";
+}
+
 /** One run by its job id, in whichever queue holds it; undefined once the queues forgot it. */
 export async function findRun(queues: Queue[], id: string, redact: (text: string) => string = (t) => t): Promise<RunView | undefined> {
   for (const queue of queues) {

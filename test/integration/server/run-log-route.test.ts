@@ -42,7 +42,7 @@ before(async () => {
   const read = { runs: async () => [] } as unknown as ReadModel;
   await app.register(apiRoutes({ read, log: pino({ level: "silent" }), token: TOKEN, runLogs: reader }), { prefix: API_PREFIX });
   // The console's own mount of the same stream (its session check would sit in front).
-  app.get("/console/runs/:id/log", (req, reply) => streamRunLog(req, reply, reader, (req.params as { id: string }).id, 50));
+  app.get("/console/runs/:id/log", (req, reply) => streamRunLog(req, reply, reader, (req.params as { id: string }).id, { heartbeatMs: 50 }));
   base = await app.listen({ port: 0, host: "127.0.0.1" });
 });
 
