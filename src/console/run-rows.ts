@@ -33,7 +33,13 @@ function outcomeText(run: RunView): string {
 }
 
 export function runGroups(runs: RunView[], canWrite: (run: RunView) => boolean, now = Date.now()) {
-  const row = (r: RunView): RunRow => ({ ...r, duration: runDuration(r, now), outcomeText: outcomeText(r), triggerText: triggerText(r), canWrite: canWrite(r) });
+  const row = (r: RunView): RunRow => ({
+    ...r,
+    duration: runDuration(r, now),
+    outcomeText: outcomeText(r),
+    triggerText: triggerText(r),
+    canWrite: canWrite(r),
+  });
   return [
     { state: "queued", label: "Queued", runs: runs.filter((r) => r.state === "queued").map(row) },
     { state: "running", label: "Running", runs: runs.filter((r) => r.state === "running").map(row) },

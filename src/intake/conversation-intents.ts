@@ -65,7 +65,10 @@ export function reviewIntent(payload: unknown, deliveryId: string): ReviewIntent
     repo,
     pullNumber: p.pull_request.number,
     ...pullTitle(p.pull_request.title),
-    user: p.review.user?.login ?? "", state, commitId: p.review.commit_id };
+    user: p.review.user?.login ?? "",
+    state,
+    commitId: p.review.commit_id,
+  };
 }
 
 export function pullClosedIntent(payload: unknown, deliveryId: string): PullClosedIntent | null {

@@ -56,7 +56,12 @@ before(async () => {
   // Queued, no line printed yet: one of acme/app, one of acme/secret.
   await c.queue.add(
     "plan",
-    { kind: "plan", trigger: "command", requestedBy: "alice", pull: { repo: { owner: "acme", name: "app", installationId: 1 }, number: 8, headSha: SHA, title: "Resize the cluster" } },
+    {
+      kind: "plan",
+      trigger: "command",
+      requestedBy: "alice",
+      pull: { repo: { owner: "acme", name: "app", installationId: 1 }, number: 8, headSha: SHA, title: "Resize the cluster" },
+    },
     { jobId: "plan/acme/app/8/q" },
   );
   await c.queue.add(
@@ -190,7 +195,13 @@ describe("a run before its first line", () => {
       const api = await openSse(`${base}/api/v1/runs/plan%2Facme%2Fapp%2F8%2Fq/log`, { cookie: alice });
       assert.equal(api.status, 200);
       api.close();
-      const writer = new RedisRunLogWriter(c.redis, c.prefix, { runId: "plan/acme/app/8/q", repo: "acme/app", pull: 8, kind: "plan", startedAt: new Date().toISOString() });
+      const writer = new RedisRunLogWriter(c.redis, c.prefix, {
+        runId: "plan/acme/app/8/q",
+        repo: "acme/app",
+        pull: 8,
+        kind: "plan",
+        startedAt: new Date().toISOString(),
+      });
       writer.line("$ sh plan.sh", "network", "plan");
       await writer.end();
       const events = await eventsUntil(conn, (e) => e.event === "end");

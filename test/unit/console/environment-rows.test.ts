@@ -104,6 +104,9 @@ test("a run's trigger cell says what started it, who asked and from where", () =
 });
 
 test("the applied commit's row carries its pull request's title", () => {
-  const [row] = environmentRows([{ environment: "staging", state: "success", sha: SHA, pull: 7, pull_title: "Add a queue", projects: [{ name: "net", status: "changes" }] }], []);
+  const [row] = environmentRows(
+    [{ environment: "staging", state: "success", sha: SHA, pull: 7, pull_title: "Add a queue", projects: [{ name: "net", status: "changes" }] }],
+    [],
+  );
   assert.equal(row?.pullTitle, "Add a queue");
 });
