@@ -8,6 +8,7 @@ export interface EnvironmentRow {
   environment: string;
   sha: string;
   pull?: number;
+  pullTitle?: string;
   status: string;
   approvers: string[];
   /** ISO time of the newest apply event of this project at this commit. */
@@ -38,6 +39,7 @@ export function environmentRows(envs: EnvironmentView[], events: AuditEvent[]): 
         environment: env.environment,
         sha: env.sha,
         ...(env.pull !== undefined ? { pull: env.pull } : {}),
+        ...(env.pull_title ? { pullTitle: env.pull_title } : {}),
         // An apply's result reads like a plan's ("changes"); once the environment succeeded it is applied.
         status: env.state === "success" && APPLIED.has(p.status) ? "applied" : p.status,
         approvers,

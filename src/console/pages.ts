@@ -13,7 +13,8 @@ import type { ConsoleActions } from "./actions.ts";
 import type { Viewer } from "./console-server.ts";
 import { environmentRows, type EnvironmentRow } from "./environment-rows.ts";
 import { ShortCache } from "./short-cache.ts";
-import { runGroups, runDuration } from "./run-rows.ts";
+import { runGroups, runDuration, triggerText } from "./run-rows.ts";
+import { isUnderway } from "../queue/run-list.ts";
 import { sendPage, securityHeaders } from "./render.ts";
 import { sameToken } from "./session.ts";
 
@@ -111,7 +112,7 @@ export function registerPages(scope: FastifyInstance, d: PageDeps): void {
   const visibleRun = async (id: string, v: Viewer): Promise<RunView | undefined> => {
     if (!RUN_ID.test(id)) return undefined;
     // The queue forgets finished jobs after a day; the log's own record may outlive it.
-    const run = (await d.read.runs({})).find((r) => r.id === id) ?? runOfLog(await d.logs?.meta(id));
+    const run = (await d.read.run(id)) ?? runOfLog(await d.logs?.meta(id));
     return run?.repo && v.repos.has(run.repo.toLowerCase()) ? run : undefined;
   };
 
@@ -135,16 +136,21 @@ export function registerPages(scope: FastifyInstance, d: PageDeps): void {
       const run = await visibleRun(id, v);
       if (!run) return notFound(reply, v);
       const log = d.logs ? await readWholeLog(d.logs, id) : undefined;
+      // Queued, or started without a line yet: the page waits for its first line.
+      const awaiting = d.logs !== undefined && log === undefined && isUnderway(run);
       return sendPage(reply, "run", {
         title: `${run.kind} ${run.repo ?? ""}`,
         nav: "runs",
         user: user(v),
         script: "live-log.js",
         run,
+        github: d.githubBaseUrl,
+        trigger: triggerText(run),
         duration: runDuration(run),
         logAvailable: log !== undefined,
+        awaiting,
         lines: log?.entries ?? [],
-        ended: log?.ended ?? true,
+        ended: log?.ended ?? !awaiting,
         lastId: log?.entries.at(-1)?.id ?? "",
         streamUrl: `/runs/${encodeURIComponent(id)}/log`,
       });
@@ -157,12 +163,17 @@ export function registerPages(scope: FastifyInstance, d: PageDeps): void {
     "/runs/:id/log",
     page(async (req, reply, v) => {
       const id = (req.params as { id: string }).id;
-      const meta = RUN_ID.test(id) ? await d.logs?.meta(id) : undefined;
-      if (!d.logs || !meta || !v.repos.has(meta.repo.toLowerCase())) return reply.code(404).send({ error: "no log for this run" });
+      const noLog = () => reply.code(404).send({ error: "no log for this run" });
+      if (!d.logs || !RUN_ID.test(id)) return noLog();
+      const meta = await d.logs.meta(id);
+      if (meta && !v.repos.has(meta.repo.toLowerCase())) return noLog();
+      // No line yet: a run the queues know, of one of the person's repositories, is waited for.
+      if (!meta && !(await visibleRun(id, v))) return noLog();
+      const underway = async () => isUnderway(await d.read.run(id));
       const after = (req.query as Record<string, unknown>).after;
       if (req.headers["last-event-id"] === undefined && typeof after === "string" && after !== "") req.headers["last-event-id"] = after;
-      if (!wantsEventStream(req)) return sendRunLogText(reply, d.logs, id);
-      return streamRunLog(req, reply, d.logs, id);
+      if (!wantsEventStream(req)) return sendRunLogText(reply, d.logs, id, underway);
+      return streamRunLog(req, reply, d.logs, id, { underway });
     }),
   );
 
@@ -202,6 +213,7 @@ function runOfLog(meta: RunLogMeta | undefined): RunView | undefined {
     state: meta.endedAt ? "completed" : "running",
     repo: meta.repo,
     ...(meta.pull !== undefined ? { pull: meta.pull } : {}),
+    ...(meta.pullTitle ? { pull_title: meta.pullTitle } : {}),
     ...(meta.sha ? { sha: meta.sha } : {}),
     queued_at: meta.startedAt,
     started_at: meta.startedAt,

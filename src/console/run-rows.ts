@@ -5,6 +5,7 @@ import type { RunView } from "../server/read-model.ts";
 export interface RunRow extends RunView {
   duration: string;
   outcomeText: string;
+  triggerText: string;
   canWrite: boolean;
 }
 
@@ -17,6 +18,12 @@ export function runDuration(run: RunView, now = Date.now()): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${s % 60}s`;
 }
 
+/** What started the run, who asked and from where: `command by alice`, `by alice via console`. */
+export function triggerText(run: RunView): string {
+  const parts = [run.trigger, run.requested_by && `by ${run.requested_by}`, run.via && `via ${run.via}`].filter(Boolean);
+  return parts.length > 0 ? parts.join(" ") : "–";
+}
+
 function outcomeText(run: RunView): string {
   if (run.state === "queued") return "queued";
   if (run.state === "running") return "running";
@@ -26,7 +33,13 @@ function outcomeText(run: RunView): string {
 }
 
 export function runGroups(runs: RunView[], canWrite: (run: RunView) => boolean, now = Date.now()) {
-  const row = (r: RunView): RunRow => ({ ...r, duration: runDuration(r, now), outcomeText: outcomeText(r), canWrite: canWrite(r) });
+  const row = (r: RunView): RunRow => ({
+    ...r,
+    duration: runDuration(r, now),
+    outcomeText: outcomeText(r),
+    triggerText: triggerText(r),
+    canWrite: canWrite(r),
+  });
   return [
     { state: "queued", label: "Queued", runs: runs.filter((r) => r.state === "queued").map(row) },
     { state: "running", label: "Running", runs: runs.filter((r) => r.state === "running").map(row) },

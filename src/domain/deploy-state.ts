@@ -44,6 +44,8 @@ export interface DeployProject {
 export interface DeployState {
   sha: string;
   pullNumber?: number;
+  /** The merged pull request's title, when the merge said it. */
+  pullTitle?: string;
   /** Projects of this deploy in apply order. */
   projects: DeployProject[];
   environments: Record<string, EnvironmentDeploy>;

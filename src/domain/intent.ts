@@ -29,6 +29,8 @@ export interface CommentIntent {
   repo: RepoRef;
   /** The pull request, or the issue (a drift issue) the comment is on. */
   pullNumber: number;
+  /** The pull request's title (not set on a drift issue). */
+  pullTitle?: string;
   /** Set when the comment is on a drift issue (not a pull request): the project it reports. */
   driftProject?: string;
   /** The repository's default branch (drift issues describe it). */
@@ -45,6 +47,7 @@ export interface ReviewIntent {
   deliveryId: string;
   repo: RepoRef;
   pullNumber: number;
+  pullTitle?: string;
   user: string;
   state: "approved" | "changes_requested";
   /** The commit the review was made on. */
@@ -56,6 +59,7 @@ export interface PullClosedIntent {
   deliveryId: string;
   repo: RepoRef;
   pullNumber: number;
+  pullTitle?: string;
   merged: boolean;
 }
 
@@ -82,6 +86,8 @@ export interface DeployIntent {
   before?: Sha;
   /** The merged pull request, when known (a merge says it; a push does not). */
   pullNumber?: number;
+  /** The merged pull request's title, when known (shown next to its number on the console). */
+  pullTitle?: string;
   /** Releases an environment that waits (`manual`, or merged without approvals). */
   release?: { environment: string; by: string };
   /** The default branch's name, for the drift schedule that follows it. */

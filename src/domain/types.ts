@@ -17,6 +17,8 @@ export interface PullRef {
   headRef: string;
   baseRef: string;
   author: string;
+  /** The pull request's title, for people to recognise it (jobs queued before it was carried have none). */
+  title?: string;
 }
 
 /** The three results a plan can have, by terraform's `-detailed-exitcode` convention (0, 2, other). */

@@ -171,6 +171,7 @@ class OctokitRepoGitHub implements RepoGitHub {
         baseRef: p.base.ref,
         baseSha: p.base.sha,
         author: p.user?.login ?? "",
+        ...(p.title ? { title: p.title } : {}),
         draft: p.draft === true,
         fromFork: headRepo === undefined || headRepo.toLowerCase() !== p.base.repo.full_name.toLowerCase(),
         updatedAt: Date.parse(p.updated_at),

@@ -3,6 +3,7 @@
 // a command runs when it is said, not again each time the comment is touched.
 import type { CommentIntent, DeployIntent, PullClosedIntent, ReviewIntent } from "../domain/intent.ts";
 import type { RepoRef } from "../domain/types.ts";
+import { titleOf } from "./pull-request-intent.ts";
 
 interface Common {
   action?: string;
@@ -22,7 +23,7 @@ const isBot = (user?: { login?: string; type?: string } | null) => user?.type ==
 
 export function commentIntent(payload: unknown, deliveryId: string): CommentIntent | null {
   const p = payload as Common & {
-    issue?: { number?: number; pull_request?: unknown; labels?: { name?: string }[]; body?: string | null };
+    issue?: { number?: number; title?: string; pull_request?: unknown; labels?: { name?: string }[]; body?: string | null };
     comment?: { id?: number; body?: string; user?: { login?: string; type?: string } | null };
   };
   // On an issue, only drift issues take commands (`/apply` remediates); the marker names the project.
@@ -42,6 +43,7 @@ export function commentIntent(payload: unknown, deliveryId: string): CommentInte
     deliveryId,
     repo,
     pullNumber: p.issue.number,
+    ...(p.issue.pull_request ? pullTitle(p.issue.title) : {}),
     ...(onDriftIssue
       ? { driftProject: safeDecode(driftProject!), defaultBranch: (p as { repository?: { default_branch?: string } }).repository?.default_branch ?? "main" }
       : {}),
@@ -54,7 +56,7 @@ export function commentIntent(payload: unknown, deliveryId: string): CommentInte
 
 export function reviewIntent(payload: unknown, deliveryId: string): ReviewIntent | null {
   const p = payload as Common & {
-    pull_request?: { number?: number };
+    pull_request?: { number?: number; title?: string };
     review?: { state?: string; commit_id?: string; user?: { login?: string; type?: string } | null };
   };
   if (p.action !== "submitted" || isBot(p.review?.user)) return null;
@@ -62,15 +64,31 @@ export function reviewIntent(payload: unknown, deliveryId: string): ReviewIntent
   if (state !== "approved" && state !== "changes_requested") return null;
   const repo = repoRef(p);
   if (!repo || typeof p.pull_request?.number !== "number" || !p.review?.commit_id) return null;
-  return { kind: "review", deliveryId, repo, pullNumber: p.pull_request.number, user: p.review.user?.login ?? "", state, commitId: p.review.commit_id };
+  return {
+    kind: "review",
+    deliveryId,
+    repo,
+    pullNumber: p.pull_request.number,
+    ...pullTitle(p.pull_request.title),
+    user: p.review.user?.login ?? "",
+    state,
+    commitId: p.review.commit_id,
+  };
 }
 
 export function pullClosedIntent(payload: unknown, deliveryId: string): PullClosedIntent | null {
-  const p = payload as Common & { pull_request?: { number?: number; merged?: boolean } };
+  const p = payload as Common & { pull_request?: { number?: number; title?: string; merged?: boolean } };
   if (p.action !== "closed") return null;
   const repo = repoRef(p);
   if (!repo || typeof p.pull_request?.number !== "number") return null;
-  return { kind: "pull_closed", deliveryId, repo, pullNumber: p.pull_request.number, merged: p.pull_request.merged === true };
+  return {
+    kind: "pull_closed",
+    deliveryId,
+    repo,
+    pullNumber: p.pull_request.number,
+    ...pullTitle(p.pull_request.title),
+    merged: p.pull_request.merged === true,
+  };
 }
 
 const NO_COMMIT = /^0+$/;
@@ -79,13 +97,13 @@ const NO_COMMIT = /^0+$/;
 export function mergeDeployIntent(payload: unknown, deliveryId: string): DeployIntent | null {
   const p = payload as Common & {
     repository?: { default_branch?: string };
-    pull_request?: { number?: number; merged?: boolean; merge_commit_sha?: string | null; base?: { ref?: string } };
+    pull_request?: { number?: number; title?: string; merged?: boolean; merge_commit_sha?: string | null; base?: { ref?: string } };
   };
   const pr = p.pull_request;
   if (p.action !== "closed" || !pr?.merged || !pr.merge_commit_sha || pr.base?.ref !== p.repository?.default_branch) return null;
   const repo = repoRef(p);
   return repo && typeof pr.number === "number"
-    ? { kind: "deploy", deliveryId, repo, sha: pr.merge_commit_sha, pullNumber: pr.number, branch: pr.base!.ref! }
+    ? { kind: "deploy", deliveryId, repo, sha: pr.merge_commit_sha, pullNumber: pr.number, ...pullTitle(pr.title), branch: pr.base!.ref! }
     : null;
 }
 
@@ -103,6 +121,11 @@ export function pushDeployIntent(payload: unknown, deliveryId: string): DeployIn
     branch: p.repository!.default_branch!,
     ...(p.before && !NO_COMMIT.test(p.before) ? { before: p.before } : {}),
   };
+}
+
+function pullTitle(title: unknown): { pullTitle?: string } {
+  const t = titleOf(title).title;
+  return t !== undefined ? { pullTitle: t } : {};
 }
 
 function safeDecode(text: string): string {

@@ -11,6 +11,7 @@ interface PullRequestPayload {
   repository?: { name?: string; owner?: { login?: string } };
   pull_request?: {
     number?: number;
+    title?: string;
     draft?: boolean;
     updated_at?: string;
     user?: { login?: string } | null;
@@ -24,6 +25,11 @@ export function planIntentFromPullRequest(payload: unknown, deliveryId: string):
   if (!p.action || !PLANNED_ACTIONS.has(p.action)) return null;
   const pull = pullFacts(p);
   return pull ? { kind: "plan", deliveryId, trigger: "autoplan", pull } : null;
+}
+
+/** The title as the payload says it; absent rather than empty, so views show nothing for it. */
+export function titleOf(title: unknown): { title?: string } {
+  return typeof title === "string" && title !== "" ? { title } : {};
 }
 
 function pullFacts(p: PullRequestPayload): PullFacts | null {
@@ -45,6 +51,7 @@ function pullFacts(p: PullRequestPayload): PullFacts | null {
     baseRef: pr.base?.ref ?? "",
     baseSha,
     author: pr.user?.login ?? "",
+    ...titleOf(pr.title),
     draft: pr.draft === true,
     // A deleted fork has no head repo; treat it as foreign code.
     fromFork: headRepo === undefined || headRepo.toLowerCase() !== baseRepo.toLowerCase(),

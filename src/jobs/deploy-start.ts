@@ -22,7 +22,9 @@ export async function startDeploy(
   worktreePath: string,
 ): Promise<{ created: boolean; state: DeployState }> {
   const repoName = `${intent.repo.owner}/${intent.repo.name}`;
-  const pullNumber = intent.pullNumber ?? (await deps.deploys.mergedPull(repoName, intent.sha));
+  const merged = intent.pullNumber === undefined ? await deps.deploys.mergedPull(repoName, intent.sha) : undefined;
+  const pullNumber = intent.pullNumber ?? merged?.number;
+  const pullTitle = intent.pullNumber !== undefined ? intent.pullTitle : merged?.title;
   const changed = await changedFiles(worktreePath, intent.sha, intent.pullNumber === undefined ? intent.before : undefined);
   // Applied in the merge queue at this very commit (apply: in_merge_queue): not applied twice.
   const appliedInQueue = new Set(await deps.deploys.queueApplied(repoName, intent.sha));
@@ -54,6 +56,7 @@ export async function startDeploy(
   const initial: DeployState = {
     sha: intent.sha,
     ...(pullNumber !== undefined ? { pullNumber } : {}),
+    ...(pullTitle ? { pullTitle } : {}),
     projects: ordered.map((p) => ({
       name: p.name,
       environment: p.environment,

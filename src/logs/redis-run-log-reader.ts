@@ -58,6 +58,7 @@ export class RedisRunLogReader implements RunLogReader {
       kind: h.kind,
       startedAt: h.startedAt,
       ...(h.pull ? { pull: Number(h.pull) } : {}),
+      ...(h.pullTitle ? { pullTitle: h.pullTitle } : {}),
       ...(h.sha ? { sha: h.sha } : {}),
       ...(h.endedAt ? { endedAt: h.endedAt } : {}),
     };

@@ -1,6 +1,6 @@
 // Where a run's log lives in Redis, and how long. One place, shared by the writer and the reader.
 //
-// - `…:meta`  hash: repo, pull, sha, kind, startedAt, endedAt, and the writer's counters
+// - `…:meta`  hash: repo, pull, pullTitle, sha, kind, startedAt, endedAt, and the writer's counters
 //             (`next`: lines written; `archived`: lines already in `gz`; `members`: gz members).
 // - `…:lines` stream: the live tail. One entry per flushed batch, id `${firstSeq}-1`, so a
 //             line's sequence number finds its entry without a lookup; an end marker is the

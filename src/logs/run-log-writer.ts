@@ -244,6 +244,7 @@ function stored(text: string, project?: string, phase?: string): StoredLine {
 function metaFields(meta: RunLogMeta): Record<string, string> {
   const f: Record<string, string> = { repo: meta.repo, kind: meta.kind };
   if (meta.pull !== undefined) f.pull = String(meta.pull);
+  if (meta.pullTitle !== undefined) f.pullTitle = meta.pullTitle;
   if (meta.sha !== undefined) f.sha = meta.sha;
   return f;
 }

@@ -22,6 +22,7 @@ export interface RunLogMeta {
   runId: string;
   repo: string; // OWNER/NAME
   pull?: number;
+  pullTitle?: string;
   sha?: string;
   kind: string;
   startedAt: string; // ISO 8601

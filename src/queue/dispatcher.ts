@@ -47,7 +47,8 @@ export class Dispatcher {
 
   async deploy(intent: DeployIntent): Promise<void> {
     const repo = `${intent.repo.owner}/${intent.repo.name}`;
-    if (intent.pullNumber !== undefined) await this.deploys.rememberMergedPull(repo, intent.sha, intent.pullNumber);
+    if (intent.pullNumber !== undefined)
+      await this.deploys.rememberMergedPull(repo, intent.sha, { number: intent.pullNumber, ...(intent.pullTitle ? { title: intent.pullTitle } : {}) });
     // The newest commit of the default branch: an older deploy still waiting is superseded.
     if (!intent.release) await this.heads.record(`${repo}@default`, intent.sha, Date.now());
     await this.queues.applies.add("deploy", intent, deployJobOptions(intent));

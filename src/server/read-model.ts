@@ -9,7 +9,7 @@ import type { RedisLockStore } from "../locks/redis-lock-store.ts";
 import type { AuditFilter, AuditPage, AuditStore } from "../state/audit-store.ts";
 import type { DeployStore } from "../state/deploy-store.ts";
 import type { DeadLetter, IntakeStream } from "../queue/intake-stream.ts";
-import { listRuns, type RunState, type RunView } from "../queue/run-list.ts";
+import { findRun, listRuns, type RunState, type RunView } from "../queue/run-list.ts";
 
 export type { RunState, RunView } from "../queue/run-list.ts";
 
@@ -40,6 +40,7 @@ export interface EnvironmentView {
   state: string;
   sha: string;
   pull?: number;
+  pull_title?: string;
   reason?: string;
   projects: { name: string; status: string; reason?: string }[];
 }
@@ -104,6 +105,11 @@ export class ReadModel {
     return listRuns(this.d.queues, filter, this.d.redact);
   }
 
+  /** One run by id, while a queue knows it (a day after it finished). */
+  run(id: string): Promise<RunView | undefined> {
+    return findRun(this.d.queues, id, this.d.redact);
+  }
+
   /** Per environment: the newest deploy that reached it, its state and its projects' results. */
   async environments(repo: string): Promise<EnvironmentView[]> {
     const seen = new Map<string, EnvironmentView>();
@@ -124,6 +130,7 @@ function environmentView(deploy: DeployState, name: string): EnvironmentView {
     state: env.state,
     sha: deploy.sha,
     ...(deploy.pullNumber !== undefined ? { pull: deploy.pullNumber } : {}),
+    ...(deploy.pullTitle ? { pull_title: deploy.pullTitle } : {}),
     ...(env.reason ? { reason: env.reason } : {}),
     projects: deploy.projects
       .filter((p) => p.environment === name)

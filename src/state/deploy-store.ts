@@ -11,6 +11,11 @@ const KEEP_RECENT = 200;
 
 export type { DeployState, EnvironmentDeploy, EnvironmentState } from "../domain/deploy-state.ts";
 
+export interface MergedPull {
+  number: number;
+  title?: string;
+}
+
 export class DeployStore {
   constructor(
     private readonly redis: RedisConnection,
@@ -82,14 +87,18 @@ export class DeployStore {
     return `${this.prefix}:deploys-of:${repo.toLowerCase()}`;
   }
 
-  /** The merge event knows the pull request, the push does not: whichever deploys first asks here. */
-  async rememberMergedPull(repo: string, sha: string, pullNumber: number): Promise<void> {
-    await this.redis.set(`${this.prefix}:merged:${repo}:${sha}`, String(pullNumber), "EX", TTL_SECONDS);
+  /** The merge event knows the pull request (and its title), the push does not: whichever deploys first asks here. */
+  async rememberMergedPull(repo: string, sha: string, pull: MergedPull): Promise<void> {
+    await this.redis.set(`${this.prefix}:merged:${repo}:${sha}`, JSON.stringify(pull), "EX", TTL_SECONDS);
   }
 
-  async mergedPull(repo: string, sha: string): Promise<number | undefined> {
+  async mergedPull(repo: string, sha: string): Promise<MergedPull | undefined> {
     const v = await this.redis.get(`${this.prefix}:merged:${repo}:${sha}`);
-    return v === null ? undefined : Number(v);
+    if (v === null) return undefined;
+    // Written before titles were kept: the number alone.
+    if (/^\d+$/.test(v)) return { number: Number(v) };
+    const pull = JSON.parse(v) as MergedPull;
+    return { number: pull.number, ...(typeof pull.title === "string" ? { title: pull.title } : {}) };
   }
 
   /**

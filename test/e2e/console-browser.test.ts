@@ -17,7 +17,7 @@ import type { PullInfo } from "../support/scenario/scenario.ts";
 
 const SHOTS = fileURLToPath(new URL("../../docs/console/", import.meta.url));
 const HOSTILE_LINE = `<img src=x onerror="document.title=1"><script>document.title=2</script>`;
-const HOSTILE_TITLE = `Network <img src=x onerror="document.title=3">`;
+const HOSTILE_TITLE = `Network <img src=x onerror=alert(1)>"'&`;
 
 const CONFIG = `version: 1
 projects:
@@ -46,6 +46,8 @@ let browser: Browser;
 let gate: string;
 let url: string;
 const contexts: BrowserContext[] = [];
+/** Every alert, confirm or prompt any page opened: a hostile value that ran as script. */
+const dialogs: string[] = [];
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -83,7 +85,10 @@ async function signedIn(login: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   contexts.push(context);
   const page = await context.newPage();
-  page.on("dialog", (d) => assert.fail(`a page opened a dialog: ${d.message()}`));
+  page.on("dialog", (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
   e2e.sim.signInAs(login);
   await page.goto(`${url}/login`);
   await page.waitForURL(`${url}/`);
@@ -113,7 +118,9 @@ test("the console in Chromium: sign-in, visibility, live log, lock release, audi
   pull = await gh.openPullRequest({ repo: "acme/infra", author: "wendy", branch: "net", title: HOSTILE_TITLE, files: { "network/desired.txt": "v2\n" } });
   await started;
   await wendy.goto(`${url}/runs`);
+  await pullTitleShown(wendy, "#runs-running ~ table");
   await wendy.locator("#runs-running ~ table a").first().click();
+  await pullTitleShown(wendy, ".facts");
   await wendy.locator("#log").getByText("planning network").waitFor();
   const log = wendy.locator("#log");
   assert.equal(await log.locator("img, script").count(), 0, "a log line is text, never markup");
@@ -155,6 +162,8 @@ test("the console in Chromium: sign-in, visibility, live log, lock release, audi
   await e2e.idle();
   await wendy.goto(`${url}/`);
   await wendy.locator("td", { hasText: "network" }).first().waitFor();
+  // The merge's title reached the deploy of its commit.
+  await pullTitleShown(wendy, "table");
   await shot(wendy, "environments");
   await wendy.goto(`${url}/runs`);
   await shot(wendy, "runs");
@@ -173,7 +182,16 @@ test("the console in Chromium: sign-in, visibility, live log, lock release, audi
 
   // No hostile value ran anywhere.
   for (const p of [wendy, rita]) assert.match(await p.title(), / · Slipway$/);
+  assert.deepEqual(dialogs, [], "no page opened a dialog");
 });
+
+/** The hostile pull request title next to its number, as text: no element made of it. */
+async function pullTitleShown(page: Page, within: string): Promise<void> {
+  const title = page.locator(`${within} .pull-title`).first();
+  assert.equal(await title.textContent(), HOSTILE_TITLE);
+  assert.equal(await title.locator("*").count(), 0);
+  assert.equal(await page.locator("main img").count(), 0);
+}
 
 /** Resolves when `name` is created in `dir` (the plan step's own signal that it runs). */
 function fileAppears(dir: string, name: string): Promise<void> {

@@ -9,7 +9,12 @@
   var url = log.dataset.stream;
   if (log.dataset.lastId) url += (url.indexOf("?") < 0 ? "?" : "&") + "after=" + encodeURIComponent(log.dataset.lastId);
   var source = new EventSource(url);
+  var running = "Running: new lines appear below as they are printed.";
   function append(text) {
+    if (status && status.dataset.waiting) {
+      delete status.dataset.waiting;
+      status.textContent = running;
+    }
     var line = document.createElement("span");
     line.className = "line";
     line.textContent = text;
@@ -29,6 +34,6 @@
   };
   source.addEventListener("end", function () {
     source.close();
-    if (status) status.textContent = "Complete.";
+    if (status) status.textContent = log.querySelector(".line") ? "Complete." : "Finished without printing a log.";
   });
 })();

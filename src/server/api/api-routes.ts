@@ -11,6 +11,7 @@ import type { AuditFilter } from "../../state/audit-store.ts";
 import type { ReadModel } from "../read-model.ts";
 import { bearerAllowed } from "./auth.ts";
 import { registerRunLogRoute, type RunLogSource } from "./run-log-route.ts";
+import { isUnderway } from "../../queue/run-list.ts";
 import { auditQuery, describeIssues, encodeCursor, deadLettersQuery, environmentsQuery, lockParams, locksQuery, runsQuery } from "./query-schemas.ts";
 
 export const API_PREFIX = "/api/v1";
@@ -117,12 +118,14 @@ export function apiRoutes(deps: ApiDeps): FastifyPluginAsync {
     if (deps.runLogs) {
       const logs = deps.runLogs;
       // A session reads only its repositories' logs; another's is a 404 like a run that never was.
+      // A run that has not printed yet is known by its job, which names the repository.
       api.addHook("preHandler", async (req, reply) => {
         if (!sessions.has(req) || !req.routeOptions.url?.endsWith("/runs/:id/log")) return;
-        const meta = await logs.meta((req.params as { id: string }).id);
-        if (meta && !visible(req, meta.repo)) return reply.code(404).send({ error: "no log for this run" });
+        const id = (req.params as { id: string }).id;
+        const repo = (await logs.meta(id))?.repo ?? (await deps.read.run(id))?.repo;
+        if (repo !== undefined && !visible(req, repo)) return reply.code(404).send({ error: "no log for this run" });
       });
-      registerRunLogRoute(api, logs);
+      registerRunLogRoute(api, logs, (id) => async () => isUnderway(await deps.read.run(id)));
     }
 
     // Intake entries that kept failing to become jobs while Redis answered (SPEC §10).

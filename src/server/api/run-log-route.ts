@@ -12,12 +12,30 @@ const LINES_PER_READ = 500;
 
 export type RunLogSource = RunLogReader & { existing(runIds: string[]): Promise<Set<string>> };
 
-export function registerRunLogRoute(api: FastifyInstance, reader: RunLogReader): void {
+/** Whether a run without a log yet may still print one: its job is queued or running. */
+export type RunUnderway = () => Promise<boolean>;
+
+/** `underwayOf` answers for runs the queues know (ReadModel.run); without it only logs are known. */
+export function registerRunLogRoute(api: FastifyInstance, reader: RunLogReader, underwayOf?: (runId: string) => RunUnderway): void {
   api.get("/runs/:id/log", async (req, reply) => {
     const runId = (req.params as { id: string }).id;
-    if (wantsEventStream(req)) return streamRunLog(req, reply, reader, runId);
-    return sendRunLogText(reply, reader, runId);
+    const underway = underwayOf?.(runId);
+    if (wantsEventStream(req)) return streamRunLog(req, reply, reader, runId, { ...(underway ? { underway } : {}) });
+    return sendRunLogText(reply, reader, runId, underway);
   });
+}
+
+/**
+ * `log`: the run printed; `awaiting`: not yet, but its job is queued or running; `none`: neither.
+ * The queue is asked before the log's meta is read again: a job that has finished wrote its
+ * log's meta before it finished, so a finished job's first line is never missed.
+ */
+async function logPresence(reader: RunLogReader, runId: string, underway?: RunUnderway): Promise<"log" | "awaiting" | "none"> {
+  if (await reader.meta(runId)) return "log";
+  if (!underway) return "none";
+  const going = await underway();
+  if (await reader.meta(runId)) return "log";
+  return going ? "awaiting" : "none";
 }
 
 export function wantsEventStream(req: FastifyRequest): boolean {
@@ -27,16 +45,20 @@ export function wantsEventStream(req: FastifyRequest): boolean {
 /**
  * Streams the log from after `Last-Event-ID` (each event's id is its line's cursor) until the
  * run ends (`event: end`), with a heartbeat comment every HEARTBEAT_MS. A client that goes away
- * stops the read at once. Unknown run: 404; a Last-Event-ID this server never sent: 400.
+ * stops the read at once. A run that has not printed yet (`underway`) streams from its first
+ * line, or ends if it finishes without one. Unknown run: 404; a Last-Event-ID this server never
+ * sent: 400.
  */
 export async function streamRunLog(
   req: FastifyRequest,
   reply: FastifyReply,
   reader: RunLogReader,
   runId: string,
-  heartbeatMs = HEARTBEAT_MS,
+  opts: { heartbeatMs?: number; underway?: RunUnderway } = {},
 ): Promise<FastifyReply> {
-  if (!(await reader.meta(runId))) return reply.code(404).send({ error: "no log for this run" });
+  const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_MS;
+  let presence = await logPresence(reader, runId, opts.underway);
+  if (presence === "none") return reply.code(404).send({ error: "no log for this run" });
   const header = req.headers["last-event-id"];
   let cursor = (Array.isArray(header) ? header[0] : header)?.trim() || undefined;
   let chunk;
@@ -63,7 +85,16 @@ export async function streamRunLog(
       if (chunk.entries.length > 0) {
         await write(res, chunk.entries.map(sseEvent).join(""), gone.signal);
         cursor = chunk.entries.at(-1)!.id;
-      } else if (!chunk.ended) await write(res, ": heartbeat\n\n", gone.signal);
+        presence = "log";
+      } else if (!chunk.ended) {
+        if (presence === "awaiting") presence = await logPresence(reader, runId, opts.underway);
+        // Finished without printing a line: nothing will come.
+        if (presence === "none") {
+          res.end(`event: end\ndata: ${JSON.stringify({ endedAt: null })}\n\n`);
+          return reply;
+        }
+        await write(res, ": heartbeat\n\n", gone.signal);
+      }
       if (chunk.ended) {
         const meta = await reader.meta(runId);
         res.end(`event: end\ndata: ${JSON.stringify({ endedAt: meta?.endedAt ?? null })}\n\n`);
@@ -85,9 +116,9 @@ export async function streamRunLog(
   }
 }
 
-/** The whole log so far (all of it once the run has ended), one line per line. */
-export async function sendRunLogText(reply: FastifyReply, reader: RunLogReader, runId: string): Promise<FastifyReply> {
-  if (!(await reader.meta(runId))) return reply.code(404).send({ error: "no log for this run" });
+/** The whole log so far (all of it once the run has ended), one line per line; empty before its first. */
+export async function sendRunLogText(reply: FastifyReply, reader: RunLogReader, runId: string, underway?: RunUnderway): Promise<FastifyReply> {
+  if ((await logPresence(reader, runId, underway)) === "none") return reply.code(404).send({ error: "no log for this run" });
   const body = Readable.from(
     (async function* () {
       let cursor: string | undefined;

@@ -8,11 +8,14 @@ import type { AuditEvent } from "../../../src/audit/event.ts";
 import { ACCESS_MAX_AGE_MS } from "../../../src/console/access.ts";
 import { RedisRunLogWriter } from "../../../src/logs/run-log-writer.ts";
 import { startGitHubSimulator, type GitHubSimulator } from "../../support/github-simulator/index.ts";
+import { eventsUntil, openSse } from "../../support/sse-client.ts";
 import { API_TOKEN, csrfOf, signIn, startConsole, type TestConsole } from "./console-support.ts";
 
 const SHA = "e".repeat(40);
 const EVIL_LINE = `<script>alert("log")</script><img src=x onerror=alert(2)>`;
 const EVIL_PROJECT = 'net<img src=x onerror="alert(1)">';
+const EVIL_TITLE = `<img src=x onerror=alert(1)>"'&`;
+const EVIL_TITLE_ESCAPED = "&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;";
 let sim: GitHubSimulator;
 let c: TestConsole;
 let alice: string;
@@ -30,6 +33,7 @@ before(async () => {
   await c.deploys.create("acme/app", SHA, {
     sha: SHA,
     pullNumber: 7,
+    pullTitle: EVIL_TITLE,
     projects: [
       { name: EVIL_PROJECT, environment: "staging", dependsOn: [] },
       { name: "web", environment: "production", dependsOn: [] },
@@ -46,8 +50,24 @@ before(async () => {
   await c.audit.append({ kind: "plan", actor: "eve", repo: "acme/secret", pull: 3, via: "comment" });
   await c.queue.add(
     "plan",
-    { kind: "plan", trigger: "autoplan", pull: { repo: { owner: "acme", name: "app", installationId: 1 }, number: 7, headSha: SHA } },
+    { kind: "plan", trigger: "autoplan", pull: { repo: { owner: "acme", name: "app", installationId: 1 }, number: 7, headSha: SHA, title: EVIL_TITLE } },
     { jobId: "plan/acme/app/7/q" },
+  );
+  // Queued, no line printed yet: one of acme/app, one of acme/secret.
+  await c.queue.add(
+    "plan",
+    {
+      kind: "plan",
+      trigger: "command",
+      requestedBy: "alice",
+      pull: { repo: { owner: "acme", name: "app", installationId: 1 }, number: 8, headSha: SHA, title: "Resize the cluster" },
+    },
+    { jobId: "plan/acme/app/8/q" },
+  );
+  await c.queue.add(
+    "plan",
+    { kind: "plan", trigger: "autoplan", pull: { repo: { owner: "acme", name: "secret", installationId: 1 }, number: 5, headSha: SHA, title: "Rotate vault" } },
+    { jobId: "plan/acme/secret/5/q" },
   );
   await c.queue.add(
     "plan",
@@ -139,6 +159,73 @@ describe("what a person sees", () => {
       .map((l) => JSON.parse(l) as AuditEvent);
     assert.ok(ndjson.every((e) => e.repo === "acme/app"));
     assert.equal((await c.app.inject({ method: "GET", url: "/api/v1/locks" })).statusCode, 401);
+  });
+});
+
+describe("pull request titles", () => {
+  test("shown next to the pull request on the environments, runs and run pages, escaped", async () => {
+    for (const url of ["/", "/runs", "/runs/plan%2Facme%2Fapp%2F7%2Fq"]) {
+      const res = await get(url, alice);
+      assert.equal(res.statusCode, 200, url);
+      assert.ok(res.body.includes(`#7</a> <span class="pull-title">${EVIL_TITLE_ESCAPED}</span>`), url);
+      assert.ok(!res.body.includes("<img src=x onerror=alert(1)>"), url);
+    }
+  });
+});
+
+describe("a run before its first line", () => {
+  const queued = "/runs/plan%2Facme%2Fapp%2F8%2Fq";
+
+  test("its page says what it is and that it is queued, and waits for the log", async () => {
+    const page = await get(queued, alice);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<h1>plan · acme\/app #8<\/h1>/);
+    assert.match(page.body, /state-queued">queued/);
+    assert.match(page.body, /Resize the cluster/);
+    assert.match(page.body, /command by alice/);
+    assert.match(page.body, /Queued: the log appears below when the run prints its first line\./);
+    assert.ok(page.body.includes(`data-stream="${queued}/log"`), "the page streams the log");
+  });
+
+  test("its log streams once lines arrive, on the console and on the API", async () => {
+    const base = await c.app.listen({ port: 0, host: "127.0.0.1" });
+    const conn = await openSse(`${base}${queued}/log`, { cookie: alice });
+    try {
+      assert.equal(conn.status, 200);
+      const api = await openSse(`${base}/api/v1/runs/plan%2Facme%2Fapp%2F8%2Fq/log`, { cookie: alice });
+      assert.equal(api.status, 200);
+      api.close();
+      const writer = new RedisRunLogWriter(c.redis, c.prefix, {
+        runId: "plan/acme/app/8/q",
+        repo: "acme/app",
+        pull: 8,
+        kind: "plan",
+        startedAt: new Date().toISOString(),
+      });
+      writer.line("$ sh plan.sh", "network", "plan");
+      await writer.end();
+      const events = await eventsUntil(conn, (e) => e.event === "end");
+      assert.deepEqual(
+        events.filter((e) => e.event === "message").map((e) => JSON.parse(e.data).line),
+        ["$ sh plan.sh"],
+      );
+    } finally {
+      conn.close();
+    }
+  });
+
+  test("another repository's queued run, and a run nothing knows, are 404", async () => {
+    for (const url of [
+      "/runs/plan%2Facme%2Fsecret%2F5%2Fq",
+      "/runs/plan%2Facme%2Fsecret%2F5%2Fq/log",
+      "/api/v1/runs/plan%2Facme%2Fsecret%2F5%2Fq/log",
+      "/runs/plan%2Facme%2Fapp%2F99%2Fnone/log",
+      "/api/v1/runs/plan%2Facme%2Fapp%2F99%2Fnone/log",
+    ]) {
+      const res = await c.app.inject({ method: "GET", url, headers: { cookie: alice, accept: "text/event-stream" } });
+      assert.equal(res.statusCode, 404, url);
+      assert.doesNotMatch(res.body, /vault|Rotate/i, url);
+    }
   });
 });
 

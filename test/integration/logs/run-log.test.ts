@@ -22,7 +22,15 @@ let redis: Redis;
 let waiter: StreamWaiter;
 let reader: RedisRunLogReader;
 
-const meta = (runId: string): RunLogMeta => ({ runId, repo: "acme/infra", pull: 7, sha: "a".repeat(40), kind: "plan", startedAt: new Date().toISOString() });
+const meta = (runId: string): RunLogMeta => ({
+  runId,
+  repo: "acme/infra",
+  pull: 7,
+  pullTitle: "Add a queue",
+  sha: "a".repeat(40),
+  kind: "plan",
+  startedAt: new Date().toISOString(),
+});
 
 async function readAll(runId: string, max = 1000): Promise<RunLogEntry[]> {
   const out: RunLogEntry[] = [];

@@ -4,6 +4,7 @@
 // on its own, as the console mounts it behind its session check.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { Queue } from "bullmq";
 import Fastify, { type FastifyInstance } from "fastify";
 import { Redis } from "ioredis";
 import pino from "pino";
@@ -12,6 +13,8 @@ import { RedisRunLogWriter } from "../../../src/logs/run-log-writer.ts";
 import { StreamWaiter } from "../../../src/logs/stream-waiter.ts";
 import { API_PREFIX, apiRoutes } from "../../../src/server/api/api-routes.ts";
 import { streamRunLog } from "../../../src/server/api/run-log-route.ts";
+import { queueKeyPrefix } from "../../../src/queue/key-scheme.ts";
+import { findRun, isUnderway } from "../../../src/queue/run-list.ts";
 import type { ReadModel } from "../../../src/server/read-model.ts";
 import { eventsUntil, openSse } from "../../support/sse-client.ts";
 import { TEST_REDIS_URL, deleteKeysWithPrefix, uniquePrefix } from "../../support/redis.ts";
@@ -24,6 +27,7 @@ let waiter: StreamWaiter;
 let reader: RedisRunLogReader;
 let app: FastifyInstance;
 let base: string;
+let queue: Queue;
 
 const writerFor = (runId: string) =>
   new RedisRunLogWriter(redis, prefix, { runId, repo: "acme/infra", pull: 3, kind: "plan", startedAt: new Date().toISOString() });
@@ -39,15 +43,22 @@ before(async () => {
   waiter = new StreamWaiter(new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null }), redis);
   reader = new RedisRunLogReader(redis, prefix, waiter);
   app = Fastify();
-  const read = { runs: async () => [] } as unknown as ReadModel;
+  const read = { runs: async () => [], run: async () => undefined } as unknown as ReadModel;
   await app.register(apiRoutes({ read, log: pino({ level: "silent" }), token: TOKEN, runLogs: reader }), { prefix: API_PREFIX });
   // The console's own mount of the same stream (its session check would sit in front).
-  app.get("/console/runs/:id/log", (req, reply) => streamRunLog(req, reply, reader, (req.params as { id: string }).id, 50));
+  app.get("/console/runs/:id/log", (req, reply) => streamRunLog(req, reply, reader, (req.params as { id: string }).id, { heartbeatMs: 50 }));
+  // As the console mounts it for a run the queues know that may not have printed yet.
+  queue = new Queue("plans", { connection: redis, prefix: queueKeyPrefix(prefix) });
+  app.get("/queued/runs/:id/log", (req, reply) => {
+    const id = (req.params as { id: string }).id;
+    return streamRunLog(req, reply, reader, id, { heartbeatMs: 50, underway: async () => isUnderway(await findRun([queue], id)) });
+  });
   base = await app.listen({ port: 0, host: "127.0.0.1" });
 });
 
 after(async () => {
   await app.close();
+  await queue.close();
   waiter.close();
   await deleteKeysWithPrefix(prefix);
   redis.disconnect();
@@ -143,6 +154,34 @@ describe("GET /api/v1/runs/:id/log", () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("content-type"), "text/plain; charset=utf-8");
     assert.equal(await res.text(), Array.from({ length: 3000 }, (_, i) => `line ${i}\n`).join(""));
+  });
+
+  test("a queued run with no line yet streams from its first line; one that leaves the queue without printing ends", async () => {
+    const runId = "plan/acme/infra/10/queued";
+    await queue.add("plan", { kind: "plan", pull: { repo: { owner: "acme", name: "infra" }, number: 10 } }, { jobId: runId });
+    const conn = await openSse(`${base}/queued/runs/${encodeURIComponent(runId)}/log`);
+    assert.equal(conn.status, 200);
+    await eventsUntil(conn, (e) => e.event === "comment");
+    const writer = writerFor(runId);
+    writer.line("first line, after the stream opened");
+    await writer.end();
+    const events = await eventsUntil(conn, (e) => e.event === "end");
+    assert.deepEqual(
+      events.filter((e) => e.event === "message").map((e) => JSON.parse(e.data).line),
+      ["first line, after the stream opened"],
+    );
+
+    const silentId = "plan/acme/infra/11/silent";
+    const job = await queue.add("plan", { kind: "plan" }, { jobId: silentId });
+    const silent = await openSse(`${base}/queued/runs/${encodeURIComponent(silentId)}/log`);
+    assert.equal(silent.status, 200);
+    await eventsUntil(silent, (e) => e.event === "comment");
+    await job.remove();
+    const rest = await eventsUntil(silent, (e) => e.event === "end");
+    assert.equal(rest.filter((e) => e.event === "message").length, 0);
+    assert.equal(await silent.next(), undefined, "the stream closes");
+    const gone = await fetch(`${base}/queued/runs/${encodeURIComponent(silentId)}/log`, { headers: { accept: "text/event-stream" } });
+    assert.equal(gone.status, 404, "no queue and no log knows it any more");
   });
 
   test("an unknown run is a 404, a forged Last-Event-ID a 400, no token a 401", async () => {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { AuditEvent } from "../../../src/audit/event.ts";
 import { environmentRows } from "../../../src/console/environment-rows.ts";
-import { runDuration, runGroups } from "../../../src/console/run-rows.ts";
+import { runDuration, runGroups, triggerText } from "../../../src/console/run-rows.ts";
 import { ShortCache } from "../../../src/console/short-cache.ts";
 
 const SHA = "a".repeat(40);
@@ -94,4 +94,19 @@ test("the short cache loads once for concurrent askers, again after its time, an
   assert.equal(await cache.get("k", load), 2);
   await assert.rejects(cache.get("bad", async () => Promise.reject(new Error("redis down"))));
   assert.equal(await cache.get("bad", load), 3);
+});
+
+test("a run's trigger cell says what started it, who asked and from where", () => {
+  const run = { id: "r", kind: "unlock", state: "completed" as const, queued_at: "2026-11-26T10:00:00.000Z" };
+  assert.equal(triggerText({ ...run, requested_by: "alice", via: "console" }), "by alice via console");
+  assert.equal(triggerText({ ...run, trigger: "command", requested_by: "carol" }), "command by carol");
+  assert.equal(triggerText(run), "–");
+});
+
+test("the applied commit's row carries its pull request's title", () => {
+  const [row] = environmentRows(
+    [{ environment: "staging", state: "success", sha: SHA, pull: 7, pull_title: "Add a queue", projects: [{ name: "net", status: "changes" }] }],
+    [],
+  );
+  assert.equal(row?.pullTitle, "Add a queue");
 });

@@ -116,3 +116,42 @@ test("comments: commands on pull requests and drift issues; never from bots, nev
   const [drift] = intentsFor({ id: "d", name: "issue_comment", payload: onIssue });
   assert.equal(drift?.kind === "comment" && drift.driftProject, "net/core");
 });
+
+test("the pull request's title rides along on every intent that has a pull request", () => {
+  const opened = example("pull_request", "opened");
+  opened.pull_request.title = `<img src=x onerror=alert(1)>"'&`;
+  assert.equal(planIntentFromPullRequest(opened, "d")?.pull.title, `<img src=x onerror=alert(1)>"'&`);
+
+  const closed = example("pull_request", "closed");
+  closed.pull_request.merged = true;
+  closed.pull_request.merge_commit_sha = "a".repeat(40);
+  closed.pull_request.base.ref = closed.repository.default_branch;
+  closed.pull_request.title = "Add a queue";
+  const titles = intentsFor({ id: "d", name: "pull_request", payload: closed }).map((i) => [i.kind, "pullTitle" in i ? i.pullTitle : undefined]);
+  assert.deepEqual(titles, [
+    ["pull_closed", "Add a queue"],
+    ["deploy", "Add a queue"],
+  ]);
+
+  const review = example("pull_request_review", "submitted");
+  review.review.state = "approved";
+  review.pull_request.title = "Resize";
+  const [reviewed] = intentsFor({ id: "d", name: "pull_request_review", payload: review });
+  assert.equal(reviewed?.kind === "review" && reviewed.pullTitle, "Resize");
+
+  const comment = example("issue_comment", "created");
+  comment.issue.pull_request = { url: "x" };
+  comment.issue.title = "Resize";
+  comment.comment.body = "/plan";
+  comment.comment.user = comment.sender = { login: "alice", type: "User" };
+  const [commented] = intentsFor({ id: "d", name: "issue_comment", payload: comment });
+  assert.equal(commented?.kind === "comment" && commented.pullTitle, "Resize");
+});
+
+test("a payload without a title (or an empty one) leaves the field out", () => {
+  const opened = example("pull_request", "opened");
+  delete opened.pull_request.title;
+  assert.equal("title" in planIntentFromPullRequest(opened, "d")!.pull, false);
+  opened.pull_request.title = "";
+  assert.equal("title" in planIntentFromPullRequest(opened, "d")!.pull, false);
+});
