@@ -112,11 +112,16 @@ export async function startSlipway(settings: Settings, app: GitHubAppCredentials
     closers.push(...workerSide.closers);
     drain = workerSide.drain;
   }
-  // Stopped first: a redelivery asked for while this server closes would fail, and is not asked twice.
-  if (settings.redeliveryIntervalMs > 0) closers.unshift(startRedeliverer(shared));
+  // Only a process whose webhook server already listens scans: a redelivery sent while no server
+  // answers fails, and is not asked for twice. Stopped first, as soon as a shutdown begins.
+  const stopRedelivery = settings.redeliveryIntervalMs > 0 && url !== undefined ? startRedeliverer(shared) : async () => {};
+  closers.unshift(stopRedelivery);
   closers.push(...Object.values(queues).map((q) => () => q.close()));
   closers.push(() => metrics.recorder.close());
-  return runningSlipway(shared, url, closers, drain);
+  return runningSlipway(shared, url, closers, async (graceMs) => {
+    await stopRedelivery();
+    return drain(graceMs);
+  });
 }
 
 function runningSlipway(s: Shared, url: string | undefined, closers: Closer[], drain: (graceMs: number) => Promise<boolean>): RunningSlipway {

@@ -19,6 +19,7 @@ import type { Worktree } from "../workspace/workspaces.ts";
 import type { ProjectConfig, RepoConfig } from "../repo-config/schema.ts";
 import { planFilePath, planProject } from "../runner/plan-project.ts";
 import { pullTarget, runDirOf } from "../domain/run-target.ts";
+import { planJobId } from "../queue/jobs.ts";
 import { stoppedForShutdown } from "../queue/shutdown.ts";
 
 export type PlanJobOutcome =
@@ -152,7 +153,7 @@ async function planProjects(run: PlanRun, config: RepoConfig, projects: ProjectC
   const checks = await startPlanChecks(
     gh,
     deps.openChecks,
-    key,
+    planJobId(run.intent),
     pull.headSha,
     projects.map((p) => p.name),
   );
@@ -184,7 +185,7 @@ async function planProjects(run: PlanRun, config: RepoConfig, projects: ProjectC
     results.push(result);
   }
   stopIfShuttingDown();
-  await Promise.all(results.map((r, i) => finishPlanCheck(gh, deps.openChecks, key, checks[i]!, r, pull.headSha)));
+  await Promise.all(results.map((r, i) => finishPlanCheck(gh, deps.openChecks, planJobId(run.intent), checks[i]!, r, pull.headSha)));
   return results;
 }
 
@@ -231,7 +232,7 @@ async function worktreeOrFinishChecks(run: PlanRun, projects: ProjectConfig[], c
         finishPlanCheck(
           run.gh,
           run.deps.openChecks,
-          run.key,
+          planJobId(run.intent),
           checks[i]!,
           { ...supersededResult(p.name, p.dir, p.environment), status: "error", reason },
           run.intent.pull.headSha,

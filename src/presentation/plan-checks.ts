@@ -9,12 +9,14 @@ export function planCheckName(project: string): string {
 }
 
 /**
- * Opens one `in_progress` check per project. Checks an earlier attempt left open (its worker
- * died) are closed first, so the pull request never keeps a check that spins forever.
+ * Opens one `in_progress` check per project. Checks an earlier attempt of the same job left open
+ * (its worker died, or a shutdown put it back) are closed first, so the pull request never keeps
+ * a check that spins forever. `job` keys them: another job planning the same head at the same
+ * time (an autoplan and a `/plan`) keeps its own checks open.
  */
-export async function startPlanChecks(gh: RepoGitHub, open: OpenCheckStore, pull: string, headSha: string, projects: string[]): Promise<number[]> {
+export async function startPlanChecks(gh: RepoGitHub, open: OpenCheckStore, job: string, headSha: string, projects: string[]): Promise<number[]> {
   const names = projects.map(planCheckName);
-  for (const [, id] of await open.leftOpen(pull, headSha, names)) {
+  for (const [, id] of await open.leftOpen(job, headSha, names)) {
     await gh.completeCheckRun(id, "neutral", {
       title: "Interrupted",
       summary: "The worker running this plan stopped; the plan was run again (see the newer check).",
@@ -28,7 +30,7 @@ export async function startPlanChecks(gh: RepoGitHub, open: OpenCheckStore, pull
         status: "in_progress",
         output: { title: "Planning…", summary: `Planning \`${project}\` at ${headSha.slice(0, 7)}.` },
       });
-      await open.opened(pull, headSha, names[i]!, id);
+      await open.opened(job, headSha, names[i]!, id);
       return id;
     }),
   );
@@ -37,14 +39,14 @@ export async function startPlanChecks(gh: RepoGitHub, open: OpenCheckStore, pull
 export async function finishPlanCheck(
   gh: RepoGitHub,
   open: OpenCheckStore,
-  pull: string,
+  job: string,
   checkId: number,
   result: ProjectRunResult,
   headSha: string,
 ): Promise<void> {
   const check = renderPlanCheck(result, { phase: "plan", headSha });
   await gh.completeCheckRun(checkId, check.conclusion as CheckConclusion, { title: check.title, summary: check.summary, text: check.text });
-  await open.completed(pull, headSha, planCheckName(result.project));
+  await open.completed(job, headSha, planCheckName(result.project));
 }
 
 export async function writeConfigCheck(

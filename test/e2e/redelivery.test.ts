@@ -234,7 +234,7 @@ describe("missed webhooks are fetched back", () => {
     assert.deepEqual(sim.violations, []);
   });
 
-  test("two processes sharing Redis: one scans (the lease), each missed delivery is asked for once", async () => {
+  test("two servers sharing Redis: one scans (the lease), each missed delivery is asked for once; a worker-only process never scans", async () => {
     const { port } = await simulatorWithSlipwayDown();
     const gh = sim!.scenario;
     await gh.createRepo({ owner: "acme", name: "pair", fixture: "two-projects" });
@@ -245,13 +245,17 @@ describe("missed webhooks are fetched back", () => {
     const opened = pulls.map((pr) => deliveryOf(pr, "pull_request", "opened"));
     const prefix = uniquePrefix("redeliver-pair");
     prefixes.push(prefix);
-    const [server, worker] = await Promise.all([startSlipway({ port, prefix }), startSlipway({ prefix, role: "worker" })]);
+    // The simulator delivers to the first server's port: it listens before the second starts (in
+    // production both sit behind the App's one webhook URL).
+    const server = await startSlipway({ port, prefix });
+    const [other, worker] = await Promise.all([startSlipway({ prefix }), startSlipway({ prefix, role: "worker" })]);
     await waitFor(() => opened.every((d) => redelivered(d.id).length > 0), { timeoutMs: 60_000, what: "every missed opening redelivered" });
     await scanFinished(prefix);
     await waitIdle({ sim: sim!, prefix });
     for (const d of opened) assert.equal(redelivered(d.id).length, 1, "asked for once, whichever process scanned");
-    const scanners = [server!, worker!].filter((p) => p.logs().includes("this process scans GitHub's webhook delivery log"));
+    const scanners = [server, other, worker].filter((p) => p.logs().includes("this process scans GitHub's webhook delivery log"));
     assert.equal(scanners.length, 1, "one process holds the lease");
+    assert.ok(!scanners.includes(worker), "a process without a webhook server does not scan");
     for (const [i, project] of ["alpha", "beta"].entries()) {
       assert.deepEqual(
         planChecks(pulls[i]!, project).map((c) => c.conclusion),
