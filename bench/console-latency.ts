@@ -2,7 +2,7 @@
 // environments deployed and an audit trail) against GET /healthz, both under 32 concurrent
 // keep-alive connections on one webhook server. Blocks of each alternate, so a burst of other
 // work on this shared machine lands on both sides.
-import { createServer } from "node:net";
+import { freePort } from "../test/support/private-redis.ts";
 import { loadavg } from "node:os";
 import { Redis } from "ioredis";
 import { AuditStore } from "../src/state/audit-store.ts";
@@ -18,14 +18,6 @@ const BLOCK_MS = 1500;
 const BLOCKS = 8;
 const REPOS = 4;
 const GOAL = 3;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function seed(stack: BenchStack): Promise<void> {
   const redis = new Redis(TEST_REDIS_URL);

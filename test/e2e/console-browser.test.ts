@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { watch } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../support/private-redis.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,14 +48,6 @@ let url: string;
 const contexts: BrowserContext[] = [];
 /** Every alert, confirm or prompt any page opened: a hostile value that ran as script. */
 const dialogs: string[] = [];
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 before(async () => {
   gate = await mkdtemp(join(tmpdir(), "slipway-console-gate-"));

@@ -2,8 +2,7 @@
 // script touches keys of one hash tag (src/queue/key-scheme.ts), and listings SCAN every master.
 // Without the tags these fail with CROSSSLOT (or ioredis refuses the pipeline).
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { Cluster } from "ioredis";
+import { describe, test } from "node:test";
 import type { Intent } from "../../src/domain/intent.ts";
 import { RedisLockStore } from "../../src/locks/redis-lock-store.ts";
 import { CancelBus } from "../../src/queue/cancel-bus.ts";
@@ -12,24 +11,10 @@ import { PullHeadStore } from "../../src/state/pull-head-store.ts";
 import { DeployStore } from "../../src/state/deploy-store.ts";
 import { emptyDeltas, MetricStore } from "../../src/state/metric-store.ts";
 import { uniquePrefix } from "../support/redis.ts";
-import { startRedisCluster, type RedisCluster } from "../support/redis-topology.ts";
+import { clusterForTests } from "../support/redis-topology.ts";
 import { runLockStoreContract } from "./locks/lock-store-contract.ts";
 
-let cluster: RedisCluster;
-const connections: Cluster[] = [];
-const connect = () => {
-  const c = cluster.connect();
-  connections.push(c);
-  return c;
-};
-
-before(async () => {
-  cluster = await startRedisCluster(3);
-});
-after(async () => {
-  for (const c of connections) c.disconnect();
-  await cluster?.stop();
-});
+const { connect } = clusterForTests();
 
 // The whole cluster goes when the file ends: nothing to clean per store.
 runLockStoreContract("redis cluster", async () => {

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
+import { after, before } from "node:test";
 import path from "node:path";
 import { Cluster, Redis } from "ioredis";
 import type { HostPort, RedisTarget } from "../../src/settings.ts";
@@ -305,4 +306,28 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
     if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * A 3-master Cluster for one test file: started before its tests and stopped after them, with the
+ * connections `connect()` handed out closed first.
+ */
+export function clusterForTests(): { connect(): Cluster } {
+  let cluster: RedisCluster | undefined;
+  const connections: Cluster[] = [];
+  before(async () => {
+    cluster = await startRedisCluster(3);
+  });
+  after(async () => {
+    for (const c of connections) c.disconnect();
+    await cluster?.stop();
+  });
+  return {
+    connect() {
+      if (!cluster) throw new Error("the cluster starts in before(): connect from a test");
+      const c = cluster.connect();
+      connections.push(c);
+      return c;
+    },
+  };
 }

@@ -1,29 +1,14 @@
 // Run logs on a real 3-master Redis Cluster: a flush's MULTI, the reader's script and the shared
 // waiter's XREAD over several runs' streams all stay in one hash tag, so none fails with CROSSSLOT.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import type { Cluster } from "ioredis";
+import { describe, test } from "node:test";
 import { RedisRunLogReader } from "../../../src/logs/redis-run-log-reader.ts";
 import { RedisRunLogWriter } from "../../../src/logs/run-log-writer.ts";
 import { StreamWaiter } from "../../../src/logs/stream-waiter.ts";
 import { uniquePrefix } from "../../support/redis.ts";
-import { startRedisCluster, type RedisCluster } from "../../support/redis-topology.ts";
+import { clusterForTests } from "../../support/redis-topology.ts";
 
-let cluster: RedisCluster;
-const connections: Cluster[] = [];
-const connect = () => {
-  const c = cluster.connect();
-  connections.push(c);
-  return c;
-};
-
-before(async () => {
-  cluster = await startRedisCluster(3);
-});
-after(async () => {
-  for (const c of connections) c.disconnect();
-  await cluster?.stop();
-});
+const { connect } = clusterForTests();
 
 describe("run logs on a Redis Cluster", { timeout: 60_000 }, () => {
   test("lines written in batches reach readers waiting on several runs, and read back whole", async () => {
