@@ -35,6 +35,8 @@ test("a 429 with Retry-After is waited out, then the same delivery is asked for,
   limitRedeliveries(sim.core, 1, 1);
   scanner = startScanner(sim, prefix, { name: "limited", intervalMs: 60_000 });
   await waitFor(() => missed.every((d) => sim.deliveries.some((a) => a.id === d.id && a.redelivery)), { timeoutMs: 30_000, what: "both redelivered" });
+  // The scanner counts an ask once it has read GitHub's answer, which may come after the redelivery.
+  await waitFor(() => scanner!.counts.length >= missed.length, { timeoutMs: 30_000, what: "both asks counted" });
   await sim.idle();
 
   const asks = sim.calls.filter((c) => c.operationId === "apps/redeliver-webhook-delivery").map((c) => c.status);
