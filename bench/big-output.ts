@@ -1,8 +1,11 @@
 // big_output: a plan printing 50 MB — the peak RSS growth of the worker process that runs it,
 // sampled every 100 ms from /proc. The worker runs apart from the webhook server so the figure is
 // the worker's alone; a small plan runs first so that growth from loading code is not counted.
+import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
+import { Redis } from "ioredis";
+import { TEST_REDIS_URL } from "../test/support/redis.ts";
 import { startBenchStack } from "./lib/bench-stack.ts";
 import { sleep } from "./lib/call-watch.ts";
 import { readRssMb, sampleRss } from "./lib/rss-sampler.ts";
@@ -82,6 +85,8 @@ async function run(): Promise<BenchResult> {
     // The full log Slipway kept on disk: proof that all of the output went through the worker.
     const logFile = path.join(worker.dataDir, "runs", "acme", "infra", `pr-${big.pr.number}`, big.pr.headSha, "big.plan.log");
     const logMb = round(((await stat(logFile).catch(() => undefined))?.size ?? 0) / 2 ** 20, 1);
+    const diskLines = await countLines(logFile);
+    const redisLines = await longestRunLog(stack.prefix);
     return {
       headline: { big_output_rss_mb: growth },
       goals: [{ what: `peak RSS growth of the worker for a ${OUTPUT_MB} MB plan`, target: `≤ ${GOAL_MB} MB`, value: `${growth} MB`, met: growth <= GOAL_MB }],
@@ -94,6 +99,7 @@ async function run(): Promise<BenchResult> {
           ["peak growth", `${growth} MB`],
           ["worker RSS 1 s after the comment", `${round(after, 1)} MB`],
           ["plan output through the worker (its full log on disk)", `${logMb} MB`],
+          ["lines in its log on disk / in the run's log in Redis (what the console shows)", `${diskLines} / ${redisLines}`],
           ["webhook → comment", `${big.seconds.toFixed(1)} s`],
           ["comment size / check conclusion", `${body.length} chars / ${check?.conclusion ?? "none"}`],
         ],
@@ -101,6 +107,8 @@ async function run(): Promise<BenchResult> {
       detail: {
         output_mb: OUTPUT_MB,
         full_log_mb: logMb,
+        disk_log_lines: diskLines,
+        redis_log_lines: redisLines,
         baseline_mb: round(baseline, 1),
         peak_mb: round(peak, 1),
         after_mb: round(after, 1),
@@ -112,6 +120,24 @@ async function run(): Promise<BenchResult> {
     };
   } finally {
     await stack.stop();
+  }
+}
+
+async function countLines(file: string): Promise<number> {
+  let n = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** Lines in the longest run log under the prefix (the big plan's): the writer's `next` counter. */
+async function longestRunLog(prefix: string): Promise<number> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    const keys = await redis.keys(`${prefix}:{runlog}:*:meta`);
+    const counts = await Promise.all(keys.map(async (k) => Number((await redis.hget(k, "next")) ?? 0)));
+    return Math.max(0, ...counts);
+  } finally {
+    redis.disconnect();
   }
 }
 

@@ -109,7 +109,7 @@ async function redisBytes(): Promise<{ plainBytes: number; gzipBytes: number; ta
       redis,
       prefix,
       { runId: "plan/acme/app/1/abc", repo: "acme/app", kind: "plan", startedAt: new Date().toISOString() },
-      { maxQueuedLines: 2_000_000 },
+      { maxQueuedBytes: 256 * 1024 * 1024 },
     );
     const text: string[] = [];
     let bytes = 0;

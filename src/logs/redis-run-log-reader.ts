@@ -4,7 +4,7 @@
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import type { RedisConnection } from "../queue/redis.ts";
-import { batchId, runLogKeys, type RunLogKeys, type StoredLine } from "./run-log-keys.ts";
+import { batchId, parseNdjson, runLogKeys, storedLinesOf, type RunLogKeys, type StoredLine } from "./run-log-keys.ts";
 import type { RunLogChunk, RunLogEntry, RunLogMeta, RunLogReader } from "./run-log.ts";
 import type { StreamWaiter } from "./stream-waiter.ts";
 
@@ -129,11 +129,7 @@ export class RedisRunLogReader implements RunLogReader {
     }
     const data = await this.redis.hgetBuffer(keys.gz, String(index));
     if (!data) return undefined;
-    const text = (await gunzipAsync(data)).toString("utf8");
-    const lines = text
-      .split("\n")
-      .filter((l) => l.length > 0)
-      .map((l) => JSON.parse(l) as StoredLine);
+    const lines = parseNdjson((await gunzipAsync(data)).toString("utf8"));
     this.members.set(cacheKey, lines);
     if (this.members.size > CACHED_MEMBERS) this.members.delete(this.members.keys().next().value!);
     return lines;
@@ -146,16 +142,16 @@ function parseCursor(cursor: string): number {
 }
 
 function firstSeqOf(entries: StreamEntry[]): number | undefined {
-  const e = entries.find(([, f]) => f[0] === "l");
+  const e = entries.find(([, f]) => f[0] !== "end");
   return e ? Number(e[0].split("-")[0]) : undefined;
 }
 
 function linesFrom(entries: StreamEntry[], next: number, max: number): RunLogEntry[] {
   const out: RunLogEntry[] = [];
   for (const [id, fields] of entries) {
-    if (fields[0] !== "l") continue;
+    if (fields[0] === "end") continue;
     const first = Number(id.split("-")[0]);
-    const lines = JSON.parse(fields[1]!) as StoredLine[];
+    const lines = storedLinesOf(fields);
     for (let i = Math.max(0, next - first); i < lines.length && out.length < max; i++) out.push(entry(first + i, lines[i]!));
     if (out.length >= max) break;
   }

@@ -2,14 +2,16 @@
 //
 // - `…:meta`  hash: repo, pull, pullTitle, sha, kind, startedAt, endedAt, and the writer's counters
 //             (`next`: lines written; `archived`: lines already in `gz`; `members`: gz members).
-// - `…:lines` stream: the live tail. One entry per flushed batch, id `${firstSeq}-1`, so a
-//             line's sequence number finds its entry without a lookup; an end marker is the
-//             entry `${lineCount}-0` with the field `end`.
+// - `…:lines` stream: the live tail. One entry per batch of lines, id `${firstSeq}-1`, so a
+//             line's sequence number finds its entry without a lookup; its field `n` holds the
+//             lines as NDJSON. An end marker is the entry `${lineCount}-0` with the field `end`.
 // - `…:gz`    hash: the whole log, gzip members of ~256 KiB of lines each: field `${i}` is
 //             member i (gzip of NDJSON lines), field `s${i}` the sequence number of its first
 //             line. Hash fields make a retried write idempotent, which a list push would not be.
-// Stream entries whose lines are all archived in `gz` are trimmed (XADD MINID), so Redis holds
-// the log compressed plus at most one member's worth of plain tail.
+// Stream entries whose lines are all archived in `gz` are trimmed (XTRIM MINID, in the same MULTI
+// that raises `archived`), so Redis holds the log compressed plus about one member's worth of
+// plain tail. A gz member counts once `members` covers it; stream entries may land before the
+// meta that counts them (readers go by the entries).
 
 /** As long as the plan the run made is kept (src/state/plan-file-store.ts). */
 export { PLAN_FILE_TTL_SECONDS as RUN_LOG_TTL_SECONDS } from "../state/plan-file-store.ts";
@@ -44,3 +46,22 @@ export function endId(lineCount: number): string {
 
 /** One line as stored: text, then project and phase when known. */
 export type StoredLine = [text: string, project?: string, phase?: string];
+
+/** The stream field holding a batch's lines, one JSON array (a StoredLine) per line. */
+export const NDJSON_FIELD = "n";
+
+/**
+ * The lines of one stream entry: none for an end marker. Entries written before the lines were
+ * NDJSON hold one JSON array of them in the field `l`.
+ */
+export function storedLinesOf(fields: string[]): StoredLine[] {
+  if (fields[0] === NDJSON_FIELD) return parseNdjson(fields[1]!);
+  if (fields[0] === "l") return JSON.parse(fields[1]!) as StoredLine[];
+  return [];
+}
+
+export function parseNdjson(text: string): StoredLine[] {
+  const out: StoredLine[] = [];
+  for (const line of text.split("\n")) if (line.length > 0) out.push(JSON.parse(line) as StoredLine);
+  return out;
+}

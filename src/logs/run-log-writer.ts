@@ -1,20 +1,38 @@
 // Writes one run's redacted lines to Redis (layout: run-log-keys.ts) as the steps print them.
-// Lines are queued in memory and flushed every ~50 ms as one MULTI (one round trip per batch,
-// not per line). Redis trouble never reaches the step: the queue is bounded, a line that does not
-// fit is dropped and counted, and the log says so where it happened. Nothing here throws.
-import { promisify } from "node:util";
-import { gzip } from "node:zlib";
+// Lines are queued as bytes (line-batch-queue.ts) and flushed every ~50 ms: one round trip per
+// flush, not per line (a flood goes in rounds of ~1 MiB). Redis trouble never
+// reaches the step: the queue is bounded, a line that does not fit is dropped and counted, and
+// the log says so where it happened. Nothing here throws.
 import type { RedisConnection } from "../queue/redis.ts";
 import type { Logger } from "pino";
-import { batchId, endId, MAX_BATCH_LINES, RUN_LOG_TTL_SECONDS, runLogKeys, type RunLogKeys, type StoredLine } from "./run-log-keys.ts";
+import { LogArchive, type ArchiveMember, type ArchiveState } from "./log-archive.ts";
+import { LineBatchQueue, type LineBatch } from "./line-batch-queue.ts";
+import {
+  batchId,
+  endId,
+  MAX_BATCH_LINES,
+  NDJSON_FIELD,
+  RUN_LOG_TTL_SECONDS,
+  runLogKeys,
+  storedLinesOf,
+  type RunLogKeys,
+  type StoredLine,
+} from "./run-log-keys.ts";
 import type { RunLogMeta } from "./run-log.ts";
 
-const gzipAsync = promisify(gzip);
+/** Bytes of lines per round trip at most: a flood is sent in several. */
+const ROUND_TRIP_BYTES = 1024 * 1024;
+/**
+ * Bytes per batch, so per XADD. Sent one command each rather than in one MULTI: ioredis builds a
+ * MULTI's text as one string, and a string of over 128 KiB alive at a young collection moves at
+ * once to the old generation, which grew the worker by tens of MB under a flood.
+ */
+const BATCH_BUFFER_BYTES = 32 * 1024;
 
 export interface RunLogWriterOptions {
   flushMs?: number;
-  /** Lines waiting for Redis at most; more are dropped (and counted in the log). */
-  maxQueuedLines?: number;
+  /** Bytes of lines (as stored) waiting for Redis at most; more are dropped (and counted in the log). */
+  maxQueuedBytes?: number;
   /** Plain bytes of lines per gzip member of the whole log. */
   memberBytes?: number;
   /** How long `end()` keeps trying to deliver what is queued. */
@@ -34,9 +52,17 @@ export interface RunLogSink {
   readonly url?: string;
 }
 
-interface Batch {
+/**
+ * One round trip, prepared once and retried as it is until Redis takes it, so that its sequence
+ * numbers and members hold: batches starting at line `firstSeq`, the gzip members they complete,
+ * the counters after it, and whether it ends the log.
+ */
+interface RoundTrip {
   firstSeq: number;
-  lines: StoredLine[];
+  batches: LineBatch[];
+  members: ArchiveMember[];
+  after: ArchiveState;
+  end: boolean;
 }
 
 export class RedisRunLogWriter implements RunLogSink {
@@ -47,13 +73,12 @@ export class RedisRunLogWriter implements RunLogSink {
 
   private readonly keys: RunLogKeys;
   private readonly flushMs: number;
-  private readonly maxQueued: number;
-  private readonly memberBytes: number;
   private readonly endTimeoutMs: number;
   private readonly ttl: number;
-  private readonly queue: StoredLine[] = [];
-  /** A batch a failed round trip left: retried as it was, so its sequence numbers hold. */
-  private pending: Batch | undefined;
+  private readonly queue: LineBatchQueue;
+  private readonly archive: LogArchive;
+  /** The round trip a failure left, retried before anything else. */
+  private pending: RoundTrip | undefined;
   private dropping = 0;
   private timer: NodeJS.Timeout | undefined;
   private lastFlushAt = 0;
@@ -63,14 +88,8 @@ export class RedisRunLogWriter implements RunLogSink {
   private started = false;
   private endWritten = false;
   private marker = true;
-  // Counters as stored in meta, loaded once (a retried run continues its earlier attempt's log).
+  /** A retried run continues its earlier attempt's log: its counters are loaded once. */
   private loaded = false;
-  private next = 0;
-  private archived = 0;
-  private members = 0;
-  /** NDJSON of lines after `archived`, for the next gzip member. */
-  private unarchived: string[] = [];
-  private unarchivedBytes = 0;
 
   constructor(
     private readonly redis: RedisConnection,
@@ -81,10 +100,10 @@ export class RedisRunLogWriter implements RunLogSink {
     this.keys = runLogKeys(prefix, meta.runId);
     this.url = opts.url;
     this.flushMs = opts.flushMs ?? 50;
-    this.maxQueued = opts.maxQueuedLines ?? 20_000;
-    this.memberBytes = opts.memberBytes ?? 256 * 1024;
     this.endTimeoutMs = opts.endTimeoutMs ?? 3000;
     this.ttl = opts.ttlSeconds ?? RUN_LOG_TTL_SECONDS;
+    this.queue = new LineBatchQueue({ maxLines: MAX_BATCH_LINES, batchBytes: BATCH_BUFFER_BYTES, maxBytes: opts.maxQueuedBytes ?? 8 * 1024 * 1024 });
+    this.archive = new LogArchive(opts.memberBytes ?? 256 * 1024);
   }
 
   line(text: string, project?: string, phase?: string): void {
@@ -92,25 +111,23 @@ export class RedisRunLogWriter implements RunLogSink {
     if (!this.started) {
       this.started = true;
       const attempt = this.opts.attempt ?? 1;
-      if (attempt > 1) this.queue.push([`slipway: attempt ${attempt} of this run`]);
+      if (attempt > 1) this.note(`slipway: attempt ${attempt} of this run`);
     }
-    if (this.queue.length >= this.maxQueued) {
+    // Once dropping, lines are kept again only when half the queue is free: the note says how
+    // many went, once per gap rather than once per line.
+    if (this.dropping > 0 && this.queue.bytes <= this.queue.maxBytes / 2) this.noteDropped();
+    if (this.dropping > 0 || !this.queue.push(JSON.stringify(stored(text, project, phase)))) {
       this.dropping++;
       this.droppedLines++;
       return;
     }
-    if (this.dropping > 0) {
-      this.queue.push([`slipway: ${this.dropping} lines dropped here: Redis did not keep up`]);
-      this.dropping = 0;
-    }
-    this.queue.push(stored(text, project, phase));
     this.schedule();
   }
 
   /** Delivers what is queued now, without waiting for the timer (stops at the first failure). */
   async flush(): Promise<void> {
     do await this.flushOnce(false);
-    while ((this.queue.length > 0 || this.pending) && this.failures === 0);
+    while ((this.queue.lines > 0 || this.pending) && this.failures === 0);
   }
 
   /**
@@ -124,22 +141,30 @@ export class RedisRunLogWriter implements RunLogSink {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.started) return;
-    if (this.dropping > 0) this.queue.push([`slipway: ${this.dropping} lines dropped here: Redis did not keep up`]);
+    if (this.dropping > 0) this.noteDropped();
     const deadline = Date.now() + this.endTimeoutMs;
     while (Date.now() < deadline) {
       // A flush already under way (not the final one) is awaited first, then the final one runs.
       await this.flushOnce(true);
-      if (this.endWritten || (!this.marker && !this.pending && this.queue.length === 0)) return;
+      if (this.endWritten || (!this.marker && !this.pending && this.queue.lines === 0)) return;
       if (this.failures > 0) await new Promise((r) => setTimeout(r, Math.min(200, Math.max(0, deadline - Date.now()))));
     }
-    this.opts.log?.warn(
-      { run: this.meta.runId, lost: this.queue.length + (this.pending?.lines.length ?? 0) },
-      "run log: Redis unavailable, its end was not written",
-    );
+    const lost = this.queue.lines + (this.pending?.batches.reduce((n, b) => n + b.lines, 0) ?? 0);
+    this.opts.log?.warn({ run: this.meta.runId, lost }, "run log: Redis unavailable, its end was not written");
+  }
+
+  /** A line of Slipway's own about the log: kept even when the queue is full. */
+  private note(text: string): void {
+    this.queue.push(JSON.stringify(stored(text)), true);
+  }
+
+  private noteDropped(): void {
+    this.note(`slipway: ${this.dropping} lines dropped here: Redis did not keep up`);
+    this.dropping = 0;
   }
 
   /**
-   * At most one round trip per `flushMs`: a line after a quiet spell goes out at once (on the next
+   * At most one flush per `flushMs`: a line after a quiet spell goes out at once (on the next
    * turn of the event loop, with whatever else the same chunk of output held); lines that come
    * sooner wait for the rest of the interval and go together.
    */
@@ -150,7 +175,7 @@ export class RedisRunLogWriter implements RunLogSink {
       this.timer = undefined;
       this.lastFlushAt = Date.now();
       void this.flushOnce(false).then(() => {
-        if (this.queue.length > 0 || this.pending) this.schedule();
+        if (this.queue.lines > 0 || this.pending) this.schedule();
       });
     }, wait);
     this.timer.unref();
@@ -161,79 +186,93 @@ export class RedisRunLogWriter implements RunLogSink {
     return this.flushing;
   }
 
+  /** Round trips until the queue is empty (and, when `final`, the end is written). */
   private async deliver(final: boolean): Promise<void> {
     try {
       if (!this.loaded) await this.load();
       for (;;) {
-        if (!this.pending && this.queue.length > 0) this.pending = { firstSeq: this.next, lines: this.queue.splice(0, MAX_BATCH_LINES) };
-        const last = final && this.marker && this.queue.length === 0;
-        if (!this.pending && !last) return;
-        await this.send(this.pending, last);
+        this.pending ??= await this.prepare(final);
+        if (!this.pending) return;
+        await this.send(this.pending);
+        this.queue.release(this.pending.batches);
+        this.pending = undefined;
         this.failures = 0;
-        if (last) return;
       }
     } catch (err) {
       if (this.failures++ === 0) this.opts.log?.warn({ run: this.meta.runId, err: (err as Error).message }, "run log: could not write to Redis; retrying");
     }
   }
 
-  /** One round trip: the batch, a gzip member when enough is unarchived, meta, expiries. */
-  private async send(batch: Batch | undefined, last: boolean): Promise<void> {
-    const lines = batch?.lines.map((l) => JSON.stringify(l)) ?? [];
-    const bytes = lines.reduce((n, l) => n + l.length + 1, 0);
-    const archiveNow = last ? this.unarchived.length + lines.length > 0 : this.unarchivedBytes + bytes >= this.memberBytes;
-    const member = archiveNow ? await gzipAsync(`${[...this.unarchived, ...lines].join("\n")}\n`) : undefined;
-    const nextSeq = batch ? batch.firstSeq + batch.lines.length : this.next;
+  /** The next round trip: queued batches, or the end of the log once they are all sent. */
+  private async prepare(final: boolean): Promise<RoundTrip | undefined> {
+    const firstSeq = this.archive.counters.next;
+    if (this.queue.lines > 0) {
+      const batches = this.queue.take(ROUND_TRIP_BYTES);
+      const members = await this.archive.add(batches);
+      return { firstSeq, batches, members, after: this.archive.counters, end: false };
+    }
+    if (!final || !this.marker || this.endWritten) return undefined;
+    const members = await this.archive.finish();
+    return { firstSeq, batches: [], members, after: this.archive.counters, end: true };
+  }
+
+  /**
+   * In order on one connection: the members with their expiry (binary, so apart); the batches,
+   * one XADD each (see ROUND_TRIP_BYTES); then the trim, meta, end and expiries in one MULTI,
+   * which makes the members and lines count. Every write may be repeated: a retried trip writes
+   * the same member fields and stream ids again.
+   */
+  private async send(trip: RoundTrip): Promise<void> {
+    const writes: Promise<unknown>[] = [];
+    if (trip.members.length > 0) {
+      const g = this.redis.multi();
+      for (const member of trip.members) g.hset(this.keys.gz, String(member.index), member.data, `s${member.index}`, String(member.start));
+      writes.push(execAll(g.expire(this.keys.gz, this.ttl)));
+    }
+    let seq = trip.firstSeq;
+    for (const batch of trip.batches) {
+      writes.push(this.redis.xadd(this.keys.lines, batchId(seq), NDJSON_FIELD, batch.bytes).catch(unlessWritten));
+      seq += batch.lines;
+    }
     const m = this.redis.multi();
     if (this.flushes === 0)
       m.hset(this.keys.meta, metaFields(this.meta)).hsetnx(this.keys.meta, "startedAt", this.meta.startedAt).hdel(this.keys.meta, "endedAt");
-    // Entries whose lines are all in an earlier gzip member go: the tail is one member's worth.
-    if (batch) m.xadd(this.keys.lines, "MINID", "~", `${this.archived}-0`, batchId(batch.firstSeq), "l", `[${lines.join(",")}]`);
-    if (member) m.hset(this.keys.gz, String(this.members), member, `s${this.members}`, String(this.archived));
-    const archived = member ? nextSeq : this.archived;
-    const members = member ? this.members + 1 : this.members;
-    m.hset(this.keys.meta, { next: nextSeq, archived, members });
-    if (last) m.xadd(this.keys.lines, endId(nextSeq), "end", new Date().toISOString()).hset(this.keys.meta, "endedAt", new Date().toISOString());
+    // Entries whose lines are all in a gzip member go: the tail is at most one member's worth.
+    if (trip.members.length > 0) m.xtrim(this.keys.lines, "MINID", "~", `${trip.after.archived}-0`);
+    m.hset(this.keys.meta, { next: trip.after.next, archived: trip.after.archived, members: trip.after.members });
+    if (trip.end) m.xadd(this.keys.lines, endId(trip.after.next), "end", new Date().toISOString()).hset(this.keys.meta, "endedAt", new Date().toISOString());
     for (const key of [this.keys.meta, this.keys.lines, this.keys.gz]) m.expire(key, this.ttl);
-    const results = await m.exec();
-    for (const [err] of results ?? []) {
-      // A retry of a round trip whose answer was lost: that entry is already there.
-      if (err && !/equal or smaller/.test(err.message)) throw err;
-    }
+    writes.push(execAll(m));
+    // All settle before the trip counts as failed, so a retry never overtakes a write still going.
+    const results = await Promise.allSettled(writes);
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
     this.flushes++;
-    this.pending = undefined;
-    if (last) this.endWritten = true;
-    this.next = nextSeq;
-    if (member) {
-      this.archived = archived;
-      this.members = members;
-      this.unarchived = [];
-      this.unarchivedBytes = 0;
-    } else {
-      this.unarchived.push(...lines);
-      this.unarchivedBytes += bytes;
-    }
+    if (trip.end) this.endWritten = true;
   }
 
   /** Counters of an earlier attempt, and its lines not yet archived (it may have died). */
   private async load(): Promise<void> {
     const [next, archived, members] = await this.redis.hmget(this.keys.meta, "next", "archived", "members");
-    this.next = Number(next ?? 0);
-    this.archived = Number(archived ?? 0);
-    this.members = Number(members ?? 0);
-    if (this.next > this.archived) {
-      const entries = await this.redis.xrange(this.keys.lines, `${this.archived}-0`, "+");
-      for (const [, fields] of entries) {
-        if (fields[0] !== "l") continue;
-        for (const l of JSON.parse(fields[1]!) as StoredLine[]) {
-          const json = JSON.stringify(l);
-          this.unarchived.push(json);
-          this.unarchivedBytes += json.length + 1;
-        }
+    const state = { next: Number(next ?? 0), archived: Number(archived ?? 0), members: Number(members ?? 0) };
+    let unarchived = "";
+    if (state.next > state.archived) {
+      for (const [, fields] of await this.redis.xrange(this.keys.lines, `${state.archived}-0`, "+")) {
+        for (const line of storedLinesOf(fields)) unarchived += `${JSON.stringify(line)}\n`;
       }
     }
+    this.archive.resume(state, Buffer.from(unarchived));
     this.loaded = true;
   }
+}
+
+async function execAll(m: ReturnType<RedisConnection["multi"]>): Promise<void> {
+  for (const [err] of (await m.exec()) ?? []) if (err) unlessWritten(err);
+}
+
+/** A retry of a trip whose answer was lost finds its stream entries there already: not an error. */
+function unlessWritten(err: Error): void {
+  if (!/equal or smaller/.test(err.message)) throw err;
 }
 
 function stored(text: string, project?: string, phase?: string): StoredLine {
