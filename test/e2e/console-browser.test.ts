@@ -120,10 +120,12 @@ test("the console in Chromium: sign-in, visibility, live log, lock release, audi
   await writeFile(join(gate, "first"), "");
   await log.getByText("second line, after the first gate").waitFor();
   assert.match((await wendy.textContent("#log-status")) ?? "", /Running/);
+  assert.equal(await wendy.textContent("#run-state"), "running");
   assert.doesNotMatch((await log.textContent()) ?? "", /create network/, "the step has not printed its last line yet");
   await writeFile(join(gate, "second"), "");
   await log.getByText("+ create network").waitFor();
   await wendy.locator("#log-status", { hasText: "Complete." }).waitFor();
+  assert.equal(await wendy.textContent("#run-state"), "finished", "the state label follows the log's end");
   // The stream started after the lines the page was rendered with: none of them twice.
   assert.equal(((await log.textContent()) ?? "").split("planning network").length - 1, 1);
   await e2e.idle();
