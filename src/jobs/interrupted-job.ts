@@ -1,6 +1,7 @@
 // An apply or deploy whose worker died mid-way (BullMQ found its job stalled). It is never run
-// again on its own — the world may be half-changed — so it is reported where people look, the
-// project stays locked, and a human decides: `/apply` (again) or `/unlock`.
+// again on its own — the world may be half-changed — so it is reported where people look (a
+// direct push's deploy: on its release issue), the project stays locked (when a pull request can
+// hold it), and a human decides: `/apply` (again) or `/unlock`.
 import { deploymentUpdates, INTERRUPTED, type DeployState } from "../domain/deploy-state.ts";
 import type { ApplyIntent, DeployIntent, DriftIntent, MergeGroupIntent, WorldIntent } from "../domain/intent.ts";
 import type { RepoGitHub } from "../github/port.ts";
@@ -109,7 +110,9 @@ async function deployInterrupted(intent: DeployIntent, deps: InterruptedDeps): P
     }
   }
   await writeDeployComment(gh, deps.sticky, after);
-  if (after.pullNumber === undefined) await tellReleaseIssue(gh, deps, after);
+  // Told once: a second report of the same death (nothing newly interrupted) adds no comment.
+  const newly = Object.values(after.environments).some((e) => e.interrupted && !before.environments[e.name]?.interrupted);
+  if (after.pullNumber === undefined && newly) await tellReleaseIssue(gh, deps, after);
   deps.log.warn({ delivery: intent.deliveryId, repo: repoName, sha: intent.sha, projects: after.inFlight }, "deploy interrupted");
 }
 
