@@ -82,6 +82,14 @@ export const NO_ENVIRONMENT = "";
 
 export const INTERRUPTED = "interrupted, not re-run automatically";
 
+/**
+ * Where a waiting environment is released: a merge's pull request, or — a direct push has none —
+ * the release issue Slipway opens for its commit (jobs/release-issue.ts).
+ */
+export function whereToRelease(directPush: boolean): string {
+  return directPush ? "on the release issue of this commit" : "on the merged pull request";
+}
+
 export function succeeded(result: ProjectRunResult): boolean {
   return result.status === "changes" || result.status === "no_changes";
 }
@@ -146,17 +154,18 @@ function planChanged(s: DeployState, project: string, held: HeldPlan): DeploySta
   env.state = "waiting";
   delete env.interrupted;
   const name = env.name || "this deploy";
-  env.reason = `the plan of ${project} changed since it was approved: an approver comments \`/apply ${name}\` on the merged pull request to apply the plan shown`;
+  env.reason = `the plan of ${project} changed since it was approved: an approver comments \`/apply ${name}\` ${whereToRelease(s.pullNumber === undefined)} to apply the plan shown`;
   return s;
 }
 
 function interrupted(s: DeployState): DeployState {
   const applying = (s.inFlight ?? []).join(", ");
+  const where = whereToRelease(s.pullNumber === undefined);
   for (const env of Object.values(s.environments)) {
     if (env.state !== "in_progress") continue;
     env.state = "waiting";
     env.interrupted = true;
-    env.reason = `${env.name} was ${INTERRUPTED}${applying ? ` while applying ${applying}` : ""}: an approver comments \`/apply ${env.name}\` on the merged pull request to run it again`;
+    env.reason = `${env.name} was ${INTERRUPTED}${applying ? ` while applying ${applying}` : ""}: an approver comments \`/apply ${env.name}\` ${where} to run it again`;
   }
   return s;
 }

@@ -1,11 +1,15 @@
 // An apply or deploy whose worker died mid-way (BullMQ found its job stalled). It is never run
-// again on its own — the world may be half-changed — so it is reported where people look, the
-// project stays locked, and a human decides: `/apply` (again) or `/unlock`.
-import { deploymentUpdates, INTERRUPTED } from "../domain/deploy-state.ts";
+// again on its own — the world may be half-changed — so it is reported where people look (a
+// direct push's deploy: on its release issue), the project stays locked (when a pull request can
+// hold it), and a human decides: `/apply` (again) or `/unlock`.
+import { deploymentUpdates, INTERRUPTED, type DeployState } from "../domain/deploy-state.ts";
 import type { ApplyIntent, DeployIntent, DriftIntent, MergeGroupIntent, WorldIntent } from "../domain/intent.ts";
+import type { RepoGitHub } from "../github/port.ts";
 import { writeDeployComment } from "../presentation/deploy-comment.ts";
 import { DRIFT_LABEL, driftIssueTitle, driftMarker, renderRepairInterrupted } from "../presentation/render/drift-issue.ts";
+import { renderReleaseIssueInterrupted } from "../presentation/render/release-issue.ts";
 import type { JobDeps } from "./deps.ts";
+import { syncReleaseIssue } from "./release-issue.ts";
 
 type InterruptedDeps = Pick<JobDeps, "github" | "deploys" | "locks" | "sticky" | "audit" | "log" | "driftRepairs">;
 
@@ -106,5 +110,23 @@ async function deployInterrupted(intent: DeployIntent, deps: InterruptedDeps): P
     }
   }
   await writeDeployComment(gh, deps.sticky, after);
+  // Told once: a second report of the same death (nothing newly interrupted) adds no comment.
+  const newly = Object.values(after.environments).some((e) => e.interrupted && !before.environments[e.name]?.interrupted);
+  if (after.pullNumber === undefined && newly) await tellReleaseIssue(gh, deps, after);
   deps.log.warn({ delivery: intent.deliveryId, repo: repoName, sha: intent.sha, projects: after.inFlight }, "deploy interrupted");
+}
+
+/**
+ * A direct push has no pull request to tell: its release issue says it instead, and takes the
+ * `/apply <environment>` that runs it again — the issue open already (another environment
+ * waited), or opened now. An issue closed because a newer commit took over is left closed: the
+ * older commit is never applied over it.
+ */
+async function tellReleaseIssue(gh: RepoGitHub, deps: InterruptedDeps, state: DeployState): Promise<void> {
+  if (state.releaseIssue !== undefined && !state.releaseIssueClosed) {
+    await gh.createComment(state.releaseIssue, renderReleaseIssueInterrupted(state));
+    return;
+  }
+  const repoName = `${gh.repo.owner}/${gh.repo.name}`;
+  await syncReleaseIssue(gh, state, async (event) => (await deps.deploys.apply(repoName, state.sha, event)).after);
 }

@@ -2,6 +2,7 @@
 // Pure. An environment waits when it is `manual`, or when the merge reached the default branch
 // without the approvals it requires (an admin bypassed branch protection, a direct push):
 // then it waits as if manual, and says why.
+import { whereToRelease } from "../domain/deploy-state.ts";
 import type { EnvironmentGate } from "./approvers.ts";
 
 export type StartState = { state: "queued" } | { state: "waiting"; reason: string };
@@ -15,9 +16,7 @@ export function startStates(
   const out: Record<string, StartState> = {};
   for (const name of environments) {
     const g = gate(name);
-    // A direct push has no pull request: its release issue takes the command (jobs/release-issue.ts).
-    const where = missingAtMerge === null ? "on the release issue of this commit" : "on the merged pull request";
-    const release = `an approver comments \`/apply ${name}\` ${where}`;
+    const release = `an approver comments \`/apply ${name}\` ${whereToRelease(missingAtMerge === null)}`;
     if (g.approvals > 0 && (missingAtMerge === null || (missingAtMerge.get(name) ?? g.approvals) > 0)) {
       const how = missingAtMerge === null ? "pushed straight to the default branch" : "merged without the approvals it requires";
       out[name] = { state: "waiting", reason: `${name} was ${how}: waiting until ${release}` };

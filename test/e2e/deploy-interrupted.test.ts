@@ -1,5 +1,6 @@
 // A worker killed in the middle of an apply: the deployment is marked interrupted, the apply is
-// never re-run on its own, the project stays locked, and `/apply <environment>` runs it again.
+// never re-run on its own, the project stays locked, and `/apply <environment>` runs it again —
+// on the merged pull request, or on the release issue of a direct push.
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -247,5 +248,94 @@ drift:
       await applies.close();
       redis.disconnect();
     }
+  });
+
+  test("a direct push's deploy cut short opens its release issue, where `/apply <environment>` runs it again", async () => {
+    const gh = sim!.scenario;
+    // Two workers alive again: one to kill, one to notice.
+    processes.push(await startSlipwayProcess(app, { role: "worker", prefix, env, concurrency: 1 }));
+    await gh.createRepo({ owner: "acme", name: "killed-push", fixture: "deploy-repo" });
+    const repo = "acme/killed-push";
+    // Staging needs no approval: a push applies it at once. (Differs from the world the tests before left.)
+    const { after: sha } = await gh.pushToDefaultBranch(repo, { "staging/desired.txt": "SLOW, pushed\n" });
+    const staging = () => gh.deployments(repo).find((d) => d.environment === "staging" && d.sha === sha);
+    await waitFor(() => staging() && gh.deploymentStatuses(repo, staging()!.id).some((s) => s.state === "in_progress"), {
+      timeoutMs: 30_000,
+      what: "the apply of the push to start",
+    });
+    const { running, step } = await waitFor(
+      async () => {
+        for (const w of processes.slice(1)) {
+          const step = (await descendantsOf(w.pid)).find((p) => /apply\.sh/.test(p.cmd));
+          if (step) return { running: w, step };
+        }
+        return null;
+      },
+      { timeoutMs: 30_000, what: "a worker running the push's apply step" },
+    );
+    orphanGroup = step.pgid;
+    process.kill(running.pid, "SIGKILL");
+
+    // No pull request to tell: the release issue of the commit says it, and where to act.
+    const issue = await waitFor(() => gh.issues(repo, { labels: ["release"], state: "open" })[0], { timeoutMs: 30_000, what: "the release issue" });
+    assert.equal(issue.title, `Deploy of ${sha.slice(0, 7)} to staging waits for release`);
+    assert.match(
+      String(issue.body),
+      /staging was interrupted, not re-run automatically while applying staging: an approver comments `\/apply staging` on the release issue of this commit to run it again/,
+    );
+    assert.match(String(issue.body), /the world may be half-changed/);
+    assert.doesNotMatch(String(issue.body), /merged pull request/);
+    assert.equal(gh.deploymentStatuses(repo, staging()!.id).at(-1)?.state, "error");
+
+    await waitFor(async () => (await liveInGroup(step.pgid)).length === 0, { timeoutMs: 30_000, intervalMs: 250, what: "the orphaned apply step to end" });
+    orphanGroup = undefined;
+    await waitIdle({ sim: sim!, prefix });
+    assert.ok((await appliesOf(sha)).length <= 1, "never re-run automatically");
+
+    // Released there by a human, under the rules of any release: it runs again, and the issue closes.
+    await gh.comment({ repo, number: Number(issue.number) }, "carol", "/apply staging");
+    await waitFor(() => gh.deploymentStatuses(repo, staging()!.id).at(-1)?.state === "success", {
+      timeoutMs: 60_000,
+      what: "the deployment success after the re-run",
+    });
+    assert.equal(await readFile(path.join(world, "staging.txt"), "utf8"), "SLOW, pushed\n", "the world matches main");
+    await waitFor(() => gh.issues(repo, { labels: ["release"], state: "closed" }).length === 1, { timeoutMs: 30_000, what: "the release issue closed" });
+    assert.ok((await appliesOf(sha)).length <= 2, "at most the interrupted apply and the one a human asked for");
+  });
+
+  test("a direct push's deploy cut short while its release issue is open is told there, in a comment", async () => {
+    const gh = sim!.scenario;
+    processes.push(await startSlipwayProcess(app, { role: "worker", prefix, env, concurrency: 1 }));
+    await gh.createRepo({ owner: "acme", name: "killed-push-waiting", fixture: "deploy-repo" });
+    const repo = "acme/killed-push-waiting";
+    // Production needs an approval, so the issue opens as the deploy starts; staging applies meanwhile.
+    const { after: sha } = await gh.pushToDefaultBranch(repo, { "staging/desired.txt": "SLOW, pushed again\n", "production/desired.txt": "pushed\n" });
+    const issue = await waitFor(() => gh.issues(repo, { labels: ["release"], state: "open" })[0], { timeoutMs: 30_000, what: "the release issue" });
+    assert.equal(issue.title, `Deploy of ${sha.slice(0, 7)} to production waits for release`);
+    const { running, step } = await waitFor(
+      async () => {
+        for (const w of processes.slice(1)) {
+          const step = (await descendantsOf(w.pid)).find((p) => /apply\.sh/.test(p.cmd));
+          if (step) return { running: w, step };
+        }
+        return null;
+      },
+      { timeoutMs: 30_000, what: "a worker running staging's apply step" },
+    );
+    orphanGroup = step.pgid;
+    process.kill(running.pid, "SIGKILL");
+
+    const told = await waitFor(() => gh.comments(repo, Number(issue.number)).find((c) => /interrupted, not re-run automatically/.test(c.body)), {
+      timeoutMs: 30_000,
+      what: "the release issue told",
+    });
+    assert.match(told.body, new RegExp(`The deploy of ${sha.slice(0, 7)} was interrupted, not re-run automatically: the worker applying \`staging\` stopped`));
+    assert.match(told.body, /`\/apply staging` on the release issue of this commit to run it again/);
+    assert.equal(gh.issues(repo, { labels: ["release"], state: "all" }).length, 1, "one issue for the commit");
+
+    await waitFor(async () => (await liveInGroup(step.pgid)).length === 0, { timeoutMs: 30_000, intervalMs: 250, what: "the orphaned apply step to end" });
+    orphanGroup = undefined;
+    await waitIdle({ sim: sim!, prefix });
+    assert.ok((await appliesOf(sha)).length <= 1, "never re-run automatically");
   });
 });

@@ -1,6 +1,6 @@
 // The release issue of a direct push's deploy: a commit pushed straight to the default branch has
 // no pull request, so its waiting environments are released by `/apply <environment>` here. Pure.
-import type { DeployState } from "../../domain/deploy-state.ts";
+import { INTERRUPTED, type DeployState } from "../../domain/deploy-state.ts";
 
 export const RELEASE_LABEL = "release";
 
@@ -23,8 +23,25 @@ export function renderReleaseIssue(state: DeployState, environments: string[]): 
     "",
     ...waiting,
     "",
+    ...(environments.some((name) => state.environments[name]?.interrupted)
+      ? ["A worker stopped while applying: the world may be half-changed. Check the infrastructure before running it again.", ""]
+      : []),
     `An approver of the environment comments \`/apply ${environments[0]}\` here to apply it at ${state.sha.slice(0, 7)}. ` +
       "Slipway closes this issue once nothing waits, or when a newer commit on the default branch supersedes this one.",
+  ].join("\n");
+}
+
+/**
+ * A deploy of this commit cut short by a dying worker, told on its open issue: what was being
+ * applied, and how to run it again (each interrupted environment's reason says so).
+ */
+export function renderReleaseIssueInterrupted(state: DeployState): string {
+  const interrupted = Object.values(state.environments).filter((e) => e.interrupted);
+  const projects = (state.inFlight ?? []).map((p) => `\`${p}\``).join(", ");
+  return [
+    `The deploy of ${state.sha.slice(0, 7)} was ${INTERRUPTED}: the worker applying ${projects || "it"} stopped, so the world may be half-changed. Check the infrastructure first.`,
+    "",
+    ...interrupted.map((e) => `- \`${e.name}\`: ${e.reason ?? "waiting"}`),
   ].join("\n");
 }
 

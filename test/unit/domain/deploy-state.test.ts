@@ -138,6 +138,18 @@ describe("deploy state machine: environment states", () => {
     assert.match(s.environments.staging!.reason!, /interrupted, not re-run automatically while applying net-staging/);
     assert.match(s.environments.staging!.reason!, /`\/apply staging`/);
   });
+
+  test("a waiting environment says where to release it: the merged pull request, or a direct push's release issue", () => {
+    const { pullNumber: _none, ...pushed } = deploy();
+    const changed: DeployEvent = { type: "plan_changed", project: "net-staging", held: { digest: "d", plan: result("net-staging") } };
+    for (const event of [{ type: "interrupted" } as const, changed]) {
+      const merged = run(deploy(), started("net-staging"), event).environments.staging!.reason!;
+      assert.match(merged, /`\/apply staging` on the merged pull request/);
+      const direct = run(pushed, started("net-staging"), event).environments.staging!.reason!;
+      assert.match(direct, /`\/apply staging` on the release issue of this commit/);
+      assert.doesNotMatch(direct, /pull request/, "a direct push has none");
+    }
+  });
 });
 
 describe("deploy state machine: what runs next", () => {
