@@ -1,8 +1,8 @@
 // Fault test: the workers running a plan are SIGKILLed twice in a row. BullMQ re-runs a stalled
 // plan once (maxStalledCount 1); after the second stall the next worker fails the job without
 // running it. That worker must say so: the plan's open check completes as failed with why, the
-// pull request is told how to run it again, and the run's log ends (a streaming client gets
-// `end` instead of heartbeats forever).
+// pull request is told how to run it again, the run's log ends (a streaming client gets `end`
+// instead of heartbeats forever) and the plan is counted interrupted.
 // One webhook server, then one worker at a time: each new worker notices the dead one's job.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startGitHubSimulator, type GitHubSimulator } from "../support/github-simulator/index.ts";
+import { parseProm, valueOf } from "../support/prom-text.ts";
 import { deleteKeysWithPrefix, uniquePrefix } from "../support/redis.ts";
 import { waitFor } from "../support/scenario/wait-for.ts";
 import { eventsUntil, openSse, type SseConnection } from "../support/sse-client.ts";
@@ -61,6 +62,12 @@ async function killWhilePlanning(worker: SlipwayProcess): Promise<void> {
   stepGroups.push(...new Set(steps.map((s) => s.pgid).filter((g) => g > 1 && g !== process.pid)));
   process.kill(worker.pid, "SIGKILL");
   await worker.exited;
+}
+
+async function scrape() {
+  const res = await fetch(`${processes[0]!.url}/metrics`);
+  assert.equal(res.status, 200);
+  return parseProm(await res.text());
 }
 
 /** `promise`, or a failure naming `what` after `ms`. */
@@ -150,6 +157,17 @@ describe("a plan whose workers keep dying", () => {
     const lines = events.filter((e) => e.event === "message").map((e) => JSON.parse(e.data).line as string);
     assert.ok(lines.includes("planning app"), lines.join("\n"));
     assert.equal(lines.at(-1), "slipway: the worker running this stopped 2 times before it finished; it is not tried again");
+
+    // Counted once, as an apply cut short is (the killed attempts were never counted).
+    const jobs = (m: Awaited<ReturnType<typeof scrape>>, outcome: string) => valueOf(m, "slipway_jobs_total", { kind: "plan", outcome });
+    const metrics = await waitFor(
+      async () => {
+        const m = await scrape();
+        return jobs(m, "interrupted") === 1 ? m : null;
+      },
+      { what: "the plan counted interrupted in the server's metrics (workers send totals every second)" },
+    );
+    assert.equal(jobs(metrics, "failed") + jobs(metrics, "succeeded"), 0);
     assert.deepEqual(sim!.violations, []);
   });
 });
