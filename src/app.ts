@@ -16,6 +16,7 @@ import { Redeliverer } from "./recovery/redeliverer.ts";
 import { RedeliveryStore } from "./state/redelivery-store.ts";
 import type { JobDeps } from "./jobs/deps.ts";
 import { reportInterrupted } from "./jobs/interrupted-job.ts";
+import { reportStalledOut } from "./jobs/stalled-out-job.ts";
 import { runJob } from "./jobs/routes.ts";
 import { RedisLockStore } from "./locks/redis-lock-store.ts";
 import { MetricsRecorder, noMetrics, type JobOutcome, type Metrics } from "./metrics/recorder.ts";
@@ -325,7 +326,7 @@ async function startWorkerSide(s: Shared): Promise<{ closers: Closer[]; drain: (
   return { closers, drain };
 }
 
-/** What a worker does with a job: run it (timed, its output kept as the run's log), or report it interrupted. */
+/** What a worker does with a job: run it (timed, its output kept as the run's log), or report it interrupted or stalled out. */
 function jobProcessors(s: Shared, deps: JobDeps): Processors {
   const { settings, log } = s;
   const logs = { redis: s.producer, prefix: settings.queuePrefix, log };
@@ -338,6 +339,11 @@ function jobProcessors(s: Shared, deps: JobDeps): Processors {
       s.metrics.recorder.job(intent.kind, "interrupted");
       void endInterruptedLog(logs, job, intent);
       return reportInterrupted(intent, deps);
+    },
+    stalledOut: async (intent, job, stops) => {
+      s.metrics.recorder.job(intent.kind, "interrupted");
+      await endInterruptedLog(logs, job, intent, stops);
+      return reportStalledOut(intent, stops, deps);
     },
   };
 }

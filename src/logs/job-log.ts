@@ -45,13 +45,20 @@ export async function runWithLog<T>(target: RunLogTarget, job: RunJobRef, data: 
 }
 
 /**
- * The log of a job whose worker died mid-way and that is not run again (an apply): it says so and
- * ends, so that clients streaming it stop waiting. Never throws.
+ * The log of a job whose worker died mid-way and that is not run again (an apply; a plan or event
+ * whose workers died `stops` times): it says so and ends, so that clients streaming it stop waiting.
+ * Never throws.
  */
-export async function endInterruptedLog(target: RunLogTarget, job: RunJobRef, data: unknown): Promise<void> {
+export async function endInterruptedLog(target: RunLogTarget, job: RunJobRef, data: unknown, stops?: number): Promise<void> {
   const writer = new RedisRunLogWriter(target.redis, target.prefix, metaOf(job, data), { log: target.log });
-  writer.line("slipway: the worker running this stopped before it finished; it is not run again (see the pull request)");
+  writer.line(interruptedLine(stops));
   await writer.end();
+}
+
+/** The last line of such a log. */
+export function interruptedLine(stops?: number): string {
+  if (stops === undefined) return "slipway: the worker running this stopped before it finished; it is not run again (see the pull request)";
+  return `slipway: the worker running this stopped ${stops} time${stops === 1 ? "" : "s"} before it finished; it is not tried again`;
 }
 
 function metaOf(job: RunJobRef, data: unknown): RunLogMeta {

@@ -1,6 +1,6 @@
 // Check runs of a plan: created `in_progress` when the plan starts, completed with its result.
 import type { ProjectRunResult } from "../domain/types.ts";
-import type { CheckConclusion, RepoGitHub } from "../github/port.ts";
+import type { CheckConclusion, CheckOutput, RepoGitHub } from "../github/port.ts";
 import type { OpenCheckStore } from "../state/open-check-store.ts";
 import { renderPlanCheck } from "./render/plan-check.ts";
 
@@ -34,6 +34,19 @@ export async function startPlanChecks(gh: RepoGitHub, open: OpenCheckStore, job:
       return id;
     }),
   );
+}
+
+/**
+ * Completes as failed, saying why, every check the job left open on this head: the job ended
+ * without finishing them and nothing will. Returns their projects.
+ */
+export async function failOpenPlanChecks(gh: RepoGitHub, open: OpenCheckStore, job: string, headSha: string, output: CheckOutput): Promise<string[]> {
+  const left = await open.allOpen(job, headSha);
+  for (const [name, id] of left) {
+    await gh.completeCheckRun(id, "failure", output);
+    await open.completed(job, headSha, name);
+  }
+  return [...left.keys()].map((name) => name.slice(planCheckName("").length));
 }
 
 export async function finishPlanCheck(

@@ -2,21 +2,26 @@
 // closed pull requests) and applies (never retried: an interrupted apply is for a human to judge).
 // Which job runs is the route table's business (jobs/routes.ts): a worker only hands it the intent.
 // On shutdown, running plans are stopped and put back; the rest run to the end (queue/shutdown.ts).
+// A plan or event whose workers died under it more often than BullMQ allows is failed unrun by
+// the next worker, which reports it (queue/stall-limit.ts).
 import { Job, WaitingError, Worker } from "bullmq";
 import type { RedisConnection } from "./redis.ts";
 import type { Logger } from "pino";
-import type { JobIntent, PlanIntent, WorldIntent } from "../domain/intent.ts";
+import type { EventIntent, JobIntent, PlanIntent, WorldIntent } from "../domain/intent.ts";
 import { pullKey } from "../domain/types.ts";
 import type { RunJobRef } from "../logs/job-log.ts";
 import type { CancelBus } from "./cancel-bus.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./jobs.ts";
 import { shutdownReason, stoppedForShutdown, treatmentOnShutdown, type RunningJob } from "./shutdown.ts";
 import { queueKeyPrefix } from "./key-scheme.ts";
+import { workerStops } from "./stall-limit.ts";
 
 export interface Processors {
   run: (intent: JobIntent, signal: AbortSignal, job: RunJobRef) => Promise<unknown>;
   /** An apply or deploy whose worker died mid-way: reported, never run again on its own. */
   interrupted: (intent: WorldIntent, job: RunJobRef) => Promise<unknown>;
+  /** A plan or event that BullMQ failed without running it: its workers stopped `stops` times under it. */
+  stalledOut: (intent: PlanIntent | EventIntent, job: RunJobRef, stops: number) => Promise<unknown>;
 }
 
 /** Counters an operator wants to see (and metrics will read). */
@@ -77,6 +82,8 @@ export async function startWorkers(opts: {
       .then((job) => (job ? opts.processors.interrupted(job.data, jobRef(job)) : undefined))
       .catch((err: Error) => opts.log.error({ queue: APPLY_QUEUE, job: jobId, err: err.message }, "reporting an interrupted job failed"));
   });
+  // Applies are left out: with maxStalledCount 0 their first stall is reported (above).
+  for (const w of [plans, events] as Worker<PlanIntent | EventIntent>[]) reportStalledOut(w, opts.processors, opts.log);
   const counters: WorkerEvents = { lockRenewalFailures: 0 };
   const workers = [plans, events, applies] as Worker[];
   for (const w of workers) watch(w, opts.log, counters);
@@ -126,6 +133,17 @@ class ShutdownAware {
 
 function jobRef(job: Job): RunJobRef {
   return { id: job.id ?? "", name: job.name, attempt: Math.max(1, job.attemptsStarted), attempts: job.opts.attempts ?? 1 };
+}
+
+/** A job BullMQ failed unrun because its workers kept dying: the worker that failed it reports it. */
+function reportStalledOut(w: Worker<PlanIntent | EventIntent>, processors: Processors, log: Logger): void {
+  w.on("failed", (job, err) => {
+    const stops = job ? workerStops(job, err) : undefined;
+    if (!job || stops === undefined) return;
+    void processors
+      .stalledOut(job.data, jobRef(job), stops)
+      .catch((error: Error) => log.error({ queue: w.name, job: job.id, err: error.message }, "reporting a job its workers kept stopping on failed"));
+  });
 }
 
 function watch(w: Worker, log: Logger, counters: WorkerEvents): void {

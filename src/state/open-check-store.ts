@@ -26,6 +26,12 @@ export class OpenCheckStore {
     return new Map(names.flatMap((n, i) => (ids[i] ? [[n, Number(ids[i])] as [string, number]] : [])));
   }
 
+  /** Every check of the job still open on this head: name → check id. */
+  async allOpen(job: string, sha: string): Promise<Map<string, number>> {
+    const all = await this.redis.hgetall(this.key(job, sha));
+    return new Map(Object.entries(all).map(([n, id]) => [n, Number(id)] as [string, number]));
+  }
+
   private key(job: string, sha: string): string {
     return `${this.prefix}:open-checks:${job}:${sha}`;
   }

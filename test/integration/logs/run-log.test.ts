@@ -238,6 +238,34 @@ describe("run log", () => {
     assert.equal(after.ended, true);
   });
 
+  test("a plan whose workers died twice: both attempts' lines, then one saying how often, then the end", async () => {
+    const runId = "plan/acme/infra/15/twice";
+    const first = new RedisRunLogWriter(redis, prefix, meta(runId));
+    first.line("attempt one output");
+    await first.flush(); // its worker dies here
+    const second = new RedisRunLogWriter(redis, prefix, meta(runId), { attempt: 2 });
+    second.line("attempt two output");
+    await second.flush(); // and this one too
+    const job = { id: runId, name: "plan", attempt: 3, attempts: 2 };
+    await endInterruptedLog(
+      { redis, prefix, log: pino({ level: "silent" }) },
+      job,
+      { pull: { repo: { owner: "acme", name: "infra" }, number: 15, headSha: "twice" } },
+      2,
+    );
+    const entries = await readAll(runId);
+    assert.deepEqual(
+      entries.map((e) => e.line),
+      [
+        "attempt one output",
+        "slipway: attempt 2 of this run",
+        "attempt two output",
+        "slipway: the worker running this stopped 2 times before it finished; it is not tried again",
+      ],
+    );
+    assert.equal((await reader.read(runId, entries.at(-1)!.id, { max: 10, waitMs: 0 })).ended, true);
+  });
+
   test("with Redis away the writer neither throws nor waits, and drops what does not fit", async () => {
     const port = await freePort();
     const away = new Redis({ port, host: "127.0.0.1", lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => null });
