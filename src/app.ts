@@ -17,6 +17,7 @@ import { RedeliveryStore } from "./state/redelivery-store.ts";
 import type { JobDeps } from "./jobs/deps.ts";
 import { reportInterrupted } from "./jobs/interrupted-job.ts";
 import { reportStalledOut } from "./jobs/stalled-out-job.ts";
+import { reportFailedPlan } from "./jobs/failed-plan-job.ts";
 import { runJob } from "./jobs/routes.ts";
 import { RedisLockStore } from "./locks/redis-lock-store.ts";
 import { MetricsRecorder, noMetrics, type JobOutcome, type Metrics } from "./metrics/recorder.ts";
@@ -326,14 +327,14 @@ async function startWorkerSide(s: Shared): Promise<{ closers: Closer[]; drain: (
   return { closers, drain };
 }
 
-/** What a worker does with a job: run it (timed, its output kept as the run's log), or report it interrupted or stalled out. */
+/** What a worker does with a job: run it (timed, its output kept as the run's log), or report it interrupted, stalled out or failed for good. */
 function jobProcessors(s: Shared, deps: JobDeps): Processors {
   const { settings, log } = s;
   const logs = { redis: s.producer, prefix: settings.queuePrefix, log };
   return {
     run: (intent, signal, job) =>
       timed(s.metrics.recorder, intent.kind, signal, () =>
-        runWithLog({ ...logs, publicUrl: settings.publicUrl }, job, intent, () => runJob(intent, deps, signal)),
+        runWithLog({ ...logs, publicUrl: settings.publicUrl }, job, intent, () => runJob(intent, deps, signal), signal),
       ),
     interrupted: (intent, job) => {
       s.metrics.recorder.job(intent.kind, "interrupted");
@@ -345,6 +346,8 @@ function jobProcessors(s: Shared, deps: JobDeps): Processors {
       await endInterruptedLog(logs, job, intent, stops);
       return reportStalledOut(intent, stops, deps);
     },
+    // Already counted failed, and its log ended, by `run` (its last attempt: logs/job-log.ts).
+    failed: (intent, _job, err) => reportFailedPlan(intent, err, deps),
   };
 }
 

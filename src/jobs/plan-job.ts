@@ -9,7 +9,7 @@ import { renderConfigCheck, renderNoConfigComment, renderSkippedComment } from "
 import { renderPlanComment } from "../presentation/render/plan-comment.ts";
 import { writeStickyComment } from "../presentation/sticky-comment.ts";
 import { affectedProjects } from "../projects/affected-projects.ts";
-import { pullKey, type ProjectRunResult } from "../domain/types.ts";
+import { pullKey, SlipwayError, type ProjectRunResult } from "../domain/types.ts";
 import { pullChangedFiles } from "../workspace/changed-files.ts";
 import { createRedactor, secretValues } from "../runner/redact.ts";
 import { refreshApprovals } from "./approval-status.ts";
@@ -76,7 +76,10 @@ export async function runPlanJob(intent: PlanIntent, deps: PlanDeps, signal: Abo
   const gh = await deps.github.forRepo(pull.repo);
   const token = await gh.token();
   const where = { owner: pull.repo.owner, repo: pull.repo.name, sha: pull.headSha };
-  await deps.workspaces.fetchCommit({ ...where, token, refs: [`refs/pull/${pull.number}/head`, `refs/heads/${pull.baseRef}`] });
+  await deps.workspaces.fetchCommit({ ...where, token, refs: [`refs/pull/${pull.number}/head`, `refs/heads/${pull.baseRef}`] }).catch((error: unknown) => {
+    // Named, so that a last attempt failing here tells the pull request why (failed-plan-job.ts).
+    throw new SlipwayError("head_not_fetched", `the commit could not be fetched: ${error instanceof Error ? error.message : String(error)}`);
+  });
   // The worktree fills in (every file of the repository: the slow part of a checkout) while the
   // config, the changed files and the check runs are worked out from the mirror.
   const worktree = deps.workspaces.addWorktree(where);
@@ -305,7 +308,7 @@ async function lockProject(
 }
 
 /** The plan's part of every event it records: who asked, on which head, how. */
-function auditOf(intent: PlanIntent) {
+export function auditOf(intent: PlanIntent) {
   const pull = intent.pull;
   const asked = intent.requestedBy !== undefined && intent.requestedBy !== "slipway";
   return {

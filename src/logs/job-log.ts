@@ -1,9 +1,12 @@
 // Opens the log of the run a BullMQ job is, around the job: its id is the job id (what
 // GET /api/v1/runs lists), its meta comes from the job's data, and it ends with the job unless
-// the job fails and will be tried again (the next attempt appends to the same log).
+// the job fails and will be tried again (the next attempt appends to the same log); a last
+// attempt that fails says why before the end.
 import type { RedisConnection } from "../queue/redis.ts";
 import type { Logger } from "pino";
+import { failureReason } from "../domain/failure-reason.ts";
 import { runSubject } from "../queue/run-list.ts";
+import { stoppedForShutdown } from "../queue/shutdown.ts";
 import { withRunLog } from "./run-log-context.ts";
 import { runLogUrl } from "./run-log-url.ts";
 import { RedisRunLogWriter } from "./run-log-writer.ts";
@@ -27,7 +30,11 @@ export interface RunLogTarget {
   publicUrl?: string;
 }
 
-export async function runWithLog<T>(target: RunLogTarget, job: RunJobRef, data: unknown, run: () => Promise<T>): Promise<T> {
+/**
+ * Runs `run` with the log open. `signal` is the job's: a job stopped by a shutdown goes back to
+ * the queue (queue/workers.ts), so its log goes on with the next run rather than ending.
+ */
+export async function runWithLog<T>(target: RunLogTarget, job: RunJobRef, data: unknown, run: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   const writer = new RedisRunLogWriter(target.redis, target.prefix, metaOf(job, data), {
     attempt: job.attempt,
     log: target.log,
@@ -37,7 +44,9 @@ export async function runWithLog<T>(target: RunLogTarget, job: RunJobRef, data: 
   try {
     return await withRunLog(writer, run);
   } catch (err) {
-    retried = job.attempt < job.attempts;
+    retried = job.attempt < job.attempts || (signal !== undefined && stoppedForShutdown(signal));
+    // The last attempt says why, in safe words: one that printed nothing would leave no log at all.
+    if (!retried) writer.line(failedLine(err));
     throw err;
   } finally {
     await writer.end({ marker: !retried });
@@ -53,6 +62,11 @@ export async function endInterruptedLog(target: RunLogTarget, job: RunJobRef, da
   const writer = new RedisRunLogWriter(target.redis, target.prefix, metaOf(job, data), { log: target.log });
   writer.line(interruptedLine(stops));
   await writer.end();
+}
+
+/** The last line of a run whose last attempt failed. */
+export function failedLine(err: unknown): string {
+  return `slipway: this run failed: ${failureReason(err)}; it is not tried again (the worker's log has the details)`;
 }
 
 /** The last line of such a log. */

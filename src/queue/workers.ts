@@ -3,7 +3,8 @@
 // Which job runs is the route table's business (jobs/routes.ts): a worker only hands it the intent.
 // On shutdown, running plans are stopped and put back; the rest run to the end (queue/shutdown.ts).
 // A plan or event whose workers died under it more often than BullMQ allows is failed unrun by
-// the next worker, which reports it (queue/stall-limit.ts).
+// the next worker, which reports it (queue/stall-limit.ts); so is a plan whose last attempt threw,
+// by the worker it threw on (queue/final-failure.ts).
 import { Job, WaitingError, Worker } from "bullmq";
 import type { RedisConnection } from "./redis.ts";
 import type { Logger } from "pino";
@@ -14,7 +15,7 @@ import type { CancelBus } from "./cancel-bus.ts";
 import { APPLY_QUEUE, EVENT_QUEUE, PLAN_QUEUE } from "./jobs.ts";
 import { shutdownReason, stoppedForShutdown, treatmentOnShutdown, type RunningJob } from "./shutdown.ts";
 import { queueKeyPrefix } from "./key-scheme.ts";
-import { workerStops } from "./stall-limit.ts";
+import { finalFailure } from "./final-failure.ts";
 
 export interface Processors {
   run: (intent: JobIntent, signal: AbortSignal, job: RunJobRef) => Promise<unknown>;
@@ -22,6 +23,8 @@ export interface Processors {
   interrupted: (intent: WorldIntent, job: RunJobRef) => Promise<unknown>;
   /** A plan or event that BullMQ failed without running it: its workers stopped `stops` times under it. */
   stalledOut: (intent: PlanIntent | EventIntent, job: RunJobRef, stops: number) => Promise<unknown>;
+  /** A plan whose last attempt threw `err`: failed for good, nobody else closes what it opened. */
+  failed: (intent: PlanIntent, job: RunJobRef, err: Error) => Promise<unknown>;
 }
 
 /** Counters an operator wants to see (and metrics will read). */
@@ -83,7 +86,7 @@ export async function startWorkers(opts: {
       .catch((err: Error) => opts.log.error({ queue: APPLY_QUEUE, job: jobId, err: err.message }, "reporting an interrupted job failed"));
   });
   // Applies are left out: with maxStalledCount 0 their first stall is reported (above).
-  for (const w of [plans, events] as Worker<PlanIntent | EventIntent>[]) reportStalledOut(w, opts.processors, opts.log);
+  for (const w of [plans, events] as Worker<PlanIntent | EventIntent>[]) reportGivenUp(w, opts.processors, opts.log);
   const counters: WorkerEvents = { lockRenewalFailures: 0 };
   const workers = [plans, events, applies] as Worker[];
   for (const w of workers) watch(w, opts.log, counters);
@@ -135,14 +138,24 @@ function jobRef(job: Job): RunJobRef {
   return { id: job.id ?? "", name: job.name, attempt: Math.max(1, job.attemptsStarted), attempts: job.opts.attempts ?? 1 };
 }
 
-/** A job BullMQ failed unrun because its workers kept dying: the worker that failed it reports it. */
-function reportStalledOut(w: Worker<PlanIntent | EventIntent>, processors: Processors, log: Logger): void {
+/**
+ * A job failed for good: BullMQ failed it unrun because its workers kept dying, or (a plan) its
+ * last attempt threw. The worker that saw it fail reports it; failures it retries are not final.
+ */
+function reportGivenUp(w: Worker<PlanIntent | EventIntent>, processors: Processors, log: Logger): void {
   w.on("failed", (job, err) => {
-    const stops = job ? workerStops(job, err) : undefined;
-    if (!job || stops === undefined) return;
-    void processors
-      .stalledOut(job.data, jobRef(job), stops)
-      .catch((error: Error) => log.error({ queue: w.name, job: job.id, err: error.message }, "reporting a job its workers kept stopping on failed"));
+    const final = job ? finalFailure(job, err) : undefined;
+    if (!job || !final) return;
+    const intent = job.data;
+    const report =
+      final.kind === "stalled_out"
+        ? processors.stalledOut(intent, jobRef(job), final.stops)
+        : intent.kind === "plan"
+          ? processors.failed(intent, jobRef(job), err)
+          : undefined;
+    void report?.catch((error: Error) =>
+      log.error({ queue: w.name, job: job.id, err: error.message }, `reporting a job that ended for good (${final.kind}) failed`),
+    );
   });
 }
 

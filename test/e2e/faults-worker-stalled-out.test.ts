@@ -158,6 +158,15 @@ describe("a plan whose workers keep dying", () => {
     assert.ok(lines.includes("planning app"), lines.join("\n"));
     assert.equal(lines.at(-1), "slipway: the worker running this stopped 2 times before it finished; it is not tried again");
 
+    // Audited like a finished plan: one `plan` event for its project, its outcome an error.
+    const res = await fetch(`${processes[0]!.url}/api/v1/audit?repo=${repo}&kind=plan`, { headers: auth });
+    assert.equal(res.status, 200);
+    const audited = ((await res.json()) as { events: Record<string, unknown>[] }).events.filter((e) => e.pull === pr.number);
+    assert.equal(audited.length, 1, JSON.stringify(audited));
+    assert.equal(audited[0]!.project, "app");
+    assert.equal(audited[0]!.outcome, "error");
+    assert.match(String(audited[0]!.reason), /stopped 2 times/);
+
     // Counted once, as an apply cut short is (the killed attempts were never counted).
     const jobs = (m: Awaited<ReturnType<typeof scrape>>, outcome: string) => valueOf(m, "slipway_jobs_total", { kind: "plan", outcome });
     const metrics = await waitFor(

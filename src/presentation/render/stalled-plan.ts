@@ -4,21 +4,22 @@
 import type { CheckOutput } from "../../github/port.ts";
 import { inlineCode } from "./markdown.ts";
 
-function stopped(stops: number): string {
+/** Why it stopped, as the check, the comment and the audit event say it. */
+export function workersStopped(stops: number): string {
   return `the worker running it stopped ${stops} time${stops === 1 ? "" : "s"} (killed or out of memory, for example)`;
 }
 
-const RETRY = "Push a new commit or comment `/plan` to run it again.";
+export const RETRY = "Push a new commit or comment `/plan` to run it again.";
 
 export function renderStalledPlanCheck(sha: string, stops: number): CheckOutput {
   return {
     title: "Not finished: its worker kept stopping",
-    summary: `The plan at ${sha.slice(0, 7)} could not finish: ${stopped(stops)}, so it is not tried again. ${RETRY}`,
+    summary: `The plan at ${sha.slice(0, 7)} could not finish: ${workersStopped(stops)}, so it is not tried again. ${RETRY}`,
   };
 }
 
 /** The comment on the pull request; `projects` are those whose checks were open (none if it died before). */
 export function renderStalledPlanComment(sha: string, stops: number, projects: string[]): string {
   const what = projects.length > 0 ? `The plan of ${projects.map(inlineCode).join(", ")}` : "The plan";
-  return `${what} at ${sha.slice(0, 7)} could not finish: ${stopped(stops)}, so Slipway does not try it again. ${RETRY}`;
+  return `${what} at ${sha.slice(0, 7)} could not finish: ${workersStopped(stops)}, so Slipway does not try it again. ${RETRY}`;
 }

@@ -7,7 +7,10 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { Redis } from "ioredis";
 import pino from "pino";
-import { endInterruptedLog } from "../../../src/logs/job-log.ts";
+import { endInterruptedLog, runWithLog } from "../../../src/logs/job-log.ts";
+import { currentRunLog } from "../../../src/logs/run-log-context.ts";
+import { SlipwayError } from "../../../src/domain/types.ts";
+import { shutdownReason } from "../../../src/queue/shutdown.ts";
 import { RedisRunLogReader, RunLogCursorError } from "../../../src/logs/redis-run-log-reader.ts";
 import { RUN_LOG_TTL_SECONDS, runLogKeys } from "../../../src/logs/run-log-keys.ts";
 import { RedisRunLogWriter } from "../../../src/logs/run-log-writer.ts";
@@ -264,6 +267,45 @@ describe("run log", () => {
       ],
     );
     assert.equal((await reader.read(runId, entries.at(-1)!.id, { max: 10, waitMs: 0 })).ended, true);
+  });
+
+  test("a run whose last attempt fails having printed nothing: its log says why, safely, and ends", async () => {
+    const runId = "plan/acme/infra/16/failed";
+    const target = { redis, prefix, log: pino({ level: "silent" }) };
+    const data = { pull: { repo: { owner: "acme", name: "infra" }, number: 16, headSha: "failed" } };
+    const secret = "https://x-access-token:ghs_secret0123@github.example/acme/infra.git";
+    const fail = () => Promise.reject(new SlipwayError("head_not_fetched", `the commit could not be fetched: ${secret}`));
+    // The first attempt is retried: no line of its own, no end.
+    await assert.rejects(runWithLog(target, { id: runId, name: "plan", attempt: 1, attempts: 2 }, data, fail));
+    assert.equal(await reader.meta(runId), undefined);
+    await assert.rejects(runWithLog(target, { id: runId, name: "plan", attempt: 2, attempts: 2 }, data, fail));
+    const entries = await readAll(runId);
+    assert.deepEqual(
+      entries.map((e) => e.line),
+      [
+        "slipway: attempt 2 of this run",
+        "slipway: this run failed: the commit could not be fetched from GitHub; it is not tried again (the worker's log has the details)",
+      ],
+    );
+    assert.equal((await reader.read(runId, entries.at(-1)!.id, { max: 10, waitMs: 0 })).ended, true);
+  });
+
+  test("a last attempt stopped by a shutdown goes back to the queue: its log neither fails nor ends", async () => {
+    const runId = "plan/acme/infra/17/shutdown";
+    const target = { redis, prefix, log: pino({ level: "silent" }) };
+    const controller = new AbortController();
+    controller.abort(shutdownReason());
+    const run = async () => {
+      currentRunLog()?.line("planning");
+      throw controller.signal.reason;
+    };
+    await assert.rejects(runWithLog(target, { id: runId, name: "plan", attempt: 2, attempts: 2 }, {}, run, controller.signal));
+    const entries = await readAll(runId);
+    assert.deepEqual(
+      entries.map((e) => e.line),
+      ["slipway: attempt 2 of this run", "planning"],
+    );
+    assert.equal((await reader.read(runId, entries.at(-1)!.id, { max: 10, waitMs: 0 })).ended, false);
   });
 
   test("with Redis away the writer neither throws nor waits, and drops what does not fit", async () => {

@@ -72,6 +72,12 @@ export interface GitHubSimulator {
   /** Mint an installation token without the JWT round trip (tests, git clients). */
   installationToken(installationId: number): string;
   gitUrl(fullName: string): string;
+  /**
+   * Fault injection: every request (REST under /api/v3, or git) whose method and path (no query)
+   * `match` answers `status` with GitHub's error shape until the returned function is called.
+   * Answered before anything else, and not recorded in `calls`.
+   */
+  failRequests(match: (req: { method: string; path: string }) => boolean, status?: number): () => void;
   /** Resolves once every webhook queued so far (including echoes of the app's writes) is answered. */
   idle(): Promise<void>;
   /** A snapshot of requests and deliveries in progress; `waitIdle` combines it with Slipway's queues. */
@@ -162,6 +168,7 @@ export async function startGitHubSimulator(options: SimulatorOptions = {}): Prom
     );
   };
 
+  const faults = new Set<{ match: (req: { method: string; path: string }) => boolean; status: number }>();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     // In flight until the answer is written or the connection drops ('close' fires either way).
@@ -172,7 +179,12 @@ export async function startGitHubSimulator(options: SimulatorOptions = {}): Prom
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(`simulator fault: ${err instanceof Error ? err.message : String(err)}`);
     };
-    if (url.pathname === "/api/v3" || url.pathname.startsWith("/api/v3/")) {
+    const fault = [...faults].find((f) => f.match({ method: req.method ?? "GET", path: url.pathname }));
+    if (fault) {
+      req.resume();
+      res.writeHead(fault.status, { "content-type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify({ message: "simulated failure", documentation_url: "https://docs.github.com/rest", status: String(fault.status) }));
+    } else if (url.pathname === "/api/v3" || url.pathname.startsWith("/api/v3/")) {
       dispatchApi(req, res, url.pathname.slice("/api/v3".length) || "/", url.searchParams, {
         core,
         routes,
@@ -241,6 +253,11 @@ export async function startGitHubSimulator(options: SimulatorOptions = {}): Prom
     },
     installationToken: (id) => core.tokens.issue(id).token,
     gitUrl: (fullName) => `${urls.base}/${fullName}.git`,
+    failRequests: (match, status = 502) => {
+      const fault = { match, status };
+      faults.add(fault);
+      return () => faults.delete(fault);
+    },
     idle,
     activity: () => ({
       requestsInFlight: [...inFlight.values()],
