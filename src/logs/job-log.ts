@@ -20,6 +20,11 @@ export interface RunJobRef {
   attempt: number;
   /** Attempts the job may make in all. */
   attempts: number;
+  /**
+   * Attempts that ended (failed) before this one; BullMQ retries a failure while this + 1 is
+   * under `attempts`. Not `attempt - 1`: a restart after a stalled worker is started, not made.
+   */
+  attemptsMade?: number;
 }
 
 export interface RunLogTarget {
@@ -44,7 +49,7 @@ export async function runWithLog<T>(target: RunLogTarget, job: RunJobRef, data: 
   try {
     return await withRunLog(writer, run);
   } catch (err) {
-    retried = job.attempt < job.attempts || (signal !== undefined && stoppedForShutdown(signal));
+    retried = (job.attemptsMade ?? job.attempt - 1) + 1 < job.attempts || (signal !== undefined && stoppedForShutdown(signal));
     // The last attempt says why, in safe words: one that printed nothing would leave no log at all.
     if (!retried) writer.line(failedLine(err));
     throw err;

@@ -135,7 +135,7 @@ class ShutdownAware {
 }
 
 function jobRef(job: Job): RunJobRef {
-  return { id: job.id ?? "", name: job.name, attempt: Math.max(1, job.attemptsStarted), attempts: job.opts.attempts ?? 1 };
+  return { id: job.id ?? "", name: job.name, attempt: Math.max(1, job.attemptsStarted), attempts: job.opts.attempts ?? 1, attemptsMade: job.attemptsMade };
 }
 
 /**

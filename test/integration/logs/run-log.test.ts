@@ -290,6 +290,23 @@ describe("run log", () => {
     assert.equal((await reader.read(runId, entries.at(-1)!.id, { max: 10, waitMs: 0 })).ended, true);
   });
 
+  test("a run restarted after its worker died that then fails is retried by BullMQ: its log does not end yet", async () => {
+    const runId = "plan/acme/infra/18/stalled-then-failed";
+    const target = { redis, prefix, log: pino({ level: "silent" }) };
+    const run = async () => {
+      currentRunLog()?.line("planning");
+      throw new Error("GitHub answered 502");
+    };
+    // Started twice (the first worker died), no attempt made yet: BullMQ tries it once more.
+    await assert.rejects(runWithLog(target, { id: runId, name: "plan", attempt: 2, attempts: 2, attemptsMade: 0 }, {}, run));
+    const entries = await readAll(runId);
+    assert.deepEqual(
+      entries.map((e) => e.line),
+      ["slipway: attempt 2 of this run", "planning"],
+    );
+    assert.equal((await reader.read(runId, entries.at(-1)!.id, { max: 10, waitMs: 0 })).ended, false);
+  });
+
   test("a last attempt stopped by a shutdown goes back to the queue: its log neither fails nor ends", async () => {
     const runId = "plan/acme/infra/17/shutdown";
     const target = { redis, prefix, log: pino({ level: "silent" }) };
