@@ -29,6 +29,23 @@ let env: Record<string, string>;
 
 const appliesOf = async (sha: string) => (await readFile(path.join(world, "applies.log"), "utf8").catch(() => "")).split("\n").filter((l) => l.endsWith(sha));
 
+/** SIGKILLs the worker whose child is running an apply step, leaving the step's group orphaned (cleaned up in `after`). */
+async function killWorkerRunningApply(what: string): Promise<{ pgid: number }> {
+  const { running, step } = await waitFor(
+    async () => {
+      for (const w of processes.slice(1)) {
+        const step = (await descendantsOf(w.pid)).find((p) => /apply\.sh/.test(p.cmd));
+        if (step) return { running: w, step };
+      }
+      return null;
+    },
+    { timeoutMs: 30_000, what },
+  );
+  orphanGroup = step.pgid;
+  process.kill(running.pid, "SIGKILL");
+  return step;
+}
+
 describe("a worker killed mid-apply", () => {
   before(async () => {
     world = await mkdtemp(path.join(tmpdir(), "slipway-world-"));
@@ -79,18 +96,7 @@ describe("a worker killed mid-apply", () => {
       what: "the apply to start",
     });
     // The apply step is a child process of the worker that runs it.
-    const { running, step } = await waitFor(
-      async () => {
-        for (const w of processes.slice(1)) {
-          const step = (await descendantsOf(w.pid)).find((p) => /apply\.sh/.test(p.cmd));
-          if (step) return { running: w, step };
-        }
-        return null;
-      },
-      { timeoutMs: 30_000, what: "a worker running the apply step" },
-    );
-    orphanGroup = step.pgid;
-    process.kill(running.pid, "SIGKILL");
+    const step = await killWorkerRunningApply("a worker running the apply step");
 
     const errored = await waitFor(() => gh.deploymentStatuses(repo, staging()!.id).find((s) => s.state === "error"), {
       timeoutMs: 30_000,
@@ -157,18 +163,7 @@ describe("a worker killed mid-apply", () => {
       timeoutMs: 30_000,
       what: "the group's apply to start",
     });
-    const { running, step } = await waitFor(
-      async () => {
-        for (const w of processes.slice(1)) {
-          const step = (await descendantsOf(w.pid)).find((p) => /apply\.sh/.test(p.cmd));
-          if (step) return { running: w, step };
-        }
-        return null;
-      },
-      { timeoutMs: 30_000, what: "a worker running the group's apply step" },
-    );
-    orphanGroup = step.pgid;
-    process.kill(running.pid, "SIGKILL");
+    const step = await killWorkerRunningApply("a worker running the group's apply step");
 
     const failed = await waitFor(
       () => {
@@ -221,18 +216,7 @@ drift:
     try {
       // Run the drift job now, as its schedule would.
       await applies.add("drift", { kind: "drift", deliveryId: "test-repair", repo: info, branch: "main" }, { jobId: `drift/acme/killed-repair/test-repair` });
-      const { running, step } = await waitFor(
-        async () => {
-          for (const w of processes.slice(1)) {
-            const step = (await descendantsOf(w.pid)).find((p) => /apply\.sh/.test(p.cmd));
-            if (step) return { running: w, step };
-          }
-          return null;
-        },
-        { timeoutMs: 30_000, what: "a worker running the repair's apply step" },
-      );
-      orphanGroup = step.pgid;
-      process.kill(running.pid, "SIGKILL");
+      const step = await killWorkerRunningApply("a worker running the repair's apply step");
 
       const issue = await waitFor(() => gh.issues(repo, { labels: ["drift"], state: "open" })[0], { timeoutMs: 30_000, what: "the drift issue" });
       assert.match(issue.body, /The repair of `repairable` at [0-9a-f]{7} was interrupted, not re-run automatically/);
@@ -263,18 +247,7 @@ drift:
       timeoutMs: 30_000,
       what: "the apply of the push to start",
     });
-    const { running, step } = await waitFor(
-      async () => {
-        for (const w of processes.slice(1)) {
-          const step = (await descendantsOf(w.pid)).find((p) => /apply\.sh/.test(p.cmd));
-          if (step) return { running: w, step };
-        }
-        return null;
-      },
-      { timeoutMs: 30_000, what: "a worker running the push's apply step" },
-    );
-    orphanGroup = step.pgid;
-    process.kill(running.pid, "SIGKILL");
+    const step = await killWorkerRunningApply("a worker running the push's apply step");
 
     // No pull request to tell: the release issue of the commit says it, and where to act.
     const issue = await waitFor(() => gh.issues(repo, { labels: ["release"], state: "open" })[0], { timeoutMs: 30_000, what: "the release issue" });
@@ -312,18 +285,7 @@ drift:
     const { after: sha } = await gh.pushToDefaultBranch(repo, { "staging/desired.txt": "SLOW, pushed again\n", "production/desired.txt": "pushed\n" });
     const issue = await waitFor(() => gh.issues(repo, { labels: ["release"], state: "open" })[0], { timeoutMs: 30_000, what: "the release issue" });
     assert.equal(issue.title, `Deploy of ${sha.slice(0, 7)} to production waits for release`);
-    const { running, step } = await waitFor(
-      async () => {
-        for (const w of processes.slice(1)) {
-          const step = (await descendantsOf(w.pid)).find((p) => /apply\.sh/.test(p.cmd));
-          if (step) return { running: w, step };
-        }
-        return null;
-      },
-      { timeoutMs: 30_000, what: "a worker running staging's apply step" },
-    );
-    orphanGroup = step.pgid;
-    process.kill(running.pid, "SIGKILL");
+    const step = await killWorkerRunningApply("a worker running staging's apply step");
 
     const told = await waitFor(() => gh.comments(repo, Number(issue.number)).find((c) => /interrupted, not re-run automatically/.test(c.body)), {
       timeoutMs: 30_000,
