@@ -157,7 +157,7 @@ async function run(): Promise<BenchResult> {
         ],
         notes: [
           `One webhook server (SLIPWAY_ROLE=server); ${BLOCKS} alternating blocks of ${BLOCK_MS / 1000} s per route after a 1 s warm-up of each; errors: ${errors}.`,
-          "Each page reads the session and the cached access list (≤ 5 min), then per repository its deploys and newest audit events through a",
+          "Each page reads the session from Redis and the access list held in the process (≤ 5 min old), then per repository its deploys and newest audit events through a",
           "1-second per-process cache shared by concurrent requests, and renders the Eta template. Without that cache the page measured 21× (182/s).",
           `Load average when it started: ${load} on this machine (other work shows in both p99s).`,
         ],
