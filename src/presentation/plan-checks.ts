@@ -19,7 +19,8 @@ export async function startPlanChecks(gh: RepoGitHub, open: OpenCheckStore, job:
   for (const [, id] of await open.leftOpen(job, headSha, names)) {
     await gh.completeCheckRun(id, "neutral", {
       title: "Interrupted",
-      summary: "The worker running this plan stopped; the plan was run again (see the newer check).",
+      // Whatever ended the attempt (its worker died, a shutdown put it back, or it failed), another is under way.
+      summary: "This attempt of the plan did not finish (its worker stopped, or it failed); the plan was run again: see the newer check.",
     });
   }
   return Promise.all(

@@ -78,6 +78,10 @@ describe("a plan whose last attempt fails", () => {
     assert.equal(failed.output.title, "Not finished: the plan failed");
     assert.match(failed.output.summary, /a request to GitHub failed \(HTTP 404\)/);
     assert.match(failed.output.summary, /`\/plan`/);
+    // The first attempt's check, closed by the second: it failed, its worker did not stop.
+    const first = checks().find((c) => c.conclusion === "neutral");
+    assert.equal(first?.output.title, "Interrupted");
+    assert.match(first.output.summary, /did not finish \(its worker stopped, or it failed\)/);
     const told = await waitFor(() => botComments(repo, pr).find((c) => /failed/.test(String(c.body))), { timeoutMs: 15_000, what: "the pull request told" });
     assert.match(told.body, new RegExp(`The plan of \`app\` at ${pr.headSha.slice(0, 7)} failed: a request to GitHub failed \\(HTTP 404\\)`));
     assert.match(told.body, /`\/plan`/);
