@@ -18,6 +18,8 @@ import type { JobDeps } from "./jobs/deps.ts";
 import { reportInterrupted } from "./jobs/interrupted-job.ts";
 import { reportStalledOut } from "./jobs/stalled-out-job.ts";
 import { reportFailedPlan } from "./jobs/failed-plan-job.ts";
+import { reportFailedEvent } from "./jobs/failed-event-job.ts";
+import { failureReason } from "./domain/failure-reason.ts";
 import { runJob } from "./jobs/routes.ts";
 import { RedisLockStore } from "./locks/redis-lock-store.ts";
 import { MetricsRecorder, noMetrics, type JobOutcome, type Metrics } from "./metrics/recorder.ts";
@@ -347,7 +349,7 @@ function jobProcessors(s: Shared, deps: JobDeps): Processors {
       return reportStalledOut(intent, stops, deps);
     },
     // Already counted failed, and its log ended, by `run` (its last attempt: logs/job-log.ts).
-    failed: (intent, _job, err) => reportFailedPlan(intent, err, deps),
+    failed: (intent, _job, err) => (intent.kind === "plan" ? reportFailedPlan(intent, err, deps) : reportFailedEvent(intent, failureReason(err), deps)),
   };
 }
 

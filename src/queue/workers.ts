@@ -3,8 +3,8 @@
 // Which job runs is the route table's business (jobs/routes.ts): a worker only hands it the intent.
 // On shutdown, running plans are stopped and put back; the rest run to the end (queue/shutdown.ts).
 // A plan or event whose workers died under it more often than BullMQ allows is failed unrun by
-// the next worker, which reports it (queue/stall-limit.ts); so is a plan whose last attempt threw,
-// by the worker it threw on (queue/final-failure.ts).
+// the next worker, which reports it (queue/stall-limit.ts); so is a plan or event whose last
+// attempt threw, by the worker it threw on (queue/final-failure.ts).
 import { Job, WaitingError, Worker } from "bullmq";
 import type { RedisConnection } from "./redis.ts";
 import type { Logger } from "pino";
@@ -23,8 +23,8 @@ export interface Processors {
   interrupted: (intent: WorldIntent, job: RunJobRef) => Promise<unknown>;
   /** A plan or event that BullMQ failed without running it: its workers stopped `stops` times under it. */
   stalledOut: (intent: PlanIntent | EventIntent, job: RunJobRef, stops: number) => Promise<unknown>;
-  /** A plan whose last attempt threw `err`: failed for good, nobody else closes what it opened. */
-  failed: (intent: PlanIntent, job: RunJobRef, err: Error) => Promise<unknown>;
+  /** A plan or event whose last attempt threw `err`: failed for good, nobody else reports it. */
+  failed: (intent: PlanIntent | EventIntent, job: RunJobRef, err: Error) => Promise<unknown>;
 }
 
 /** Counters an operator wants to see (and metrics will read). */
@@ -139,21 +139,16 @@ function jobRef(job: Job): RunJobRef {
 }
 
 /**
- * A job failed for good: BullMQ failed it unrun because its workers kept dying, or (a plan) its
- * last attempt threw. The worker that saw it fail reports it; failures it retries are not final.
+ * A job failed for good: BullMQ failed it unrun because its workers kept dying, or its last
+ * attempt threw. The worker that saw it fail reports it; failures it retries are not final.
  */
 function reportGivenUp(w: Worker<PlanIntent | EventIntent>, processors: Processors, log: Logger): void {
   w.on("failed", (job, err) => {
     const final = job ? finalFailure(job, err) : undefined;
     if (!job || !final) return;
     const intent = job.data;
-    const report =
-      final.kind === "stalled_out"
-        ? processors.stalledOut(intent, jobRef(job), final.stops)
-        : intent.kind === "plan"
-          ? processors.failed(intent, jobRef(job), err)
-          : undefined;
-    void report?.catch((error: Error) =>
+    const report = final.kind === "stalled_out" ? processors.stalledOut(intent, jobRef(job), final.stops) : processors.failed(intent, jobRef(job), err);
+    void report.catch((error: Error) =>
       log.error({ queue: w.name, job: job.id, err: error.message }, `reporting a job that ended for good (${final.kind}) failed`),
     );
   });

@@ -3,6 +3,7 @@
 import type { CommandError } from "../../commands/command-types.ts";
 import { COMMAND_SPECS } from "../../commands/grammar.ts";
 import { ISSUE_COMMENT_BODY_MAX, cutAtLineBoundary } from "./github-limits.ts";
+import { DETAILS } from "./failed-plan.ts";
 import { escapeHtml, inertMentions, inlineCode, oneLine, tableCell } from "./markdown.ts";
 
 /** Makes invisible and control characters visible, so a user sees why `/plan` "looked right". */
@@ -33,6 +34,20 @@ export function renderRefusal(commandText: string, reason: string): string {
 /** The answer to a command that ran but changed nothing (yet), saying why (SPEC §7). */
 export function renderAnswer(commandText: string, answer: string): string {
   return fit(`Slipway ran ${inlineCode(visible(commandText))}. ${replyText(answer)}\n`);
+}
+
+/**
+ * Commands whose job failed for good (failed-command.ts): `reason` is safe words only, the error's
+ * own message stays in the worker's log. They may have been carried out in part, so the person
+ * is asked to look before repeating them.
+ */
+export function renderFailedCommand(commandTexts: string[], reason: string, on: "pull request" | "issue"): string {
+  const names = commandTexts.map((c) => inlineCode(visible(c))).join(", ");
+  const [it, It, itIs] = commandTexts.length === 1 ? ["it", "It", "it is"] : ["them", "They", "they are"];
+  return fit(
+    `Slipway could not complete ${names}: ${replyText(reason)} (${DETAILS}), and ${itIs} not tried again. ` +
+      `${It} may have been carried out in part: check this ${on}'s checks and comments before you comment ${it} again, which runs ${it} again.\n`,
+  );
 }
 
 /** A reason or an answer: one line, no HTML, and nobody it names is notified. */

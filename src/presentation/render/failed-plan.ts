@@ -5,7 +5,8 @@ import type { CheckOutput } from "../../github/port.ts";
 import { inlineCode } from "./markdown.ts";
 import { RETRY } from "./stalled-plan.ts";
 
-const DETAILS = "the worker's log has the details";
+/** Where the error itself is: only its kind is shown. */
+export const DETAILS = "the worker's log has the details";
 
 export function renderFailedPlanCheck(sha: string, reason: string): CheckOutput {
   return {
